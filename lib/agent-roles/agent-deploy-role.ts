@@ -1,0 +1,229 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { GuardrailPaths } from '../guardrail-paths';
+import { requireBoundaryUnderGuardrailPaths } from '../permissions-boundary/agent-boundary';
+import { AgentPermissionsBoundary } from '../permissions-boundary/agent-permissions-boundary';
+import { wildcardOverlap } from '../private/wildcards';
+
+/** Properties for `AgentDeployRole`. */
+export interface AgentDeployRoleProps {
+  /** The agent permissions boundary; the deploy role carries it, so nothing deployed through it escapes. */
+  readonly boundary: AgentPermissionsBoundary;
+
+  /**
+   * Names of the non-production stacks agents may deploy through this role. A trailing `*` matches
+   * a name prefix (`dev-*`). Synth fails if a name matches a production stack.
+   */
+  readonly stackNames: string[];
+
+  /**
+   * What the stacks may create, as managed policies for the CloudFormation service role. The
+   * boundary still applies on top.
+   *
+   * @default - `PowerUserAccess`, plus IAM management of roles, policies and instance profiles under `/agent-workload/`
+   */
+  readonly executionPolicies?: iam.IManagedPolicy[];
+
+  /**
+   * Qualifier of the CDK bootstrap stack whose asset bucket and repository agents publish to.
+   *
+   * @default 'hnb659fds'
+   */
+  readonly bootstrapQualifier?: string;
+}
+
+/**
+ * A CloudFormation service role for stacks that agents deploy. It lives under
+ * `/agent-guardrails/service/` and carries the agent boundary, so it is the only kind of role an
+ * agent may name with `cdk deploy --role-arn` (the CDK bootstrap `cfn-exec-role` is an
+ * administrator, which agents may neither assume nor pass). `grantDeploy` lets an agent deploy the
+ * named stacks through it, and nothing else.
+ *
+ * @example
+ * const deploy = new AgentDeployRole(stack, 'DevDeploy', { boundary, stackNames: ['DevStack'] });
+ * deploy.grantDeploy(agent);
+ */
+export class AgentDeployRole extends Construct {
+  /** The CloudFormation service role. */
+  public readonly role: iam.Role;
+
+  /** Stack names (or prefixes) this role deploys. */
+  public readonly stackNames: string[];
+
+  private readonly boundary: AgentPermissionsBoundary;
+  private readonly qualifier: string;
+
+  constructor(scope: Construct, id: string, props: AgentDeployRoleProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    if (props.stackNames.length === 0) {
+      problems.push('stackNames must name at least one stack that agents may deploy, got []');
+    }
+    for (const name of props.stackNames) {
+      if (Token.isUnresolved(name) || !/^[A-Za-z][A-Za-z0-9-]{0,127}\*?$/.test(name)) {
+        problems.push(
+          `stackNames must hold literal stack names (a letter, then letters, digits and -), optionally ending in * for a prefix, got ${JSON.stringify(name)}`,
+        );
+      }
+    }
+    const qualifier = props.bootstrapQualifier ?? 'hnb659fds';
+    if (!/^[A-Za-z0-9_-]{1,10}$/.test(qualifier)) {
+      problems.push(`bootstrapQualifier must be 1-10 letters, digits, _ and -, got ${JSON.stringify(qualifier)}`);
+    }
+    if (problems.length > 0) {
+      throw new Error(`Invalid AgentDeployRole at ${this.node.path}:\n- ${problems.join('\n- ')}`);
+    }
+    this.boundary = props.boundary;
+    this.stackNames = [...props.stackNames];
+    this.qualifier = qualifier;
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      path: GuardrailPaths.SERVICE_ROLES,
+      permissionsBoundary: props.boundary.managedPolicy,
+      description: `CloudFormation service role for agent deployments of ${this.stackNames.join(', ')}`,
+      managedPolicies: props.executionPolicies ?? [iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess')],
+    });
+    if (props.executionPolicies === undefined) {
+      this.role.addToPrincipalPolicy(workloadIamStatement(Stack.of(this)));
+    }
+    requireBoundaryUnderGuardrailPaths(this.role.node.defaultChild as iam.CfnRole, props.boundary);
+    this.node.addValidation({ validate: () => this.validateNotProduction() });
+  }
+
+  /**
+   * Lets `grantee` deploy, update and delete the named stacks through this role, pass this role to
+   * CloudFormation (and nothing else), and publish CDK assets to the bootstrap bucket and repository.
+   */
+  public grantDeploy(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const stackArns = this.stackNames.map((name) =>
+      stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: name.endsWith('*') ? name : `${name}/*` }),
+    );
+    const assetBucket = `cdk-${this.qualifier}-assets-${stack.account}-${stack.region}`;
+
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'cloudformation:ContinueUpdateRollback',
+        'cloudformation:CreateChangeSet',
+        'cloudformation:CreateStack',
+        'cloudformation:DeleteStack',
+        'cloudformation:RollbackStack',
+        'cloudformation:UpdateStack',
+      ],
+      resourceArns: stackArns,
+      conditions: { ArnEquals: { 'cloudformation:RoleArn': this.role.roleArn } },
+    });
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: [
+          'cloudformation:DeleteChangeSet',
+          'cloudformation:Describe*',
+          'cloudformation:ExecuteChangeSet',
+          'cloudformation:GetTemplate',
+          'cloudformation:GetTemplateSummary',
+          'cloudformation:ListStackResources',
+        ],
+        resourceArns: stackArns,
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['iam:PassRole'],
+        resourceArns: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        // These actions have no resource type: they accept only "*".
+        actions: ['cloudformation:ValidateTemplate', 'ecr:GetAuthorizationToken'],
+        resourceArns: ['*'],
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:GetBucketLocation', 's3:GetObject*', 's3:ListBucket', 's3:PutObject'],
+        resourceArns: [stack.formatArn({ service: 's3', region: '', account: '', resource: assetBucket }), stack.formatArn({ service: 's3', region: '', account: '', resource: `${assetBucket}/*` })],
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:CompleteLayerUpload',
+          'ecr:DescribeImages',
+          'ecr:DescribeRepositories',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        resourceArns: [stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: `cdk-${this.qualifier}-container-assets-${stack.account}-${stack.region}` })],
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+        resourceArns: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `cdk-bootstrap/${this.qualifier}/version` })],
+      }),
+    );
+    return grant;
+  }
+
+  private validateNotProduction(): string[] {
+    const production = this.boundary.productionStackNames();
+    return this.stackNames.flatMap((name) =>
+      production
+        .filter((prod) => wildcardOverlap(name, prod))
+        .map(
+          (prod) =>
+            `AgentDeployRole ${this.node.path} would let agents deploy "${name}", which matches the production stack "${prod}"; ` +
+            'agents never deploy production: remove it from stackNames and execute production change sets through the approval workflow',
+        ),
+    );
+  }
+}
+
+/** IAM management limited to the workload path, so stacks deployed by agents can create bounded roles. */
+function workloadIamStatement(stack: Stack): iam.PolicyStatement {
+  const arn = (resource: string) => stack.formatArn({ service: 'iam', region: '', resource, resourceName: `${GuardrailPaths.WORKLOAD.slice(1)}*` });
+  return new iam.PolicyStatement({
+    actions: [
+      'iam:AddRoleToInstanceProfile',
+      'iam:AttachRolePolicy',
+      'iam:CreateInstanceProfile',
+      'iam:CreatePolicy',
+      'iam:CreatePolicyVersion',
+      'iam:CreateRole',
+      'iam:DeleteInstanceProfile',
+      'iam:DeletePolicy',
+      'iam:DeletePolicyVersion',
+      'iam:DeleteRole',
+      'iam:DeleteRolePolicy',
+      'iam:DetachRolePolicy',
+      'iam:Get*',
+      'iam:List*',
+      'iam:PassRole',
+      'iam:PutRolePermissionsBoundary',
+      'iam:PutRolePolicy',
+      'iam:RemoveRoleFromInstanceProfile',
+      'iam:TagPolicy',
+      'iam:TagRole',
+      'iam:UntagPolicy',
+      'iam:UntagRole',
+      'iam:UpdateAssumeRolePolicy',
+      'iam:UpdateRole',
+      'iam:UpdateRoleDescription',
+    ],
+    resources: [arn('role'), arn('policy'), arn('instance-profile')],
+  });
+}

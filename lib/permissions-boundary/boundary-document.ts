@@ -1,0 +1,360 @@
+/*
+ * The agent permissions boundary as a pure function: resolved inputs in, a policy document out.
+ * No CDK, no SDK, so it can be evaluated by a policy simulator and measured against IAM's limits.
+ *
+ * The boundary is a ceiling: it allows everything and then denies. Least privilege lives in the
+ * agent role's own policies. Every Deny below was checked against the IAM action catalog: a Deny
+ * that conditions on a key the action does not support silently does nothing, so each
+ * tag-conditioned list holds only actions whose resource types support `aws:ResourceTag`, and what a
+ * tag cannot protect is denied by name instead (see `TAG_BLIND_PRODUCTION_ACTIONS`).
+ */
+import { GuardrailPaths } from '../guardrail-paths';
+import { ResolvedProductionTag } from '../production-protection/production-tag';
+
+/** A policy statement as IAM reads it. */
+export interface StatementJson {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
+  readonly Resource?: string | string[];
+  readonly NotResource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** A policy document as IAM reads it. */
+export interface PolicyDocumentJson {
+  readonly Version: '2012-10-17';
+  readonly Statement: StatementJson[];
+}
+
+/** Everything the boundary needs to know, already resolved to plain strings. */
+export interface BoundaryDocumentInput {
+  /** The tag that marks production. */
+  readonly productionTag: ResolvedProductionTag;
+  /** Names of production stacks, protected whatever their tags say. */
+  readonly productionStackNames: string[];
+  /**
+   * Production S3 bucket names or name patterns (`*` wildcard). S3 evaluates `aws:ResourceTag`
+   * only on buckets with ABAC enabled, so buckets are protected by name.
+   */
+  readonly productionBucketNames: string[];
+  /** Production DynamoDB table names or patterns; their backups carry no tags. */
+  readonly productionTableNames: string[];
+  /** Name of the boundary policy itself; roles an agent creates must carry exactly this policy. */
+  readonly boundaryPolicyName: string;
+  /** Statements appended by the platform team (Deny only). */
+  readonly additionalStatements?: StatementJson[];
+}
+
+/** IAM's limit for a customer managed policy document, in characters without whitespace. */
+export const MANAGED_POLICY_SIZE_LIMIT = 6144;
+
+/**
+ * What an agent may still do to a production stack: read it, and propose or withdraw a change set.
+ * Every other action on a production stack is denied, including actions CloudFormation adds later.
+ * The tests check against the catalog that every read or list action on the `stack` resource type
+ * matches one of these patterns, and that every write action except the two proposals does not.
+ */
+export const PRODUCTION_STACK_ALLOWED_ACTIONS: readonly string[] = [
+  'cloudformation:CreateChangeSet',
+  'cloudformation:DeleteChangeSet',
+  'cloudformation:Describe*',
+  'cloudformation:Detect*',
+  'cloudformation:Get*',
+  'cloudformation:List*',
+];
+
+/**
+ * Actions that delete, terminate, empty or schedule the deletion of a resource, denied on anything
+ * that carries the production tag. Every action these patterns match supports `aws:ResourceTag` on
+ * its resource types, except those listed in `TAG_BLIND_PRODUCTION_ACTIONS` (the tests check both).
+ */
+export const PRODUCTION_DESTRUCTIVE_ACTIONS: readonly string[] = [
+  'apigateway:DELETE',
+  'backup:Delete*',
+  'cognito-idp:Delete*',
+  'dynamodb:Delete*',
+  'dynamodb:UpdateTimeToLive',
+  'ec2:Delete*',
+  'ec2:Terminate*',
+  'ecr:Delete*',
+  'ecs:Delete*',
+  'eks:Delete*',
+  'elasticache:Delete*',
+  'elasticfilesystem:Delete*',
+  'elasticloadbalancing:Delete*',
+  'es:Delete*',
+  'events:Delete*',
+  'iam:Delete*',
+  'kinesis:Delete*',
+  'kms:Disable*',
+  'kms:ScheduleKeyDeletion',
+  'lambda:Delete*',
+  'logs:Delete*',
+  'logs:PutRetentionPolicy',
+  'rds:Delete*',
+  'redshift:Delete*',
+  'secretsmanager:DeleteSecret',
+  'sns:Delete*',
+  'sqs:Delete*',
+  'sqs:PurgeQueue',
+  'states:Delete*',
+];
+
+/**
+ * S3 actions that destroy data or change a bucket's tags. S3 evaluates `aws:ResourceTag` only on
+ * buckets with ABAC enabled, and `s3:PutBucketTagging` replaces the whole tag set without
+ * `aws:TagKeys`, so these are denied on production buckets by name.
+ */
+export const PRODUCTION_BUCKET_ACTIONS: readonly string[] = [
+  's3:Delete*',
+  's3:PutBucketTagging',
+  's3:PutLifecycleConfiguration',
+];
+
+const NOT_COVERED = 'not covered: no tag condition applies and the app does not name these resources';
+
+/**
+ * Destructive actions matched by `PRODUCTION_DESTRUCTIVE_ACTIONS` whose resource types carry no
+ * `aws:ResourceTag`, so no tag condition can protect them, and how each is handled. Derived from the
+ * IAM action catalog; the tests fail when the catalog and this list disagree. S3 is listed apart
+ * (`PRODUCTION_BUCKET_ACTIONS`): its tag keys exist but are evaluated only on buckets with ABAC on.
+ */
+export const TAG_BLIND_PRODUCTION_ACTIONS: Readonly<Record<string, string>> = {
+  'dynamodb:DeleteBackup': 'denied by name for backups of the production tables in the app',
+  'events:DeleteApiDestination': NOT_COVERED,
+  'events:DeleteArchive': NOT_COVERED,
+  'events:DeleteConnection': NOT_COVERED,
+  'events:DeleteEndpoint': NOT_COVERED,
+  'events:DeletePartnerEventSource': NOT_COVERED,
+  'iam:DeleteGroup': NOT_COVERED,
+  'iam:DeleteGroupPolicy': NOT_COVERED,
+  'lambda:DeleteLayerVersion': NOT_COVERED,
+  'redshift:DeleteQev2IdcApplication': NOT_COVERED,
+  'redshift:DeleteRedshiftIdcApplication': NOT_COVERED,
+  'redshift:DeleteResourcePolicy': NOT_COVERED,
+};
+
+/** IAM actions that write permissions onto a principal; allowed only on principals carrying this boundary. */
+const PRINCIPAL_PERMISSION_ACTIONS = [
+  'iam:Attach*',
+  'iam:CreateRole',
+  'iam:CreateUser',
+  'iam:DeleteRolePolicy',
+  'iam:DeleteUserPolicy',
+  'iam:Detach*',
+  'iam:Put*',
+  'iam:UpdateAssumeRolePolicy',
+];
+
+/** Credentials and memberships that would let an agent act as, or beside, an unbounded human. */
+const CREDENTIAL_ACTIONS = [
+  'iam:*AccessKey',
+  'iam:*LoginProfile',
+  'iam:*ServiceSpecificCredential',
+  'iam:*SSHPublicKey',
+  'iam:AddUserToGroup',
+  'iam:UploadSigningCertificate',
+  'iam:*MFADevice',
+];
+
+/** Audit trail, organization membership and StackSets (which deploy with admin roles in other accounts). */
+const AUDIT_AND_ORGANIZATION_ACTIONS = [
+  'cloudtrail:Delete*',
+  'cloudtrail:Put*',
+  'cloudtrail:Stop*',
+  'cloudtrail:Update*',
+  'organizations:LeaveOrganization',
+  'cloudformation:CreateStackSet',
+  'cloudformation:UpdateStackSet',
+  'cloudformation:*StackInstances',
+  'cloudformation:ImportStacksToStackSet',
+];
+
+/** CloudFormation calls that act with a service role; an agent must name a bounded one. */
+const STACK_ROLE_ACTIONS = [
+  'cloudformation:ContinueUpdateRollback',
+  'cloudformation:CreateChangeSet',
+  'cloudformation:CreateStack',
+  'cloudformation:DeleteStack',
+  'cloudformation:RollbackStack',
+  'cloudformation:UpdateStack',
+];
+
+/** Read-only IAM actions, and what an agent needs of STS and PassRole, on guardrail-owned principals. */
+const GUARDRAIL_READ_ACTIONS = ['iam:Generate*', 'iam:Get*', 'iam:List*', 'iam:PassRole', 'iam:Simulate*', 'sts:*'];
+
+function iamArn(kind: 'role' | 'policy', path: string): string {
+  return `arn:*:iam::*:${kind}${path}*`;
+}
+
+/** Roles an agent may pass to a service or name as a CloudFormation service role. */
+function passableRoleArns(): string[] {
+  return [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)];
+}
+
+function stackArn(name: string): string {
+  return `arn:*:cloudformation:*:*:stack/${name}/*`;
+}
+
+const ANY_STACK = stackArn('*');
+
+function sorted(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}
+
+/** The ARN pattern of the boundary policy, as `iam:PermissionsBoundary` reports it. */
+export function boundaryPolicyArnPattern(boundaryPolicyName: string): string {
+  return `arn:*:iam::*:policy${GuardrailPaths.ROOT}${boundaryPolicyName}`;
+}
+
+/**
+ * Builds the boundary document. Statement order and content are deterministic for a given input,
+ * so the synthesized template only changes when the protected set changes.
+ */
+export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocumentJson {
+  const { key, values } = input.productionTag;
+  const productionResource = { [`aws:ResourceTag/${key}`]: values };
+  const stackNames = sorted(input.productionStackNames);
+  const passable = passableRoleArns();
+
+  const statements: StatementJson[] = [
+    { Sid: 'Ceiling', Effect: 'Allow', Action: '*', Resource: '*' },
+
+    // 1. Production stacks: no change or removal, by tag and by name; no recreation.
+    {
+      Sid: 'ProdStackByTag',
+      Effect: 'Deny',
+      NotAction: [...PRODUCTION_STACK_ALLOWED_ACTIONS],
+      Resource: ANY_STACK,
+      Condition: { StringEqualsIgnoreCase: productionResource },
+    },
+    {
+      // Creating a stack, or a create-type change set, that carries the production tag on a stack
+      // that does not carry it yet. A change set for a stack already tagged production stays allowed:
+      // it is a proposal, and executing it is denied above.
+      Sid: 'ProdStackCreateByTag',
+      Effect: 'Deny',
+      Action: ['cloudformation:CreateChangeSet', 'cloudformation:CreateStack'],
+      Resource: '*',
+      Condition: {
+        StringEqualsIgnoreCase: { [`aws:RequestTag/${key}`]: values },
+        StringNotEqualsIgnoreCase: productionResource,
+      },
+    },
+  ];
+  if (stackNames.length > 0) {
+    statements.push({
+      Sid: 'ProdStackByName',
+      Effect: 'Deny',
+      NotAction: [...PRODUCTION_STACK_ALLOWED_ACTIONS],
+      Resource: stackNames.map(stackArn),
+    });
+  }
+
+  // 2. Production resources: no deletion, and the production tag cannot be removed or changed.
+  statements.push(
+    {
+      Sid: 'ProdResourceByTag',
+      Effect: 'Deny',
+      Action: [...PRODUCTION_DESTRUCTIVE_ACTIONS],
+      Resource: '*',
+      Condition: { StringEqualsIgnoreCase: productionResource },
+    },
+    {
+      // Any request that names the production tag key on a production resource: tagging, untagging,
+      // retagging, in every service that reports aws:TagKeys. Proposing a change set is exempt
+      // because CloudFormation sends the stack's tags with every change set.
+      Sid: 'ProdTagKey',
+      Effect: 'Deny',
+      NotAction: 'cloudformation:CreateChangeSet',
+      Resource: '*',
+      Condition: {
+        StringEqualsIgnoreCase: productionResource,
+        'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': [key] },
+      },
+    },
+  );
+  const byName: string[] = [
+    ...sorted(input.productionBucketNames).flatMap((bucket) => [`arn:*:s3:::${bucket}`, `arn:*:s3:::${bucket}/*`]),
+  ];
+  if (byName.length > 0) {
+    statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', Action: [...PRODUCTION_BUCKET_ACTIONS], Resource: byName });
+  }
+  const tables = sorted(input.productionTableNames);
+  if (tables.length > 0) {
+    statements.push({
+      Sid: 'ProdTableByName',
+      Effect: 'Deny',
+      Action: 'dynamodb:DeleteBackup',
+      Resource: tables.map((table) => `arn:*:dynamodb:*:*:table/${table}/backup/*`),
+    });
+  }
+
+  // 3. The guardrail itself: nothing owned by the guardrails can be changed, and no boundary removed.
+  statements.push(
+    {
+      Sid: 'GuardrailReadOnly',
+      Effect: 'Deny',
+      NotAction: GUARDRAIL_READ_ACTIONS,
+      Resource: [iamArn('role', GuardrailPaths.ROOT), iamArn('policy', GuardrailPaths.ROOT)],
+    },
+    {
+      Sid: 'KeepBoundaries',
+      Effect: 'Deny',
+      Action: 'iam:Delete*PermissionsBoundary',
+      Resource: '*',
+    },
+
+    // 4. No escape: every principal an agent creates or empowers carries this boundary.
+    {
+      Sid: 'BoundedPrincipalsOnly',
+      Effect: 'Deny',
+      Action: PRINCIPAL_PERMISSION_ACTIONS,
+      Resource: '*',
+      Condition: { ArnNotLike: { 'iam:PermissionsBoundary': boundaryPolicyArnPattern(input.boundaryPolicyName) } },
+    },
+    {
+      Sid: 'WorkloadPolicyVersionsOnly',
+      Effect: 'Deny',
+      Action: ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+      NotResource: iamArn('policy', GuardrailPaths.WORKLOAD),
+    },
+    { Sid: 'NoCredentials', Effect: 'Deny', Action: CREDENTIAL_ACTIONS, Resource: '*' },
+    {
+      Sid: 'PassBoundedRolesOnly',
+      Effect: 'Deny',
+      Action: 'iam:PassRole',
+      NotResource: passable,
+    },
+    {
+      Sid: 'AssumeAgentRolesOnly',
+      Effect: 'Deny',
+      Action: 'sts:AssumeRo*',
+      NotResource: iamArn('role', GuardrailPaths.AGENT_ROLES),
+    },
+    {
+      // Every stack change an agent makes runs with a bounded service role that it names; without
+      // one, CloudFormation would reuse whatever (possibly administrator) role the stack last used.
+      // A change set for a production stack is exempt: it is a proposal, and humans execute it.
+      Sid: 'StackRoleBoundedOnly',
+      Effect: 'Deny',
+      Action: STACK_ROLE_ACTIONS,
+      Resource: '*',
+      Condition: {
+        ArnNotLike: { 'cloudformation:RoleArn': passable },
+        StringNotEqualsIgnoreCase: productionResource,
+      },
+    },
+    { Sid: 'NoAuditOrOrgEscape', Effect: 'Deny', Action: AUDIT_AND_ORGANIZATION_ACTIONS, Resource: '*' },
+  );
+
+  statements.push(...(input.additionalStatements ?? []));
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** Size of a policy document as IAM counts it: minified JSON, whitespace outside strings removed. */
+export function minifiedPolicySize(document: PolicyDocumentJson): number {
+  return JSON.stringify(document).length;
+}

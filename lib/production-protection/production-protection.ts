@@ -1,0 +1,271 @@
+import {
+  Annotations,
+  Aspects,
+  AspectPriority,
+  CfnDeletionPolicy,
+  CfnResource,
+  IAspect,
+  RemovalPolicy,
+  Stack,
+  Tags,
+  Token,
+} from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IConstruct } from 'constructs';
+import { generatedNamePrefix, physicalNamePattern } from '../private/tokens';
+import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from './production-tag';
+import { STATEFUL_RESOURCE_TYPES } from './stateful-resource-types';
+
+const PRODUCTION_PROTECTION_SYMBOL = Symbol.for('cdk-agent-guardrails.ProductionProtection');
+
+/** Which resources the CloudFormation stack policy protects from replacement and deletion. */
+export enum StackPolicyScope {
+  /** Deny `Update:Replace` and `Update:Delete` on every resource of the stack. */
+  ALL_RESOURCES = 'ALL_RESOURCES',
+  /** Deny `Update:Replace` and `Update:Delete` only on stateful resource types. */
+  STATEFUL_RESOURCES = 'STATEFUL_RESOURCES',
+}
+
+/** Properties for `ProductionProtection`. */
+export interface ProductionProtectionProps {
+  /**
+   * The tag that marks production. It must match the agent permissions boundary's tag, which synth checks.
+   *
+   * @default - `Environment=production`
+   */
+  readonly productionTag?: ProductionTag;
+
+  /**
+   * Which resources the stack policy protects from `Update:Replace` and `Update:Delete`.
+   *
+   * @default StackPolicyScope.ALL_RESOURCES
+   */
+  readonly stackPolicyScope?: StackPolicyScope;
+
+  /**
+   * Opt out of the CloudFormation stack policy. Unsafe: an approved change set could then replace
+   * or delete any resource of the stack.
+   *
+   * @default false
+   */
+  readonly disableStackPolicy?: boolean;
+
+  /**
+   * Opt out of termination protection. Unsafe: anyone allowed `cloudformation:DeleteStack` could
+   * delete the stack in one call.
+   *
+   * @default false
+   */
+  readonly disableTerminationProtection?: boolean;
+
+  /**
+   * Opt out of retaining stateful resources (RETAIN deletion and update-replace policies, and the
+   * services' own deletion protection). Unsafe: deleting or replacing them loses their data.
+   *
+   * @default false
+   */
+  readonly allowStatefulResourceDeletion?: boolean;
+
+  /**
+   * More resource types to treat as stateful, in addition to `STATEFUL_RESOURCE_TYPES`.
+   *
+   * @default - none
+   */
+  readonly additionalStatefulResourceTypes?: string[];
+}
+
+/** Names of a production stack's resources that the boundary protects by name. */
+export interface ProtectedResourceNames {
+  /** S3 bucket names or patterns. */
+  readonly buckets: string[];
+  /** DynamoDB table names or patterns. */
+  readonly tables: string[];
+}
+
+/**
+ * Marks a stack as production and protects it: the production tag on the stack and every taggable
+ * resource, termination protection, RETAIN on stateful resources, and a stack policy that denies
+ * replacing and deleting resources. The agent permissions boundary in the same app finds every
+ * `ProductionProtection` and denies agents destructive actions on these stacks by name and by tag.
+ *
+ * @example
+ * new ProductionProtection(prodStack, 'ProductionProtection');
+ */
+export class ProductionProtection extends Construct {
+  /** Whether `x` is a `ProductionProtection`. */
+  public static isProductionProtection(x: unknown): x is ProductionProtection {
+    return x !== null && typeof x === 'object' && PRODUCTION_PROTECTION_SYMBOL in x;
+  }
+
+  /** Every `ProductionProtection` in the construct tree that contains `scope`. */
+  public static findAll(scope: IConstruct): ProductionProtection[] {
+    return scope.node.root.node.findAll().filter(ProductionProtection.isProductionProtection);
+  }
+
+  /** The protected stack. */
+  public readonly stack: Stack;
+
+  /** The production tag applied to the stack. */
+  public readonly productionTag: ResolvedProductionTag;
+
+  /** The stack policy document, or undefined when disabled. */
+  public readonly stackPolicy?: Record<string, unknown>;
+
+  private readonly statefulTypes: Set<string>;
+
+  constructor(scope: Stack, id: string, props: ProductionProtectionProps = {}) {
+    super(scope, id);
+    Object.defineProperty(this, PRODUCTION_PROTECTION_SYMBOL, { value: true });
+
+    const problems: string[] = [];
+    if (!Stack.isStack(scope)) {
+      problems.push(
+        `ProductionProtection must be added directly to a Stack, got ${(scope as IConstruct).node?.path ?? String(scope)}; create it with the stack as scope`,
+      );
+    }
+    const { tag, problems: tagProblems } = resolveProductionTag(props.productionTag, 'productionTag');
+    problems.push(...tagProblems);
+    for (const type of props.additionalStatefulResourceTypes ?? []) {
+      if (!/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(type)) {
+        problems.push(`additionalStatefulResourceTypes must hold CloudFormation types like "AWS::S3::Bucket", got ${JSON.stringify(type)}`);
+      }
+    }
+    if (props.disableStackPolicy && props.stackPolicyScope !== undefined) {
+      problems.push('stackPolicyScope has no effect when disableStackPolicy is true; remove one of them');
+    }
+    if (problems.length > 0) {
+      throw new Error(`Invalid ProductionProtection at ${this.node.path}:\n- ${problems.join('\n- ')}`);
+    }
+
+    this.stack = scope;
+    this.productionTag = tag;
+    this.statefulTypes = new Set([...STATEFUL_RESOURCE_TYPES, ...(props.additionalStatefulResourceTypes ?? [])]);
+
+    Tags.of(scope).add(tag.key, tag.values[0]);
+
+    if (props.disableTerminationProtection) {
+      Annotations.of(this).addWarningV2(
+        'cdk-agent-guardrails:terminationProtectionDisabled',
+        'Termination protection is disabled on a production stack (disableTerminationProtection: true)',
+      );
+    } else {
+      scope.terminationProtection = true;
+    }
+
+    if (props.allowStatefulResourceDeletion) {
+      Annotations.of(this).addWarningV2(
+        'cdk-agent-guardrails:statefulDeletionAllowed',
+        'Stateful resources of a production stack may be deleted (allowStatefulResourceDeletion: true)',
+      );
+    } else {
+      Aspects.of(scope).add(new RetainStatefulResources(this.statefulTypes), { priority: AspectPriority.MUTATING });
+    }
+
+    if (props.disableStackPolicy) {
+      Annotations.of(this).addWarningV2(
+        'cdk-agent-guardrails:stackPolicyDisabled',
+        'No stack policy protects this production stack from replacements and deletions (disableStackPolicy: true)',
+      );
+    } else {
+      this.stackPolicy = stackPolicyDocument(props.stackPolicyScope ?? StackPolicyScope.ALL_RESOURCES, [...this.statefulTypes].sort());
+      this.applyStackPolicy(this.stackPolicy);
+    }
+  }
+
+  /**
+   * The names of this stack's buckets and tables, as IAM patterns. A resource CloudFormation names
+   * itself is matched by the stack-name prefix that CloudFormation gives it.
+   */
+  public protectedResourceNames(): ProtectedResourceNames {
+    const buckets = new Set<string>();
+    const tables = new Set<string>();
+    for (const child of this.stack.node.findAll()) {
+      if (child instanceof s3.CfnBucket && Stack.of(child) === this.stack) {
+        buckets.add(this.nameOrPrefix(child.bucketName, 20, true));
+      } else if (child instanceof dynamodb.CfnTable && Stack.of(child) === this.stack) {
+        tables.add(this.nameOrPrefix(child.tableName, 200, false));
+      } else if (child instanceof dynamodb.CfnGlobalTable && Stack.of(child) === this.stack) {
+        tables.add(this.nameOrPrefix(child.tableName, 200, false));
+      }
+    }
+    return { buckets: [...buckets].sort(), tables: [...tables].sort() };
+  }
+
+  private nameOrPrefix(name: string | undefined, maxPrefix: number, lowerCase: boolean): string {
+    const explicit = name === undefined ? undefined : physicalNamePattern(this.stack, name);
+    return explicit ?? generatedNamePrefix(this.stack.stackName, maxPrefix, lowerCase);
+  }
+
+  private applyStackPolicy(policy: Record<string, unknown>): void {
+    // CDK has no stack policy support (aws/aws-cdk#1697). A custom resource in the stack sets the
+    // policy on its own stack during deployment; see the README for the first-deploy behaviour.
+    const call: cr.AwsSdkCall = {
+      service: 'CloudFormation',
+      action: 'SetStackPolicy',
+      parameters: { StackName: this.stack.stackId, StackPolicyBody: JSON.stringify(policy) },
+      physicalResourceId: cr.PhysicalResourceId.of('stack-policy'),
+    };
+    new cr.AwsCustomResource(this, 'StackPolicy', {
+      onCreate: call,
+      onUpdate: call,
+      installLatestAwsSdk: false,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['cloudformation:SetStackPolicy'], resources: [this.stack.stackId] }),
+      ]),
+    });
+  }
+}
+
+/** The stack policy: allow updates, deny replacing and deleting (everything, or stateful types). */
+function stackPolicyDocument(scope: StackPolicyScope, statefulTypes: string[]): Record<string, unknown> {
+  const deny: Record<string, unknown> = {
+    Effect: 'Deny',
+    Principal: '*',
+    Action: ['Update:Replace', 'Update:Delete'],
+    Resource: '*',
+  };
+  if (scope === StackPolicyScope.STATEFUL_RESOURCES) {
+    deny.Condition = { StringEquals: { ResourceType: statefulTypes } };
+  }
+  return {
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: 'Update:*', Resource: '*' }, deny],
+  };
+}
+
+/** Retains stateful resources and turns on the services' own deletion protection. */
+class RetainStatefulResources implements IAspect {
+  constructor(private readonly statefulTypes: Set<string>) {}
+
+  public visit(node: IConstruct): void {
+    if (!CfnResource.isCfnResource(node) || !this.statefulTypes.has(node.cfnResourceType)) {
+      return;
+    }
+    if (node.cfnOptions.deletionPolicy === CfnDeletionPolicy.DELETE) {
+      Annotations.of(node).addInfo(
+        `${node.cfnResourceType} had removal policy DESTROY; production protection retains it (set allowStatefulResourceDeletion to opt out)`,
+      );
+    }
+    node.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    if (node instanceof dynamodb.CfnTable) {
+      node.deletionProtectionEnabled = keepExplicitFalse(node, node.deletionProtectionEnabled, 'deletionProtectionEnabled');
+    } else if (node instanceof rds.CfnDBInstance || node instanceof rds.CfnDBCluster) {
+      node.deletionProtection = keepExplicitFalse(node, node.deletionProtection, 'deletionProtection');
+    }
+  }
+}
+
+function keepExplicitFalse(node: CfnResource, current: unknown, property: string): any {
+  if (current === false) {
+    Annotations.of(node).addWarningV2(
+      'cdk-agent-guardrails:deletionProtectionOff',
+      `${property} is explicitly false on a production ${node.cfnResourceType}`,
+    );
+    return false;
+  }
+  return Token.isUnresolved(current) ? current : true;
+}

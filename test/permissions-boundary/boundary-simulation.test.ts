@@ -1,0 +1,246 @@
+/**
+ * The synthesized agent boundary, evaluated by an IAM policy simulator. The agent's own policy is
+ * AdministratorAccess throughout: whatever is denied here is denied by the boundary alone.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AgentPermissionsBoundary, ProductionProtection } from '../../lib';
+import { ACCOUNT, ADMINISTRATOR_ACCESS, AGENT_ROLE_ARN, simulate } from '../support/simulator';
+import { boundaryDocument, REGION, synthTemplates } from '../support/template';
+
+let boundary: any;
+
+beforeAll(() => {
+  const app = new App();
+  const orders = new Stack(app, 'OrdersProd', { stackName: 'orders-prod' });
+  new dynamodb.Table(orders, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+  new s3.Bucket(orders, 'Receipts');
+  new sqs.Queue(orders, 'Incoming');
+  new ProductionProtection(orders, 'ProductionProtection');
+
+  const payments = new Stack(app, 'PaymentsProd', { stackName: 'payments-prod' });
+  new dynamodb.Table(payments, 'Ledger', { tableName: 'ledger', partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+  new s3.Bucket(payments, 'Archive', { bucketName: `payments-archive-${payments.account}` });
+  new ProductionProtection(payments, 'ProductionProtection');
+
+  const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
+  new AgentPermissionsBoundary(guardrails, 'Boundary', { productionStackNames: ['legacy-billing'] });
+  boundary = boundaryDocument(synthTemplates(app).get('agent-guardrails')!);
+});
+
+const stack = (name: string) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/4d3c2b1a-0000-1111-2222-333344445555`;
+const role = (pathAndName: string) => `arn:aws:iam::${ACCOUNT}:role/${pathAndName}`;
+const policy = (pathAndName: string) => `arn:aws:iam::${ACCOUNT}:policy/${pathAndName}`;
+const tagged = (value: string) => ({ 'aws:ResourceTag/Environment': value });
+const prod = tagged('production');
+
+const BOUNDARY_ARN = policy('agent-guardrails/AgentPermissionsBoundary');
+const DEPLOY_ROLE = role('agent-guardrails/service/DevDeployRole');
+const WORKLOAD_ROLE = role('agent-workload/orders-dev-WriterRole-1A2B3C');
+const CDK_EXEC_ROLE = role(`cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`);
+const CDK_DEPLOY_ROLE = role(`cdk-hnb659fds-deploy-role-${ACCOUNT}-${REGION}`);
+const ADMIN_ROLE = role('platform-admin');
+const withRole = (arn: string) => ({ 'cloudformation:RoleArn': arn });
+const bounded = { 'iam:PermissionsBoundary': BOUNDARY_ARN };
+
+interface Case {
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Record<string, string | string[]>;
+  /** The boundary statement expected to deny the request; omit for requests that must be allowed. */
+  readonly deniedBy?: string;
+}
+
+function table(cases: Record<string, Case>) {
+  return Object.entries(cases).map(([name, c]) => [name, c] as const);
+}
+
+describe('production stacks', () => {
+  test.each(table({
+    'DeleteStack on a production stack known by name, untagged': { action: 'cloudformation:DeleteStack', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'DeleteStack on a production stack outside the app (productionStackNames)': { action: 'cloudformation:DeleteStack', resource: stack('legacy-billing'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'DeleteStack on an unknown stack tagged production': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...prod, ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'DeleteStack on a stack tagged Production': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...tagged('Production'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'DeleteStack on a stack tagged PRODUCTION': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...tagged('PRODUCTION'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'DeleteStack on a stack tagged pRoDuCtIoN': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...tagged('pRoDuCtIoN'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'UpdateStack on production, even with a bounded role': { action: 'cloudformation:UpdateStack', resource: stack('payments-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'ExecuteChangeSet on production': { action: 'cloudformation:ExecuteChangeSet', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
+    'ExecuteChangeSet on a stack tagged production': { action: 'cloudformation:ExecuteChangeSet', resource: stack('shadow'), context: prod, deniedBy: 'ProdStackByTag' },
+    'UpdateTerminationProtection on production': { action: 'cloudformation:UpdateTerminationProtection', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
+    'SetStackPolicy on production': { action: 'cloudformation:SetStackPolicy', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
+    'TagResource on a production stack': { action: 'cloudformation:TagResource', resource: stack('orders-prod'), context: { 'aws:TagKeys': ['Owner'] }, deniedBy: 'ProdStackByName' },
+    'UntagResource of the production tag on a stack': { action: 'cloudformation:UntagResource', resource: stack('shadow'), context: { ...prod, 'aws:TagKeys': ['Environment'] }, deniedBy: 'ProdStackByTag' },
+    'CancelUpdateStack on production': { action: 'cloudformation:CancelUpdateStack', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
+    'ContinueUpdateRollback on production': { action: 'cloudformation:ContinueUpdateRollback', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'RollbackStack on production': { action: 'cloudformation:RollbackStack', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'SignalResource on production': { action: 'cloudformation:SignalResource', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
+    'CreateStackRefactor moving resources out of production': { action: 'cloudformation:CreateStackRefactor', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
+    'ExecuteStackRefactor on a stack tagged production': { action: 'cloudformation:ExecuteStackRefactor', resource: stack('shadow'), context: prod, deniedBy: 'ProdStackByTag' },
+    'CreateStack recreating a production stack by name': { action: 'cloudformation:CreateStack', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'CreateStack carrying the production tag': { action: 'cloudformation:CreateStack', resource: stack('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
+    'CreateStack carrying the production tag in another case': { action: 'cloudformation:CreateStack', resource: stack('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'Production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
+    'create-type change set carrying the production tag': { action: 'cloudformation:CreateChangeSet', resource: stack('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
+  }))('denies %s', expectDenied);
+
+  test.each(table({
+    'DescribeStacks on production': { action: 'cloudformation:DescribeStacks', resource: stack('orders-prod') },
+    'GetTemplate on production': { action: 'cloudformation:GetTemplate', resource: stack('orders-prod') },
+    'DetectStackDrift on production': { action: 'cloudformation:DetectStackDrift', resource: stack('orders-prod') },
+    'proposing a change set for production, as cdk deploy sends it (tags included)': { action: 'cloudformation:CreateChangeSet', resource: stack('orders-prod'), context: { ...prod, 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'] } },
+    'withdrawing a production change set': { action: 'cloudformation:DeleteChangeSet', resource: stack('orders-prod') },
+    'CreateStack for a development stack with a bounded role': { action: 'cloudformation:CreateStack', resource: stack('orders-dev'), context: { 'aws:RequestTag/Environment': 'development', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) } },
+    'UpdateStack on development with a bounded role': { action: 'cloudformation:UpdateStack', resource: stack('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
+    'DeleteStack on development with a bounded role': { action: 'cloudformation:DeleteStack', resource: stack('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
+    'DeleteStack with a workload role the agent created': { action: 'cloudformation:DeleteStack', resource: stack('scratch'), context: withRole(WORKLOAD_ROLE) },
+    'ExecuteChangeSet on development': { action: 'cloudformation:ExecuteChangeSet', resource: stack('orders-dev'), context: tagged('development') },
+    'UpdateStack on a stack tagged preproduction (values match whole)': { action: 'cloudformation:UpdateStack', resource: stack('orders-staging'), context: { ...tagged('preproduction'), ...withRole(DEPLOY_ROLE) } },
+    'UpdateStack on a stack whose name starts like a production one': { action: 'cloudformation:UpdateStack', resource: stack('orders-prod-sandbox'), context: withRole(DEPLOY_ROLE) },
+  }))('allows %s', expectAllowed);
+});
+
+describe('CloudFormation service roles', () => {
+  test.each(table({
+    'UpdateStack without a role (the stack would reuse its last, possibly admin, role)': { action: 'cloudformation:UpdateStack', resource: stack('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
+    'UpdateStack with the CDK cfn-exec-role': { action: 'cloudformation:UpdateStack', resource: stack('orders-dev'), context: withRole(CDK_EXEC_ROLE), deniedBy: 'StackRoleBoundedOnly' },
+    'CreateStack with an administrator role': { action: 'cloudformation:CreateStack', resource: stack('new-dev'), context: withRole(ADMIN_ROLE), deniedBy: 'StackRoleBoundedOnly' },
+    'CreateChangeSet for development without a role': { action: 'cloudformation:CreateChangeSet', resource: stack('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
+    'DeleteStack without a role': { action: 'cloudformation:DeleteStack', resource: stack('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
+  }))('denies %s', expectDenied);
+});
+
+describe('production resources', () => {
+  test.each(table({
+    'DeleteTable on a production table': { action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/anything`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteTable on a table tagged Production': { action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/anything`, context: tagged('Production'), deniedBy: 'ProdResourceByTag' },
+    'UpdateTimeToLive on a production table': { action: 'dynamodb:UpdateTimeToLive', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/anything`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteBackup of a production table generated by CloudFormation (no tags on backups)': { action: 'dynamodb:DeleteBackup', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders-prod-OrdersTable-1A2B3C/backup/01700000000000-abcdef`, deniedBy: 'ProdTableByName' },
+    'DeleteBackup of a production table with an explicit name': { action: 'dynamodb:DeleteBackup', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ledger/backup/01700000000000-abcdef`, deniedBy: 'ProdTableByName' },
+    'DeleteDBInstance on a production database': { action: 'rds:DeleteDBInstance', resource: `arn:aws:rds:${REGION}:${ACCOUNT}:db:orders`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteDBCluster on a production cluster': { action: 'rds:DeleteDBCluster', resource: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:orders`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'TerminateInstances on a production instance': { action: 'ec2:TerminateInstances', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteVolume on a production volume': { action: 'ec2:DeleteVolume', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteFunction on a production function': { action: 'lambda:DeleteFunction', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-writer`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteService on a production ECS service': { action: 'ecs:DeleteService', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/orders/api`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteQueue on a production queue': { action: 'sqs:DeleteQueue', resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:orders-incoming`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'PurgeQueue on a production queue': { action: 'sqs:PurgeQueue', resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:orders-incoming`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteTopic on a production topic': { action: 'sns:DeleteTopic', resource: `arn:aws:sns:${REGION}:${ACCOUNT}:orders-events`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteLogGroup on a production log group': { action: 'logs:DeleteLogGroup', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders-writer`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'PutRetentionPolicy shortening production logs': { action: 'logs:PutRetentionPolicy', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders-writer`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'ScheduleKeyDeletion on a production key': { action: 'kms:ScheduleKeyDeletion', resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteSecret on a production secret': { action: 'secretsmanager:DeleteSecret', resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:orders-db-AbCdEf`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteBucket on a production bucket named by CloudFormation': { action: 's3:DeleteBucket', resource: 'arn:aws:s3:::orders-prod-receipts1a2b3c-4d5e6f7g8h9i', deniedBy: 'ProdBucketByName' },
+    'DeleteObject in a production bucket with an explicit name': { action: 's3:DeleteObject', resource: `arn:aws:s3:::payments-archive-${ACCOUNT}/2026/11/statement.pdf`, deniedBy: 'ProdBucketByName' },
+    'PutLifecycleConfiguration expiring a production bucket': { action: 's3:PutLifecycleConfiguration', resource: 'arn:aws:s3:::orders-prod-receipts1a2b3c-4d5e6f7g8h9i', deniedBy: 'ProdBucketByName' },
+  }))('denies %s', expectDenied);
+
+  test.each(table({
+    'reading a production table': { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ledger`, context: prod },
+    'reading production objects': { action: 's3:GetObject', resource: `arn:aws:s3:::payments-archive-${ACCOUNT}/2026/11/statement.pdf` },
+    'reading production logs': { action: 'logs:FilterLogEvents', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orders-writer`, context: prod },
+    'DeleteTable on a development table': { action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders-dev-Orders`, context: tagged('development') },
+    'DeleteTable on an untagged table': { action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/scratch` },
+    'TerminateInstances on a development instance': { action: 'ec2:TerminateInstances', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0fedcba9876543210`, context: tagged('development') },
+    'UpdateFunctionCode on a development function': { action: 'lambda:UpdateFunctionCode', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-dev-writer`, context: tagged('development') },
+    'DeleteBucket on a development bucket': { action: 's3:DeleteBucket', resource: 'arn:aws:s3:::orders-dev-receipts1a2b3c-4d5e6f7g8h9i' },
+  }))('allows %s', expectAllowed);
+});
+
+describe('the production tag', () => {
+  test.each(table({
+    'removing the tag from a production instance': { action: 'ec2:DeleteTags', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: { ...prod, 'aws:TagKeys': ['Environment'] }, deniedBy: 'ProdTagKey' },
+    'changing the tag value on a production instance': { action: 'ec2:CreateTags', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: { ...prod, 'aws:TagKeys': ['Environment'], 'aws:RequestTag/Environment': 'development' }, deniedBy: 'ProdTagKey' },
+    'untagging a production table': { action: 'dynamodb:UntagResource', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ledger`, context: { ...prod, 'aws:TagKeys': ['Environment'] }, deniedBy: 'ProdTagKey' },
+    'retagging a production function with the key in another case': { action: 'lambda:TagResource', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-writer`, context: { ...prod, 'aws:TagKeys': ['environment'], 'aws:RequestTag/environment': 'dev' }, deniedBy: 'ProdTagKey' },
+    'untagging a production queue': { action: 'sqs:UntagQueue', resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:orders-incoming`, context: { ...prod, 'aws:TagKeys': ['Environment'] }, deniedBy: 'ProdTagKey' },
+    'replacing a production bucket tag set (S3 sends no aws:TagKeys)': { action: 's3:PutBucketTagging', resource: 'arn:aws:s3:::orders-prod-receipts1a2b3c-4d5e6f7g8h9i', deniedBy: 'ProdBucketByName' },
+  }))('denies %s', expectDenied);
+
+  test.each(table({
+    'adding another tag to a production function': { action: 'lambda:TagResource', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-writer`, context: { ...prod, 'aws:TagKeys': ['Owner'], 'aws:RequestTag/Owner': 'payments-team' } },
+    'changing the environment tag of a development function': { action: 'lambda:UntagResource', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-dev-writer`, context: { ...tagged('development'), 'aws:TagKeys': ['Environment'] } },
+  }))('allows %s', expectAllowed);
+});
+
+describe('the guardrail itself', () => {
+  test.each(table({
+    'removing the boundary from the agent role': { action: 'iam:DeleteRolePermissionsBoundary', resource: AGENT_ROLE_ARN, deniedBy: 'KeepBoundaries' },
+    'removing the boundary from a workload role': { action: 'iam:DeleteRolePermissionsBoundary', resource: WORKLOAD_ROLE, context: bounded, deniedBy: 'KeepBoundaries' },
+    'removing a boundary from a user': { action: 'iam:DeleteUserPermissionsBoundary', resource: `arn:aws:iam::${ACCOUNT}:user/build`, deniedBy: 'KeepBoundaries' },
+    'replacing the boundary of a workload role': { action: 'iam:PutRolePermissionsBoundary', resource: WORKLOAD_ROLE, context: { 'iam:PermissionsBoundary': policy('permissive') }, deniedBy: 'BoundedPrincipalsOnly' },
+    'replacing the agent role boundary': { action: 'iam:PutRolePermissionsBoundary', resource: AGENT_ROLE_ARN, context: { 'iam:PermissionsBoundary': policy('permissive') }, deniedBy: 'GuardrailReadOnly' },
+    'a new version of the boundary policy': { action: 'iam:CreatePolicyVersion', resource: BOUNDARY_ARN, deniedBy: 'GuardrailReadOnly' },
+    'setting an older boundary version as default': { action: 'iam:SetDefaultPolicyVersion', resource: BOUNDARY_ARN, deniedBy: 'GuardrailReadOnly' },
+    'deleting a boundary version': { action: 'iam:DeletePolicyVersion', resource: BOUNDARY_ARN, deniedBy: 'GuardrailReadOnly' },
+    'deleting the boundary policy': { action: 'iam:DeletePolicy', resource: BOUNDARY_ARN, deniedBy: 'GuardrailReadOnly' },
+    'untagging the boundary policy': { action: 'iam:UntagPolicy', resource: BOUNDARY_ARN, context: { 'aws:TagKeys': ['Owner'] }, deniedBy: 'GuardrailReadOnly' },
+    'attaching AdministratorAccess to the agent role': { action: 'iam:AttachRolePolicy', resource: AGENT_ROLE_ARN, context: { ...bounded, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, deniedBy: 'GuardrailReadOnly' },
+    'writing an inline policy on the agent role': { action: 'iam:PutRolePolicy', resource: AGENT_ROLE_ARN, context: bounded, deniedBy: 'GuardrailReadOnly' },
+    'editing the agent role trust policy': { action: 'iam:UpdateAssumeRolePolicy', resource: AGENT_ROLE_ARN, context: bounded, deniedBy: 'GuardrailReadOnly' },
+    'untagging the agent role': { action: 'iam:UntagRole', resource: AGENT_ROLE_ARN, context: { 'aws:TagKeys': ['agent-guardrails:role'] }, deniedBy: 'GuardrailReadOnly' },
+    'raising the agent role session limit': { action: 'iam:UpdateRole', resource: AGENT_ROLE_ARN, context: bounded, deniedBy: 'GuardrailReadOnly' },
+    'deleting the agent role': { action: 'iam:DeleteRole', resource: AGENT_ROLE_ARN, context: bounded, deniedBy: 'GuardrailReadOnly' },
+    'editing the deploy service role': { action: 'iam:AttachRolePolicy', resource: DEPLOY_ROLE, context: { ...bounded, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, deniedBy: 'GuardrailReadOnly' },
+    'creating a role under the guardrail path, even bounded': { action: 'iam:CreateRole', resource: role('agent-guardrails/agent/second-agent'), context: bounded, deniedBy: 'GuardrailReadOnly' },
+  }))('denies %s', expectDenied);
+
+  test.each(table({
+    'reading the agent role': { action: 'iam:GetRole', resource: AGENT_ROLE_ARN },
+    'reading the boundary policy': { action: 'iam:GetPolicyVersion', resource: BOUNDARY_ARN },
+  }))('allows %s', expectAllowed);
+});
+
+describe('escaping the boundary', () => {
+  test.each(table({
+    'creating a role without a boundary': { action: 'iam:CreateRole', resource: role('agent-workload/helper'), deniedBy: 'BoundedPrincipalsOnly' },
+    'creating a role with another boundary': { action: 'iam:CreateRole', resource: role('agent-workload/helper'), context: { 'iam:PermissionsBoundary': policy('permissive') }, deniedBy: 'BoundedPrincipalsOnly' },
+    'creating a user without a boundary': { action: 'iam:CreateUser', resource: `arn:aws:iam::${ACCOUNT}:user/helper`, deniedBy: 'BoundedPrincipalsOnly' },
+    'attaching a policy to an unbounded role': { action: 'iam:AttachRolePolicy', resource: ADMIN_ROLE, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, deniedBy: 'BoundedPrincipalsOnly' },
+    'writing an inline policy on an unbounded role': { action: 'iam:PutRolePolicy', resource: ADMIN_ROLE, deniedBy: 'BoundedPrincipalsOnly' },
+    'attaching a policy to an unbounded user': { action: 'iam:AttachUserPolicy', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, deniedBy: 'BoundedPrincipalsOnly' },
+    'writing a group policy (groups cannot carry a boundary)': { action: 'iam:PutGroupPolicy', resource: `arn:aws:iam::${ACCOUNT}:group/developers`, deniedBy: 'BoundedPrincipalsOnly' },
+    'attaching a group policy': { action: 'iam:AttachGroupPolicy', resource: `arn:aws:iam::${ACCOUNT}:group/developers`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, deniedBy: 'BoundedPrincipalsOnly' },
+    'editing the trust policy of an unbounded role': { action: 'iam:UpdateAssumeRolePolicy', resource: ADMIN_ROLE, deniedBy: 'BoundedPrincipalsOnly' },
+    'a new version of a policy outside the workload path': { action: 'iam:CreatePolicyVersion', resource: policy('platform-operators'), deniedBy: 'WorkloadPolicyVersionsOnly' },
+    'rolling a policy outside the workload path back to an older version': { action: 'iam:SetDefaultPolicyVersion', resource: policy('platform-operators'), deniedBy: 'WorkloadPolicyVersionsOnly' },
+    'an access key for a user': { action: 'iam:CreateAccessKey', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, deniedBy: 'NoCredentials' },
+    'a console password for a user': { action: 'iam:CreateLoginProfile', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, deniedBy: 'NoCredentials' },
+    'resetting a user password': { action: 'iam:UpdateLoginProfile', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, deniedBy: 'NoCredentials' },
+    'joining a user to an admin group': { action: 'iam:AddUserToGroup', resource: `arn:aws:iam::${ACCOUNT}:group/admins`, deniedBy: 'NoCredentials' },
+    'assuming the CDK deploy role': { action: 'sts:AssumeRole', resource: CDK_DEPLOY_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
+    'assuming the CDK cfn-exec-role': { action: 'sts:AssumeRole', resource: CDK_EXEC_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
+    'assuming an administrator role': { action: 'sts:AssumeRole', resource: ADMIN_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
+    'assuming a workload role the agent created': { action: 'sts:AssumeRole', resource: WORKLOAD_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
+    'passing the CDK cfn-exec-role to CloudFormation': { action: 'iam:PassRole', resource: CDK_EXEC_ROLE, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
+    'passing an administrator role to Lambda': { action: 'iam:PassRole', resource: ADMIN_ROLE, context: { 'iam:PassedToService': 'lambda.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
+    'passing the agent role itself to EC2': { action: 'iam:PassRole', resource: AGENT_ROLE_ARN, context: { 'iam:PassedToService': 'ec2.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
+    'stopping CloudTrail': { action: 'cloudtrail:StopLogging', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'NoAuditOrOrgEscape' },
+    'deleting a trail': { action: 'cloudtrail:DeleteTrail', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'NoAuditOrOrgEscape' },
+    'narrowing what a trail records': { action: 'cloudtrail:PutEventSelectors', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'NoAuditOrOrgEscape' },
+    'leaving the organization': { action: 'organizations:LeaveOrganization', resource: '*', deniedBy: 'NoAuditOrOrgEscape' },
+    'a StackSet (deploys with admin roles in other accounts)': { action: 'cloudformation:CreateStackSet', resource: '*', deniedBy: 'NoAuditOrOrgEscape' },
+  }))('denies %s', expectDenied);
+
+  test.each(table({
+    'creating a role that carries this boundary': { action: 'iam:CreateRole', resource: role('agent-workload/helper'), context: bounded },
+    'attaching a policy to a bounded workload role': { action: 'iam:AttachRolePolicy', resource: WORKLOAD_ROLE, context: { ...bounded, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' } },
+    'editing the trust policy of a bounded workload role': { action: 'iam:UpdateAssumeRolePolicy', resource: WORKLOAD_ROLE, context: bounded },
+    'a new version of a workload policy': { action: 'iam:CreatePolicyVersion', resource: policy('agent-workload/orders-dev-writer') },
+    'passing a bounded workload role to Lambda': { action: 'iam:PassRole', resource: WORKLOAD_ROLE, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+    'passing the bounded deploy role to CloudFormation': { action: 'iam:PassRole', resource: DEPLOY_ROLE, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+    'assuming an agent role': { action: 'sts:AssumeRole', resource: role('agent-guardrails/agent/review-agent') },
+    'reading a trail': { action: 'cloudtrail:GetTrail', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization` },
+  }))('allows %s', expectAllowed);
+});
+
+async function expectDenied(_name: string, c: Case) {
+  const decision = await simulate({ action: c.action, resource: c.resource, context: c.context }, { identity: [ADMINISTRATOR_ACCESS], boundary });
+  expect(decision.result).toBe('ExplicitlyDenied');
+  expect(decision.deniedBy).toContain(c.deniedBy);
+}
+
+async function expectAllowed(_name: string, c: Case) {
+  const decision = await simulate({ action: c.action, resource: c.resource, context: c.context }, { identity: [ADMINISTRATOR_ACCESS], boundary });
+  expect(decision).toMatchObject({ result: 'Allowed', deniedBy: [] });
+}

@@ -1,0 +1,71 @@
+/**
+ * Evaluates requests against policies with `@cloud-copilot/iam-simulate` (a dev dependency: AGPL).
+ * Every decision in the policy tests comes from here, not from reading the policy.
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+
+export const ACCOUNT = '111122223333';
+export const AGENT_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`;
+
+/** What the simulator decided, and which statements decided it. */
+export interface Decision {
+  readonly result: 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+  readonly deniedBy: string[];
+  /** Context keys the simulator ignored because the action does not support them. */
+  readonly ignoredContextKeys: string[];
+}
+
+export interface SimulatedRequest {
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Record<string, string | string[]>;
+  readonly principal?: string;
+}
+
+export interface PrincipalPolicies {
+  /** The role's own (identity) policies. */
+  readonly identity: unknown[];
+  /** The permissions boundary, if any. */
+  readonly boundary?: unknown;
+}
+
+/** Runs one request through identity policies and a boundary, as IAM would for a role session. */
+export async function simulate(request: SimulatedRequest, policies: PrincipalPolicies): Promise<Decision> {
+  const response = await runSimulation(
+    {
+      request: {
+        principal: request.principal ?? AGENT_ROLE_ARN,
+        action: request.action,
+        resource: { resource: request.resource, accountId: ACCOUNT },
+        contextVariables: request.context ?? {},
+      },
+      identityPolicies: policies.identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
+      permissionBoundaryPolicies: policies.boundary ? [{ name: 'boundary', policy: policies.boundary }] : undefined,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (response.resultType === 'error') {
+    throw new Error(`simulator rejected ${request.action} on ${request.resource}: ${JSON.stringify(response.errors)}`);
+  }
+  if (response.resultType !== 'single') {
+    throw new Error(`expected one result for ${request.action} on ${request.resource}, got ${response.resultType}`);
+  }
+  const analysis = response.result.analysis as any;
+  const denyStatements = [
+    ...(analysis?.permissionBoundaryAnalysis?.denyStatements ?? []),
+    ...(analysis?.identityAnalysis?.denyStatements ?? []),
+  ];
+  return {
+    result: response.overallResult as Decision['result'],
+    deniedBy: denyStatements.map((s: any) => s.explain?.identifier ?? s.statement?.sid ?? '?'),
+    ignoredContextKeys: (response.result as any).ignoredContextKeys ?? [],
+  };
+}
+
+/** An identity policy that allows everything: the worst case the boundary must withstand. */
+export const ADMINISTRATOR_ACCESS = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
