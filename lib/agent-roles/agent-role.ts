@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
 import { AgentPermissionsBoundary } from '../permissions-boundary/agent-permissions-boundary';
 import { requireBoundaryUnderGuardrailPaths } from '../permissions-boundary/agent-boundary';
+import { renderedProperties } from '../private/render';
 import { tokenPattern } from '../private/tokens';
 
 /** AWS managed policies that an agent role refuses: each one lets the agent do far more than its job. */
@@ -205,7 +206,7 @@ function refusedPolicyName(stack: Stack, arn: string): string | undefined {
 
 function refusedManagedPolicies(role: iam.CfnRole): string[] {
   const stack = Stack.of(role);
-  const arns = stack.resolve(role.managedPolicyArns) as unknown[] | undefined;
+  const arns = renderedProperties(role).ManagedPolicyArns as unknown[] | undefined;
   return (arns ?? [])
     .map((arn) => refusedPolicyName(stack, arn as string))
     .filter((name): name is string => name !== undefined)

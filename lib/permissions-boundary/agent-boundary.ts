@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { AgentPermissionsBoundary, isBoundaryArn } from './agent-permissions-boundary';
 import { GuardrailPaths } from '../guardrail-paths';
+import { renderedProperties } from '../private/render';
 import { ProductionProtection } from '../production-protection/production-protection';
 
 /** Options for `AgentBoundary.apply`. */
@@ -91,10 +92,11 @@ export function requireBoundaryUnderGuardrailPaths(node: iam.CfnRole | iam.CfnUs
   Object.defineProperty(node, marker, { value: true });
   node.node.addValidation({
     validate: () => {
-      const path = node.path;
+      const rendered = renderedProperties(node);
+      const path = rendered.Path;
       const guarded =
         typeof path === 'string' && (path.startsWith(GuardrailPaths.ROOT) || path.startsWith(GuardrailPaths.WORKLOAD));
-      if (guarded && !isBoundaryArn(node, node.permissionsBoundary, boundary)) {
+      if (guarded && !isBoundaryArn(node, rendered.PermissionsBoundary, boundary)) {
         return [
           `${node.cfnResourceType} at ${node.node.path} lives under ${path} but does not carry the agent permissions boundary ${boundary.node.path}; ` +
             'remove whatever replaced or cleared its boundary (for example PermissionsBoundary.of(...).apply or .clear())',

@@ -2,6 +2,7 @@ import { Annotations, Lazy, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { tokenPattern } from '../private/tokens';
+import { withoutCovered } from '../private/wildcards';
 import {
   BoundaryDocumentInput,
   buildBoundaryDocument,
@@ -162,7 +163,7 @@ export class AgentPermissionsBoundary extends Construct {
   /** The production stacks this boundary protects by name: those in the app, then `productionStackNames`. */
   public productionStackNames(): string[] {
     const names = ProductionProtection.findAll(this).map((p) => p.stack.stackName);
-    return [...new Set([...names, ...this.extraStackNames])].sort();
+    return withoutCovered([...names, ...this.extraStackNames]);
   }
 
   /** The boundary document as it will be deployed. */
@@ -171,13 +172,14 @@ export class AgentPermissionsBoundary extends Construct {
   }
 
   private documentInput(): BoundaryDocumentInput {
-    const protections = ProductionProtection.findAll(this);
-    const names = protections.map((p) => p.protectedResourceNames());
+    const names = ProductionProtection.findAll(this).map((p) => p.protectedResourceNames());
+    // A stack-name prefix also covers the names CloudFormation generates for its resources.
+    const stackPrefixes = this.extraStackNames.filter((n) => n.endsWith('*'));
     return {
       productionTag: this.productionTag,
       productionStackNames: this.productionStackNames(),
-      productionBucketNames: names.flatMap((n) => n.buckets),
-      productionTableNames: names.flatMap((n) => n.tables),
+      productionBucketNames: withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]),
+      productionTableNames: withoutCovered([...names.flatMap((n) => n.tables), ...stackPrefixes]),
       boundaryPolicyName: this.managedPolicyName,
       additionalStatements: this.additionalStatements,
     };
@@ -226,15 +228,16 @@ export class AgentPermissionsBoundary extends Construct {
 }
 
 /**
- * Tells whether `arn`, a role's or user's `PermissionsBoundary`, names `boundary`: its own ARN token,
- * or any ARN (literal or built from tokens) ending in the boundary's path and name.
+ * Tells whether `arn`, a rendered and resolved `PermissionsBoundary` of a role or user in `node`'s
+ * stack, names `boundary`: the boundary's own reference, or any ARN ending in its path and name.
  */
 export function isBoundaryArn(node: IConstruct, arn: unknown, boundary: AgentPermissionsBoundary): boolean {
   if (arn === undefined) {
     return false;
   }
-  if (arn === boundary.managedPolicyArn) {
+  const stack = Stack.of(node);
+  if (JSON.stringify(arn) === JSON.stringify(stack.resolve(boundary.managedPolicyArn))) {
     return true;
   }
-  return tokenPattern(Stack.of(node), arn).endsWith(`:policy${GuardrailPaths.ROOT}${boundary.managedPolicyName}`);
+  return tokenPattern(stack, arn).endsWith(`:policy${GuardrailPaths.ROOT}${boundary.managedPolicyName}`);
 }

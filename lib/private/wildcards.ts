@@ -22,3 +22,23 @@ function literalPrefix(value: string): { text: string; wild: boolean } {
   const star = value.indexOf('*');
   return star < 0 ? { text: value, wild: false } : { text: value.slice(0, star), wild: true };
 }
+
+/**
+ * Whether every name `narrow` matches is also matched by `wide`. Only a single trailing `*` in
+ * `wide` is used to cover: anything else is treated as covering nothing, which keeps both entries.
+ */
+export function wildcardCovers(wide: string, narrow: string): boolean {
+  if (wide === narrow) {
+    return true;
+  }
+  if (wide.indexOf('*') !== wide.length - 1) {
+    return false;
+  }
+  return literalPrefix(narrow).text.startsWith(wide.slice(0, -1));
+}
+
+/** Sorted, without duplicates and without entries that another entry covers. */
+export function withoutCovered(patterns: Iterable<string>): string[] {
+  const unique = [...new Set(patterns)].sort();
+  return unique.filter((p) => !unique.some((other) => other !== p && wildcardCovers(other, p)));
+}

@@ -1,0 +1,113 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AgentDeployRole, AgentPermissionsBoundary, AgentRole, ProductionProtection } from '../../lib';
+import { ACCOUNT, AGENT_ROLE_ARN, simulate } from '../support/simulator';
+import { boundaryDocument, inlinePoliciesOf, REGION, resourcesOfType, synthTemplates } from '../support/template';
+
+function setup(stackNames: string[] = ['orders-dev']) {
+  const app = new App();
+  const prod = new Stack(app, 'OrdersProd', { stackName: 'orders-prod' });
+  new ProductionProtection(prod, 'ProductionProtection');
+  const stack = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails', env: { account: ACCOUNT, region: REGION } });
+  const boundary = new AgentPermissionsBoundary(stack, 'Boundary');
+  const agent = new AgentRole(stack, 'Agent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/agent-launcher`) });
+  const deploy = new AgentDeployRole(stack, 'DevDeploy', { boundary, stackNames });
+  return { app, stack, boundary, agent, deploy };
+}
+
+describe('AgentDeployRole', () => {
+  test('is a CloudFormation service role under the service path that carries the boundary', () => {
+    const { stack } = setup();
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      Path: '/agent-guardrails/service/',
+      PermissionsBoundary: { Ref: Match.stringLikeRegexp('^Boundary') },
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'cloudformation.amazonaws.com' } })] },
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/PowerUserAccess']] }],
+    });
+  });
+
+  describe('an agent granted deployment, evaluated with its boundary', () => {
+    let identity: any[];
+    let boundary: any;
+    let deployRoleArn: string;
+
+    beforeAll(() => {
+      const { app, agent, deploy } = setup();
+      deploy.grantDeploy(agent);
+      const template = synthTemplates(app).get('agent-guardrails')!;
+      const agentId = resourcesOfType(template, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === 'coding-agent')![0];
+      identity = inlinePoliciesOf(template, agentId);
+      boundary = boundaryDocument(template);
+      const deployId = resourcesOfType(template, 'AWS::IAM::Role').find(([, r]) => r.Properties.Path === '/agent-guardrails/service/')![0];
+      deployRoleArn = `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/service/${deployId}`;
+    });
+
+    const stackArn = (name: string) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/4d3c2b1a-0000-1111-2222-333344445555`;
+    const decide = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+      simulate({ action, resource, context, principal: AGENT_ROLE_ARN }, { identity, boundary }).then((d) => d.result);
+
+    test('may create, update and delete the named stack through the deploy role', async () => {
+      for (const action of ['cloudformation:CreateStack', 'cloudformation:UpdateStack', 'cloudformation:DeleteStack', 'cloudformation:CreateChangeSet']) {
+        expect(await decide(action, stackArn('orders-dev'), { 'cloudformation:RoleArn': deployRoleArn })).toBe('Allowed');
+      }
+      expect(await decide('cloudformation:ExecuteChangeSet', stackArn('orders-dev'))).toBe('Allowed');
+    });
+
+    test('may pass the deploy role to CloudFormation only', async () => {
+      expect(await decide('iam:PassRole', deployRoleArn, { 'iam:PassedToService': 'cloudformation.amazonaws.com' })).toBe('Allowed');
+      expect(await decide('iam:PassRole', deployRoleArn, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe('ImplicitlyDenied');
+    });
+
+    test('may publish CDK assets to the bootstrap bucket', async () => {
+      expect(await decide('s3:PutObject', `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/asset.zip`)).toBe('Allowed');
+    });
+
+    test('fails to deploy without the deploy role or with another role', async () => {
+      expect(await decide('cloudformation:UpdateStack', stackArn('orders-dev'))).toBe('ExplicitlyDenied');
+      expect(await decide('cloudformation:UpdateStack', stackArn('orders-dev'), { 'cloudformation:RoleArn': `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}` })).toBe('ExplicitlyDenied');
+    });
+
+    test('fails to deploy stacks it was not granted, production above all', async () => {
+      expect(await decide('cloudformation:UpdateStack', stackArn('billing-dev'), { 'cloudformation:RoleArn': deployRoleArn })).toBe('ImplicitlyDenied');
+      expect(await decide('cloudformation:UpdateStack', stackArn('orders-prod'), { 'cloudformation:RoleArn': deployRoleArn })).toBe('ExplicitlyDenied');
+      expect(await decide('cloudformation:DeleteStack', stackArn('orders-prod'), { 'cloudformation:RoleArn': deployRoleArn })).toBe('ExplicitlyDenied');
+    });
+  });
+
+  test.each([
+    ['names a production stack', ['orders-prod'], /would let agents deploy "orders-prod", which matches the production stack "orders-prod"/],
+    ['names a prefix that covers a production stack', ['orders-*'], /would let agents deploy "orders-\*", which matches the production stack "orders-prod"/],
+  ])('fails at synth when stackNames %s', (_name, stackNames, message) => {
+    const { app } = setup(stackNames);
+    expect(() => app.synth()).toThrow(message);
+  });
+
+  test.each([
+    ['is empty', [], /stackNames must name at least one stack/],
+    ['is a bare wildcard', ['*'], /stackNames must hold literal stack names/],
+    ['holds an invalid name', ['orders_dev'], /got "orders_dev"/],
+  ])('fails when stackNames %s', (_name, stackNames, message) => {
+    const app = new App();
+    const stack = new Stack(app, 'Guardrails');
+    const boundary = new AgentPermissionsBoundary(stack, 'Boundary');
+    expect(() => new AgentDeployRole(stack, 'Deploy', { boundary, stackNames })).toThrow(message);
+  });
+
+  test('uses the execution policies it is given instead of the defaults', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Guardrails');
+    const boundary = new AgentPermissionsBoundary(stack, 'Boundary');
+    new AgentDeployRole(stack, 'Deploy', {
+      boundary,
+      stackNames: ['orders-dev'],
+      executionPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonDynamoDBFullAccess')],
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Path: '/agent-guardrails/service/',
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonDynamoDBFullAccess']] }],
+    });
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+});

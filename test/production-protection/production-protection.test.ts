@@ -1,0 +1,129 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ProductionProtection, ProductionProtectionProps, StackPolicyScope } from '../../lib';
+
+function protectedStack(props?: ProductionProtectionProps) {
+  const app = new App();
+  const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+  new dynamodb.Table(stack, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, removalPolicy: RemovalPolicy.DESTROY });
+  new s3.Bucket(stack, 'Receipts');
+  new sqs.Queue(stack, 'Incoming');
+  const protection = new ProductionProtection(stack, 'ProductionProtection', props);
+  return { app, stack, protection };
+}
+
+function stackPolicyOf(stack: Stack): any {
+  const resources = Template.fromStack(stack).findResources('Custom::AWS');
+  const [resource] = Object.values(resources);
+  const create = JSON.parse((resource.Properties.Create as any)['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'STACK_ID')).join(''));
+  return { call: create, policy: JSON.parse(create.parameters.StackPolicyBody) };
+}
+
+describe('ProductionProtection', () => {
+  test('tags the stack and its resources as production', () => {
+    const { app, stack } = protectedStack();
+    expect(app.synth().getStackByName('orders-prod').tags).toEqual({ Environment: 'production' });
+    Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', { Tags: [{ Key: 'Environment', Value: 'production' }] });
+  });
+
+  test('turns on termination protection', () => {
+    const { app } = protectedStack();
+    expect(app.synth().getStackByName('orders-prod').terminationProtection).toBe(true);
+  });
+
+  test('retains stateful resources on delete and replacement, overriding DESTROY, and turns on deletion protection', () => {
+    const { stack } = protectedStack();
+    const template = Template.fromStack(stack);
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SQS::Queue']) {
+      template.hasResource(type, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    Annotations.fromStack(stack).hasInfo('/Prod/Orders/Resource', Match.stringLikeRegexp('had removal policy DESTROY; production protection retains it'));
+  });
+
+  test('turns on RDS deletion protection', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    new rds.DatabaseInstance(stack, 'Db', { engine: rds.DatabaseInstanceEngine.POSTGRES, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, storageEncrypted: true });
+    new ProductionProtection(stack, 'ProductionProtection');
+    Template.fromStack(stack).hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ DeletionProtection: true }) });
+  });
+
+  test('sets a stack policy that denies replacing and deleting every resource, with the least privilege to do so', () => {
+    const { stack } = protectedStack();
+    const { call, policy } = stackPolicyOf(stack);
+
+    expect(call).toMatchObject({ service: 'CloudFormation', action: 'SetStackPolicy', parameters: { StackName: 'STACK_ID' } });
+    expect(policy.Statement).toEqual([
+      { Effect: 'Allow', Principal: '*', Action: 'Update:*', Resource: '*' },
+      { Effect: 'Deny', Principal: '*', Action: ['Update:Replace', 'Update:Delete'], Resource: '*' },
+    ]);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'cloudformation:SetStackPolicy', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }] },
+    });
+  });
+
+  test('limits the stack policy to stateful resource types when asked', () => {
+    const { stack } = protectedStack({ stackPolicyScope: StackPolicyScope.STATEFUL_RESOURCES, additionalStatefulResourceTypes: ['AWS::Timestream::Table'] });
+    const deny = stackPolicyOf(stack).policy.Statement[1];
+    expect(deny.Condition.StringEquals.ResourceType).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::RDS::DBInstance', 'AWS::Timestream::Table']));
+  });
+
+  test('opts out only when told to, and says so', () => {
+    const { app, stack } = protectedStack({ disableStackPolicy: true, disableTerminationProtection: true, allowStatefulResourceDeletion: true });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::AWS', 0);
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    expect(app.synth().getStackByName('orders-prod').terminationProtection).toBe(false);
+    const warnings = Annotations.fromStack(stack).findWarning('/Prod/ProductionProtection', Match.anyValue());
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/Termination protection is disabled/),
+      expect.stringMatching(/Stateful resources .* may be deleted/),
+      expect.stringMatching(/No stack policy protects/),
+    ]);
+  });
+
+  test('warns when deletion protection is explicitly off on a production table', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    new dynamodb.CfnTable(stack, 'Raw', { keySchema: [{ attributeName: 'id', keyType: 'HASH' }], attributeDefinitions: [{ attributeName: 'id', attributeType: 'S' }], billingMode: 'PAY_PER_REQUEST', deletionProtectionEnabled: false });
+    new ProductionProtection(stack, 'ProductionProtection');
+    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    Annotations.fromStack(stack).hasWarning('/Prod/Raw', Match.stringLikeRegexp('deletionProtectionEnabled is explicitly false'));
+  });
+
+  test('names the buckets and tables the boundary protects by name', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod', { stackName: 'Orders-Production-Stack-With-A-Long-Name' });
+    new s3.Bucket(stack, 'Generated');
+    new s3.Bucket(stack, 'Named', { bucketName: `archive-${stack.account}` });
+    new dynamodb.Table(stack, 'GeneratedTable', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    new dynamodb.Table(stack, 'NamedTable', { tableName: 'ledger', partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    const protection = new ProductionProtection(stack, 'ProductionProtection');
+
+    expect(protection.protectedResourceNames()).toEqual({
+      buckets: ['archive-*', 'orders-production-st-*'],
+      tables: ['Orders-Production-Stack-With-A-Long-Name-*', 'ledger'],
+    });
+  });
+
+  test.each([
+    ['its scope is not a stack', (app: App) => new ProductionProtection(new Construct(new Stack(app, 'S'), 'Nested') as unknown as Stack, 'P'), /must be added directly to a Stack/],
+    ['the tag key is empty', (app: App) => new ProductionProtection(new Stack(app, 'S'), 'P', { productionTag: { key: '' } }), /productionTag.key must be 1-128 characters/],
+    ['a stateful type is not a CloudFormation type', (app: App) => new ProductionProtection(new Stack(app, 'S'), 'P', { additionalStatefulResourceTypes: ['Bucket'] }), /additionalStatefulResourceTypes must hold CloudFormation types .* got "Bucket"/],
+    ['the stack policy is both scoped and disabled', (app: App) => new ProductionProtection(new Stack(app, 'S'), 'P', { disableStackPolicy: true, stackPolicyScope: StackPolicyScope.ALL_RESOURCES }), /stackPolicyScope has no effect when disableStackPolicy is true/],
+  ])('fails when %s, and changes nothing', (_name, create, message) => {
+    const app = new App();
+    expect(() => create(app)).toThrow(message);
+    const stack = app.node.findChild('S') as Stack;
+    expect(stack.terminationProtection).toBe(false);
+    expect(stack.tags.tagValues()).toEqual({});
+  });
+});
