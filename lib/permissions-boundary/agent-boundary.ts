@@ -55,7 +55,7 @@ class ApplyAgentBoundary implements IAspect {
     if (!(node instanceof iam.CfnRole) && !(node instanceof iam.CfnUser)) {
       return;
     }
-    if (ProductionProtection.findAll(node).some((p) => p.stack === Stack.of(node))) {
+    if (ProductionProtection.isProtected(Stack.of(node))) {
       return;
     }
     node.permissionsBoundary = this.boundary.arnFor(node);

@@ -179,7 +179,6 @@ export class AgentPermissionsBoundary extends Construct {
       productionTag: this.productionTag,
       productionStackNames: this.productionStackNames(),
       productionBucketNames: withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]),
-      productionTableNames: withoutCovered([...names.flatMap((n) => n.tables), ...stackPrefixes]),
       boundaryPolicyName: this.managedPolicyName,
       additionalStatements: this.additionalStatements,
     };

@@ -39,8 +39,6 @@ export interface BoundaryDocumentInput {
    * only on buckets with ABAC enabled, so buckets are protected by name.
    */
   readonly productionBucketNames: string[];
-  /** Production DynamoDB table names or patterns; their backups carry no tags. */
-  readonly productionTableNames: string[];
   /** Name of the boundary policy itself; roles an agent creates must carry exactly this policy. */
   readonly boundaryPolicyName: string;
   /** Statements appended by the platform team (Deny only). */
@@ -122,7 +120,7 @@ const NOT_COVERED = 'not covered: no tag condition applies and the app does not 
  * (`PRODUCTION_BUCKET_ACTIONS`): its tag keys exist but are evaluated only on buckets with ABAC on.
  */
 export const TAG_BLIND_PRODUCTION_ACTIONS: Readonly<Record<string, string>> = {
-  'dynamodb:DeleteBackup': 'denied by name for backups of the production tables in the app',
+  'dynamodb:DeleteBackup': 'denied everywhere: backups carry no tags, and agents never delete backups',
   'events:DeleteApiDestination': NOT_COVERED,
   'events:DeleteArchive': NOT_COVERED,
   'events:DeleteConnection': NOT_COVERED,
@@ -282,15 +280,8 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
   if (byName.length > 0) {
     statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', Action: [...PRODUCTION_BUCKET_ACTIONS], Resource: byName });
   }
-  const tables = sorted(input.productionTableNames);
-  if (tables.length > 0) {
-    statements.push({
-      Sid: 'ProdTableByName',
-      Effect: 'Deny',
-      Action: 'dynamodb:DeleteBackup',
-      Resource: tables.map((table) => `arn:*:dynamodb:*:*:table/${table}/backup/*`),
-    });
-  }
+  // DynamoDB backups carry no tags, so no condition can single out production's: agents delete none.
+  statements.push({ Sid: 'KeepBackups', Effect: 'Deny', Action: 'dynamodb:DeleteBackup', Resource: '*' });
 
   // 3. The guardrail itself: nothing owned by the guardrails can be changed, and no boundary removed.
   statements.push(

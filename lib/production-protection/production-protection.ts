@@ -82,8 +82,6 @@ export interface ProductionProtectionProps {
 export interface ProtectedResourceNames {
   /** S3 bucket names or patterns. */
   readonly buckets: string[];
-  /** DynamoDB table names or patterns. */
-  readonly tables: string[];
 }
 
 /**
@@ -99,6 +97,11 @@ export class ProductionProtection extends Construct {
   /** Whether `x` is a `ProductionProtection`. */
   public static isProductionProtection(x: unknown): x is ProductionProtection {
     return x !== null && typeof x === 'object' && PRODUCTION_PROTECTION_SYMBOL in x;
+  }
+
+  /** Whether `stack` is protected by a `ProductionProtection` (always a direct child of its stack). */
+  public static isProtected(stack: Stack): boolean {
+    return stack.node.children.some(ProductionProtection.isProductionProtection);
   }
 
   /** Every `ProductionProtection` in the construct tree that contains `scope`. */
@@ -177,27 +180,19 @@ export class ProductionProtection extends Construct {
   }
 
   /**
-   * The names of this stack's buckets and tables, as IAM patterns. A resource CloudFormation names
-   * itself is matched by the stack-name prefix that CloudFormation gives it.
+   * The names of this stack's S3 buckets, as IAM patterns (S3 evaluates tags only on buckets with
+   * ABAC on, so the boundary protects buckets by name). A bucket CloudFormation names itself is
+   * matched by the lower-cased stack-name prefix that CloudFormation gives it.
    */
   public protectedResourceNames(): ProtectedResourceNames {
     const buckets = new Set<string>();
-    const tables = new Set<string>();
     for (const child of this.stack.node.findAll()) {
       if (child instanceof s3.CfnBucket && Stack.of(child) === this.stack) {
-        buckets.add(this.nameOrPrefix(child.bucketName, 20, true));
-      } else if (child instanceof dynamodb.CfnTable && Stack.of(child) === this.stack) {
-        tables.add(this.nameOrPrefix(child.tableName, 200, false));
-      } else if (child instanceof dynamodb.CfnGlobalTable && Stack.of(child) === this.stack) {
-        tables.add(this.nameOrPrefix(child.tableName, 200, false));
+        const explicit = child.bucketName === undefined ? undefined : physicalNamePattern(this.stack, child.bucketName);
+        buckets.add(explicit ?? generatedNamePrefix(this.stack.stackName, 20, true));
       }
     }
-    return { buckets: [...buckets].sort(), tables: [...tables].sort() };
-  }
-
-  private nameOrPrefix(name: string | undefined, maxPrefix: number, lowerCase: boolean): string {
-    const explicit = name === undefined ? undefined : physicalNamePattern(this.stack, name);
-    return explicit ?? generatedNamePrefix(this.stack.stackName, maxPrefix, lowerCase);
+    return { buckets: [...buckets].sort() };
   }
 
   private applyStackPolicy(policy: Record<string, unknown>): void {

@@ -15,7 +15,6 @@ const document = buildBoundaryDocument({
   productionTag: { key: 'Environment', values: ['production'] },
   productionStackNames: ['orders-prod'],
   productionBucketNames: ['orders-prod-*'],
-  productionTableNames: ['orders-prod-*'],
   boundaryPolicyName: 'AgentPermissionsBoundary',
 });
 

@@ -99,19 +99,14 @@ describe('ProductionProtection', () => {
     Annotations.fromStack(stack).hasWarning('/Prod/Raw', Match.stringLikeRegexp('deletionProtectionEnabled is explicitly false'));
   });
 
-  test('names the buckets and tables the boundary protects by name', () => {
+  test('names the buckets the boundary protects by name', () => {
     const app = new App();
     const stack = new Stack(app, 'Prod', { stackName: 'Orders-Production-Stack-With-A-Long-Name' });
     new s3.Bucket(stack, 'Generated');
     new s3.Bucket(stack, 'Named', { bucketName: `archive-${stack.account}` });
-    new dynamodb.Table(stack, 'GeneratedTable', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
-    new dynamodb.Table(stack, 'NamedTable', { tableName: 'ledger', partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
     const protection = new ProductionProtection(stack, 'ProductionProtection');
 
-    expect(protection.protectedResourceNames()).toEqual({
-      buckets: ['archive-*', 'orders-production-st-*'],
-      tables: ['Orders-Production-Stack-With-A-Long-Name-*', 'ledger'],
-    });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'] });
   });
 
   test.each([

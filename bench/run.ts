@@ -1,0 +1,140 @@
+/**
+ * Measures what the guardrails cost:
+ *  1. the minified size of the agent boundary against IAM's 6,144-character limit, for the example
+ *     app and for growing numbers of production stacks;
+ *  2. the synth time of an app with 50 service stacks, with and without the guardrails, as a
+ *     ratio measured in one run (the variants alternate, so machine noise hits both alike).
+ *
+ * Run with `npm run bench`. Prints a Markdown report.
+ */
+import { performance } from 'perf_hooks';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { buildApp } from '../examples/coding-agent';
+import {
+  AgentBoundary,
+  AgentDeployRole,
+  AgentPermissionsBoundary,
+  AgentRole,
+  MANAGED_POLICY_SIZE_LIMIT,
+  minifiedPolicySize,
+  ProductionProtection,
+} from '../lib';
+
+const STACKS = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+function service(stack: Stack): void {
+  const table = new dynamodb.TableV2(stack, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+  const queue = new sqs.Queue(stack, 'Incoming', { visibilityTimeout: Duration.seconds(60) });
+  const fn = new lambda.Function(stack, 'Writer', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    timeout: Duration.seconds(30),
+  });
+  table.grantWriteData(fn);
+  queue.grantConsumeMessages(fn);
+}
+
+/** 50 service stacks, half production and half development, optionally with every guardrail. */
+function serviceApp(guardrails: boolean, stackPolicy = true): App {
+  const app = new App();
+  const devStacks: Stack[] = [];
+  for (let i = 0; i < STACKS; i++) {
+    const production = i % 2 === 0;
+    const name = production ? `prod-service-${i}` : `dev-service-${i}`;
+    const stack = new Stack(app, name, { stackName: name });
+    service(stack);
+    if (guardrails && production) {
+      new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: !stackPolicy });
+    }
+    if (!production) {
+      devStacks.push(stack);
+    }
+  }
+  if (guardrails) {
+    const stack = new Stack(app, 'AgentGuardrails', { stackName: 'agent-guardrails' });
+    const boundary = new AgentPermissionsBoundary(stack, 'Boundary', { productionStackNames: ['prod-*'] });
+    devStacks.forEach((s) => AgentBoundary.of(s).apply(boundary));
+    const agent = new AgentRole(stack, 'Agent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal('arn:aws:iam::111122223333:role/agent-launcher') });
+    agent.grantReadOnly();
+    new AgentDeployRole(stack, 'Deploy', { boundary, stackNames: ['dev-*'] }).grantDeploy(agent);
+  }
+  return app;
+}
+
+function timeSynth(guardrails: boolean, stackPolicy = true): number {
+  const start = performance.now();
+  serviceApp(guardrails, stackPolicy).synth();
+  return performance.now() - start;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function boundarySize(productionStacks: number): number {
+  const app = new App();
+  const boundary = new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
+  for (let i = 0; i < productionStacks; i++) {
+    const stack = new Stack(app, `P${i}`, { stackName: `orders-service-production-${i}` });
+    service(stack);
+    new ProductionProtection(stack, 'ProductionProtection');
+  }
+  return minifiedPolicySize(boundary.document());
+}
+
+function main(): void {
+  const lines: string[] = [];
+  const example = buildApp(new App());
+  const exampleBoundary = example.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
+  const exampleSize = minifiedPolicySize(exampleBoundary.document());
+
+  lines.push('### Boundary size (minified, IAM limit 6,144)', '', '| app | characters | room left |', '| --- | ---: | ---: |');
+  lines.push(`| examples/coding-agent.ts (1 production stack) | ${exampleSize} | ${MANAGED_POLICY_SIZE_LIMIT - exampleSize} |`);
+  for (const n of [0, 5, 10, 15]) {
+    const size = boundarySize(n);
+    lines.push(`| ${n} production stacks with a table each, listed by name | ${size} | ${MANAGED_POLICY_SIZE_LIMIT - size} |`);
+  }
+  const patternApp = serviceApp(true);
+  const patternBoundary = patternApp.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
+  const patternSize = minifiedPolicySize(patternBoundary.document());
+  lines.push(`| 25 production stacks covered by the pattern \`prod-*\` | ${patternSize} | ${MANAGED_POLICY_SIZE_LIMIT - patternSize} |`);
+
+  // Warm up both variants once (module loading, JIT), then alternate.
+  timeSynth(false);
+  timeSynth(true);
+  timeSynth(true, false);
+  const without: number[] = [];
+  const withGuardrails: number[] = [];
+  const withoutStackPolicy: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    without.push(timeSynth(false));
+    withGuardrails.push(timeSynth(true));
+    withoutStackPolicy.push(timeSynth(true, false));
+  }
+  const a = median(without);
+  const b = median(withGuardrails);
+  const c = median(withoutStackPolicy);
+  lines.push(
+    '',
+    `### Synth time, ${STACKS} service stacks (median of ${ROUNDS} alternating rounds, in-process \`app.synth()\`)`,
+    '',
+    '| variant | ms |',
+    '| --- | ---: |',
+    `| without guardrails | ${a.toFixed(0)} |`,
+    `| with guardrails (25 protected, 25 bounded, boundary, agent, deploy role) | ${b.toFixed(0)} |`,
+    `| with guardrails, but no stack-policy custom resource | ${c.toFixed(0)} |`,
+    `| ratio, all guardrails | ${(b / a).toFixed(2)}x |`,
+    `| ratio, without the stack-policy custom resource | ${(c / a).toFixed(2)}x |`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main();
