@@ -8,12 +8,9 @@
  * Run with `npm run bench`. Prints a Markdown report.
  */
 import { performance } from 'perf_hooks';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { buildApp } from '../examples/coding-agent';
+import { buildApp, OrdersService } from '../examples/coding-agent';
 import {
   AgentBoundary,
   AgentDeployRole,
@@ -27,19 +24,6 @@ import {
 const STACKS = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-function service(stack: Stack): void {
-  const table = new dynamodb.TableV2(stack, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
-  const queue = new sqs.Queue(stack, 'Incoming', { visibilityTimeout: Duration.seconds(60) });
-  const fn = new lambda.Function(stack, 'Writer', {
-    runtime: lambda.Runtime.NODEJS_22_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => {}'),
-    timeout: Duration.seconds(30),
-  });
-  table.grantWriteData(fn);
-  queue.grantConsumeMessages(fn);
-}
-
 /** 50 service stacks, half production and half development, optionally with every guardrail. */
 function serviceApp(guardrails: boolean, stackPolicy = true): App {
   const app = new App();
@@ -48,7 +32,7 @@ function serviceApp(guardrails: boolean, stackPolicy = true): App {
     const production = i % 2 === 0;
     const name = production ? `prod-service-${i}` : `dev-service-${i}`;
     const stack = new Stack(app, name, { stackName: name });
-    service(stack);
+    new OrdersService(stack, 'Orders');
     if (guardrails && production) {
       new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: !stackPolicy });
     }
@@ -84,7 +68,7 @@ function boundarySize(productionStacks: number): number {
   const boundary = new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
   for (let i = 0; i < productionStacks; i++) {
     const stack = new Stack(app, `P${i}`, { stackName: `orders-service-production-${i}` });
-    service(stack);
+    new OrdersService(stack, 'Orders');
     new ProductionProtection(stack, 'ProductionProtection');
   }
   return minifiedPolicySize(boundary.document());

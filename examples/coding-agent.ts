@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { AgentBoundary, AgentDeployRole, AgentPermissionsBoundary, AgentRole, ProductionProtection } from '../lib';
 
 /** The service: orders are queued, then written to a table by a function. */
-class OrdersService extends Construct {
+export class OrdersService extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const table = new dynamodb.TableV2(this, 'Orders', {

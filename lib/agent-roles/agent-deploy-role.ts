@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
 import { requireBoundaryUnderGuardrailPaths } from '../permissions-boundary/agent-boundary';
 import { AgentPermissionsBoundary } from '../permissions-boundary/agent-permissions-boundary';
+import { STACK_ROLE_ACTIONS } from '../permissions-boundary/boundary-document';
 import { wildcardOverlap } from '../private/wildcards';
 
 /** Properties for `AgentDeployRole`. */
@@ -105,14 +106,8 @@ export class AgentDeployRole extends Construct {
 
     const grant = iam.Grant.addToPrincipal({
       grantee,
-      actions: [
-        'cloudformation:ContinueUpdateRollback',
-        'cloudformation:CreateChangeSet',
-        'cloudformation:CreateStack',
-        'cloudformation:DeleteStack',
-        'cloudformation:RollbackStack',
-        'cloudformation:UpdateStack',
-      ],
+      // The calls that act with a service role: the boundary requires a bounded one, this grant this one.
+      actions: [...STACK_ROLE_ACTIONS],
       resourceArns: stackArns,
       conditions: { ArnEquals: { 'cloudformation:RoleArn': this.role.roleArn } },
     });

@@ -171,7 +171,7 @@ const AUDIT_AND_ORGANIZATION_ACTIONS = [
 ];
 
 /** CloudFormation calls that act with a service role; an agent must name a bounded one. */
-const STACK_ROLE_ACTIONS = [
+export const STACK_ROLE_ACTIONS: readonly string[] = [
   'cloudformation:ContinueUpdateRollback',
   'cloudformation:CreateChangeSet',
   'cloudformation:CreateStack',
@@ -331,7 +331,7 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       // A change set for a production stack is exempt: it is a proposal, and humans execute it.
       Sid: 'StackRoleBoundedOnly',
       Effect: 'Deny',
-      Action: STACK_ROLE_ACTIONS,
+      Action: [...STACK_ROLE_ACTIONS],
       Resource: '*',
       Condition: {
         ArnNotLike: { 'cloudformation:RoleArn': passable },

@@ -2,8 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AgentDeployRole, AgentPermissionsBoundary, AgentRole, ProductionProtection } from '../../lib';
-import { ACCOUNT, AGENT_ROLE_ARN, simulate } from '../support/simulator';
-import { boundaryDocument, inlinePoliciesOf, REGION, resourcesOfType, synthTemplates } from '../support/template';
+import { ACCOUNT } from '../support/simulator';
+import { agentEvaluator, REGION, stackArn, synthTemplates } from '../support/template';
 
 function setup(stackNames: string[] = ['orders-dev']) {
   const app = new App();
@@ -28,24 +28,14 @@ describe('AgentDeployRole', () => {
   });
 
   describe('an agent granted deployment, evaluated with its boundary', () => {
-    let identity: any[];
-    let boundary: any;
+    let decide: ReturnType<typeof agentEvaluator>['decide'];
     let deployRoleArn: string;
 
     beforeAll(() => {
       const { app, agent, deploy } = setup();
       deploy.grantDeploy(agent);
-      const template = synthTemplates(app).get('agent-guardrails')!;
-      const agentId = resourcesOfType(template, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === 'coding-agent')![0];
-      identity = inlinePoliciesOf(template, agentId);
-      boundary = boundaryDocument(template);
-      const deployId = resourcesOfType(template, 'AWS::IAM::Role').find(([, r]) => r.Properties.Path === '/agent-guardrails/service/')![0];
-      deployRoleArn = `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/service/${deployId}`;
+      ({ decide, deployRoleArn } = agentEvaluator(synthTemplates(app).get('agent-guardrails')!, 'coding-agent'));
     });
-
-    const stackArn = (name: string) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/4d3c2b1a-0000-1111-2222-333344445555`;
-    const decide = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
-      simulate({ action, resource, context, principal: AGENT_ROLE_ARN }, { identity, boundary }).then((d) => d.result);
 
     test('may create, update and delete the named stack through the deploy role', async () => {
       for (const action of ['cloudformation:CreateStack', 'cloudformation:UpdateStack', 'cloudformation:DeleteStack', 'cloudformation:CreateChangeSet']) {

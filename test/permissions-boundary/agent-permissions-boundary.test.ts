@@ -3,9 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AgentPermissionsBoundary, MANAGED_POLICY_SIZE_LIMIT, minifiedPolicySize, ProductionProtection } from '../../lib';
 import { ACCOUNT, ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
-import { boundaryDocument, REGION, synthTemplates } from '../support/template';
-
-const stackArn = (name: string) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/4d3c2b1a-0000-1111-2222-333344445555`;
+import { boundaryDocument, REGION, stackArn, synthTemplates } from '../support/template';
 
 function productionStacks(app: App, count: number, prefix = 'orders-production-service-') {
   for (let i = 0; i < count; i++) {

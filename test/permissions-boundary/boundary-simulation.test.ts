@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AgentPermissionsBoundary, ProductionProtection } from '../../lib';
 import { ACCOUNT, ADMINISTRATOR_ACCESS, AGENT_ROLE_ARN, simulate } from '../support/simulator';
-import { boundaryDocument, REGION, synthTemplates } from '../support/template';
+import { boundaryDocument, REGION, stackArn, synthTemplates } from '../support/template';
 
 let boundary: any;
 
@@ -30,7 +30,6 @@ beforeAll(() => {
   boundary = boundaryDocument(synthTemplates(app).get('agent-guardrails')!);
 });
 
-const stack = (name: string) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/4d3c2b1a-0000-1111-2222-333344445555`;
 const role = (pathAndName: string) => `arn:aws:iam::${ACCOUNT}:role/${pathAndName}`;
 const policy = (pathAndName: string) => `arn:aws:iam::${ACCOUNT}:policy/${pathAndName}`;
 const tagged = (value: string) => ({ 'aws:ResourceTag/Environment': value });
@@ -59,54 +58,54 @@ function table(cases: Record<string, Case>) {
 
 describe('production stacks', () => {
   test.each(table({
-    'DeleteStack on a production stack known by name, untagged': { action: 'cloudformation:DeleteStack', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
-    'DeleteStack on a production stack outside the app (productionStackNames)': { action: 'cloudformation:DeleteStack', resource: stack('legacy-billing'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
-    'DeleteStack on an unknown stack tagged production': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...prod, ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
-    'DeleteStack on a stack tagged Production': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...tagged('Production'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
-    'DeleteStack on a stack tagged PRODUCTION': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...tagged('PRODUCTION'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
-    'DeleteStack on a stack tagged pRoDuCtIoN': { action: 'cloudformation:DeleteStack', resource: stack('shadow'), context: { ...tagged('pRoDuCtIoN'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
-    'UpdateStack on production, even with a bounded role': { action: 'cloudformation:UpdateStack', resource: stack('payments-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
-    'ExecuteChangeSet on production': { action: 'cloudformation:ExecuteChangeSet', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
-    'ExecuteChangeSet on a stack tagged production': { action: 'cloudformation:ExecuteChangeSet', resource: stack('shadow'), context: prod, deniedBy: 'ProdStackByTag' },
-    'UpdateTerminationProtection on production': { action: 'cloudformation:UpdateTerminationProtection', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
-    'SetStackPolicy on production': { action: 'cloudformation:SetStackPolicy', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
-    'TagResource on a production stack': { action: 'cloudformation:TagResource', resource: stack('orders-prod'), context: { 'aws:TagKeys': ['Owner'] }, deniedBy: 'ProdStackByName' },
-    'UntagResource of the production tag on a stack': { action: 'cloudformation:UntagResource', resource: stack('shadow'), context: { ...prod, 'aws:TagKeys': ['Environment'] }, deniedBy: 'ProdStackByTag' },
-    'CancelUpdateStack on production': { action: 'cloudformation:CancelUpdateStack', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
-    'ContinueUpdateRollback on production': { action: 'cloudformation:ContinueUpdateRollback', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
-    'RollbackStack on production': { action: 'cloudformation:RollbackStack', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
-    'SignalResource on production': { action: 'cloudformation:SignalResource', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
-    'CreateStackRefactor moving resources out of production': { action: 'cloudformation:CreateStackRefactor', resource: stack('orders-prod'), deniedBy: 'ProdStackByName' },
-    'ExecuteStackRefactor on a stack tagged production': { action: 'cloudformation:ExecuteStackRefactor', resource: stack('shadow'), context: prod, deniedBy: 'ProdStackByTag' },
-    'CreateStack recreating a production stack by name': { action: 'cloudformation:CreateStack', resource: stack('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
-    'CreateStack carrying the production tag': { action: 'cloudformation:CreateStack', resource: stack('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
-    'CreateStack carrying the production tag in another case': { action: 'cloudformation:CreateStack', resource: stack('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'Production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
-    'create-type change set carrying the production tag': { action: 'cloudformation:CreateChangeSet', resource: stack('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
+    'DeleteStack on a production stack known by name, untagged': { action: 'cloudformation:DeleteStack', resource: stackArn('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'DeleteStack on a production stack outside the app (productionStackNames)': { action: 'cloudformation:DeleteStack', resource: stackArn('legacy-billing'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'DeleteStack on an unknown stack tagged production': { action: 'cloudformation:DeleteStack', resource: stackArn('shadow'), context: { ...prod, ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'DeleteStack on a stack tagged Production': { action: 'cloudformation:DeleteStack', resource: stackArn('shadow'), context: { ...tagged('Production'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'DeleteStack on a stack tagged PRODUCTION': { action: 'cloudformation:DeleteStack', resource: stackArn('shadow'), context: { ...tagged('PRODUCTION'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'DeleteStack on a stack tagged pRoDuCtIoN': { action: 'cloudformation:DeleteStack', resource: stackArn('shadow'), context: { ...tagged('pRoDuCtIoN'), ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackByTag' },
+    'UpdateStack on production, even with a bounded role': { action: 'cloudformation:UpdateStack', resource: stackArn('payments-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'ExecuteChangeSet on production': { action: 'cloudformation:ExecuteChangeSet', resource: stackArn('orders-prod'), deniedBy: 'ProdStackByName' },
+    'ExecuteChangeSet on a stack tagged production': { action: 'cloudformation:ExecuteChangeSet', resource: stackArn('shadow'), context: prod, deniedBy: 'ProdStackByTag' },
+    'UpdateTerminationProtection on production': { action: 'cloudformation:UpdateTerminationProtection', resource: stackArn('orders-prod'), deniedBy: 'ProdStackByName' },
+    'SetStackPolicy on production': { action: 'cloudformation:SetStackPolicy', resource: stackArn('orders-prod'), deniedBy: 'ProdStackByName' },
+    'TagResource on a production stack': { action: 'cloudformation:TagResource', resource: stackArn('orders-prod'), context: { 'aws:TagKeys': ['Owner'] }, deniedBy: 'ProdStackByName' },
+    'UntagResource of the production tag on a stack': { action: 'cloudformation:UntagResource', resource: stackArn('shadow'), context: { ...prod, 'aws:TagKeys': ['Environment'] }, deniedBy: 'ProdStackByTag' },
+    'CancelUpdateStack on production': { action: 'cloudformation:CancelUpdateStack', resource: stackArn('orders-prod'), deniedBy: 'ProdStackByName' },
+    'ContinueUpdateRollback on production': { action: 'cloudformation:ContinueUpdateRollback', resource: stackArn('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'RollbackStack on production': { action: 'cloudformation:RollbackStack', resource: stackArn('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'SignalResource on production': { action: 'cloudformation:SignalResource', resource: stackArn('orders-prod'), deniedBy: 'ProdStackByName' },
+    'CreateStackRefactor moving resources out of production': { action: 'cloudformation:CreateStackRefactor', resource: stackArn('orders-prod'), deniedBy: 'ProdStackByName' },
+    'ExecuteStackRefactor on a stack tagged production': { action: 'cloudformation:ExecuteStackRefactor', resource: stackArn('shadow'), context: prod, deniedBy: 'ProdStackByTag' },
+    'CreateStack recreating a production stack by name': { action: 'cloudformation:CreateStack', resource: stackArn('orders-prod'), context: withRole(DEPLOY_ROLE), deniedBy: 'ProdStackByName' },
+    'CreateStack carrying the production tag': { action: 'cloudformation:CreateStack', resource: stackArn('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
+    'CreateStack carrying the production tag in another case': { action: 'cloudformation:CreateStack', resource: stackArn('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'Production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
+    'create-type change set carrying the production tag': { action: 'cloudformation:CreateChangeSet', resource: stackArn('orders-prod-v2'), context: { 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdStackCreateByTag' },
   }))('denies %s', expectDenied);
 
   test.each(table({
-    'DescribeStacks on production': { action: 'cloudformation:DescribeStacks', resource: stack('orders-prod') },
-    'GetTemplate on production': { action: 'cloudformation:GetTemplate', resource: stack('orders-prod') },
-    'DetectStackDrift on production': { action: 'cloudformation:DetectStackDrift', resource: stack('orders-prod') },
-    'proposing a change set for production, as cdk deploy sends it (tags included)': { action: 'cloudformation:CreateChangeSet', resource: stack('orders-prod'), context: { ...prod, 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'] } },
-    'withdrawing a production change set': { action: 'cloudformation:DeleteChangeSet', resource: stack('orders-prod') },
-    'CreateStack for a development stack with a bounded role': { action: 'cloudformation:CreateStack', resource: stack('orders-dev'), context: { 'aws:RequestTag/Environment': 'development', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) } },
-    'UpdateStack on development with a bounded role': { action: 'cloudformation:UpdateStack', resource: stack('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
-    'DeleteStack on development with a bounded role': { action: 'cloudformation:DeleteStack', resource: stack('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
-    'DeleteStack with a workload role the agent created': { action: 'cloudformation:DeleteStack', resource: stack('scratch'), context: withRole(WORKLOAD_ROLE) },
-    'ExecuteChangeSet on development': { action: 'cloudformation:ExecuteChangeSet', resource: stack('orders-dev'), context: tagged('development') },
-    'UpdateStack on a stack tagged preproduction (values match whole)': { action: 'cloudformation:UpdateStack', resource: stack('orders-staging'), context: { ...tagged('preproduction'), ...withRole(DEPLOY_ROLE) } },
-    'UpdateStack on a stack whose name starts like a production one': { action: 'cloudformation:UpdateStack', resource: stack('orders-prod-sandbox'), context: withRole(DEPLOY_ROLE) },
+    'DescribeStacks on production': { action: 'cloudformation:DescribeStacks', resource: stackArn('orders-prod') },
+    'GetTemplate on production': { action: 'cloudformation:GetTemplate', resource: stackArn('orders-prod') },
+    'DetectStackDrift on production': { action: 'cloudformation:DetectStackDrift', resource: stackArn('orders-prod') },
+    'proposing a change set for production, as cdk deploy sends it (tags included)': { action: 'cloudformation:CreateChangeSet', resource: stackArn('orders-prod'), context: { ...prod, 'aws:RequestTag/Environment': 'production', 'aws:TagKeys': ['Environment'] } },
+    'withdrawing a production change set': { action: 'cloudformation:DeleteChangeSet', resource: stackArn('orders-prod') },
+    'CreateStack for a development stack with a bounded role': { action: 'cloudformation:CreateStack', resource: stackArn('orders-dev'), context: { 'aws:RequestTag/Environment': 'development', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) } },
+    'UpdateStack on development with a bounded role': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
+    'DeleteStack on development with a bounded role': { action: 'cloudformation:DeleteStack', resource: stackArn('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
+    'DeleteStack with a workload role the agent created': { action: 'cloudformation:DeleteStack', resource: stackArn('scratch'), context: withRole(WORKLOAD_ROLE) },
+    'ExecuteChangeSet on development': { action: 'cloudformation:ExecuteChangeSet', resource: stackArn('orders-dev'), context: tagged('development') },
+    'UpdateStack on a stack tagged preproduction (values match whole)': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-staging'), context: { ...tagged('preproduction'), ...withRole(DEPLOY_ROLE) } },
+    'UpdateStack on a stack whose name starts like a production one': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-prod-sandbox'), context: withRole(DEPLOY_ROLE) },
   }))('allows %s', expectAllowed);
 });
 
 describe('CloudFormation service roles', () => {
   test.each(table({
-    'UpdateStack without a role (the stack would reuse its last, possibly admin, role)': { action: 'cloudformation:UpdateStack', resource: stack('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
-    'UpdateStack with the CDK cfn-exec-role': { action: 'cloudformation:UpdateStack', resource: stack('orders-dev'), context: withRole(CDK_EXEC_ROLE), deniedBy: 'StackRoleBoundedOnly' },
-    'CreateStack with an administrator role': { action: 'cloudformation:CreateStack', resource: stack('new-dev'), context: withRole(ADMIN_ROLE), deniedBy: 'StackRoleBoundedOnly' },
-    'CreateChangeSet for development without a role': { action: 'cloudformation:CreateChangeSet', resource: stack('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
-    'DeleteStack without a role': { action: 'cloudformation:DeleteStack', resource: stack('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
+    'UpdateStack without a role (the stack would reuse its last, possibly admin, role)': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
+    'UpdateStack with the CDK cfn-exec-role': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-dev'), context: withRole(CDK_EXEC_ROLE), deniedBy: 'StackRoleBoundedOnly' },
+    'CreateStack with an administrator role': { action: 'cloudformation:CreateStack', resource: stackArn('new-dev'), context: withRole(ADMIN_ROLE), deniedBy: 'StackRoleBoundedOnly' },
+    'CreateChangeSet for development without a role': { action: 'cloudformation:CreateChangeSet', resource: stackArn('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
+    'DeleteStack without a role': { action: 'cloudformation:DeleteStack', resource: stackArn('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
   }))('denies %s', expectDenied);
 });
 

@@ -3,7 +3,7 @@
  * region, so policies can be handed to the simulator exactly as IAM would receive them.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { ACCOUNT } from './simulator';
+import { ACCOUNT, AGENT_ROLE_ARN, simulate } from './simulator';
 
 export const REGION = 'us-east-1';
 
@@ -103,4 +103,26 @@ export function inlinePoliciesOf(template: Template, roleLogicalId: string): any
   return resourcesOfType(template, 'AWS::IAM::Policy')
     .filter(([, r]) => (r.Properties.Roles ?? []).some((ref: any) => ref.Ref === roleLogicalId))
     .map(([, r]) => resolveIntrinsics(r.Properties.PolicyDocument, template));
+}
+
+/** The ARN CloudFormation gives stack `name` in the test account and region. */
+export function stackArn(name: string): string {
+  return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/4d3c2b1a-0000-1111-2222-333344445555`;
+}
+
+/**
+ * The agent role named `agentName` in `template`, as IAM would evaluate it: its synthesized inline
+ * policies with the synthesized boundary. Also the ARN of the template's deploy role, if any.
+ */
+export function agentEvaluator(template: Template, agentName: string) {
+  const roles = resourcesOfType(template, 'AWS::IAM::Role');
+  const agentId = roles.find(([, r]) => r.Properties.RoleName === agentName)![0];
+  const identity = inlinePoliciesOf(template, agentId);
+  const boundary = boundaryDocument(template);
+  const deployId = roles.find(([, r]) => r.Properties.Path === '/agent-guardrails/service/')?.[0];
+  return {
+    deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/service/${deployId}`,
+    decide: (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+      simulate({ action, resource, context, principal: AGENT_ROLE_ARN }, { identity, boundary }).then((d) => d.result),
+  };
 }
