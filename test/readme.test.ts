@@ -17,6 +17,7 @@ test('every boundary statement is described', () => {
     productionStackNames: ['orders-prod'],
     productionBucketNames: ['orders-prod-*'],
     boundaryPolicyName: 'AgentPermissionsBoundary',
+    accountId: '111122223333',
   });
   const undocumented = document.Statement.map((s) => s.Sid!).filter((sid) => sid !== 'Ceiling' && !readme.includes(`\`${sid}\``));
   expect(undocumented).toEqual([]);

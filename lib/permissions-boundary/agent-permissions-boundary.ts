@@ -171,6 +171,13 @@ export class AgentPermissionsBoundary extends Construct {
     return buildBoundaryDocument(this.documentInput());
   }
 
+  /** The deployed size of the document: an unresolved account id counts as the 12 digits it becomes. */
+  public minifiedSize(): number {
+    const input = this.documentInput();
+    const accountId = Token.isUnresolved(input.accountId) ? '000000000000' : input.accountId;
+    return minifiedPolicySize(buildBoundaryDocument({ ...input, accountId }));
+  }
+
   private documentInput(): BoundaryDocumentInput {
     const names = ProductionProtection.findAll(this).map((p) => p.protectedResourceNames());
     // A stack-name prefix also covers the names CloudFormation generates for its resources.
@@ -180,6 +187,7 @@ export class AgentPermissionsBoundary extends Construct {
       productionStackNames: this.productionStackNames(),
       productionBucketNames: withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]),
       boundaryPolicyName: this.managedPolicyName,
+      accountId: Stack.of(this).account,
       additionalStatements: this.additionalStatements,
     };
   }
@@ -207,7 +215,7 @@ export class AgentPermissionsBoundary extends Construct {
       return errors;
     }
 
-    const size = minifiedPolicySize(this.document());
+    const size = this.minifiedSize();
     if (size > MANAGED_POLICY_SIZE_LIMIT) {
       const stacks = this.productionStackNames().length;
       return [

@@ -41,6 +41,8 @@ export interface BoundaryDocumentInput {
   readonly productionBucketNames: string[];
   /** Name of the boundary policy itself; roles an agent creates must carry exactly this policy. */
   readonly boundaryPolicyName: string;
+  /** The account the boundary is deployed in; agents assume roles in this account only. */
+  readonly accountId: string;
   /** Statements appended by the platform team (Deny only). */
   readonly additionalStatements?: StatementJson[];
 }
@@ -64,31 +66,48 @@ export const PRODUCTION_STACK_ALLOWED_ACTIONS: readonly string[] = [
 ];
 
 /**
- * Actions that delete, terminate, empty or schedule the deletion of a resource, denied on anything
+ * Actions that delete, terminate, empty or schedule the deletion of a resource, or run code on it
+ * (which would let an agent act with the resource's own, unbounded, role), denied on anything
  * that carries the production tag. Every action these patterns match supports `aws:ResourceTag` on
  * its resource types, except those listed in `TAG_BLIND_PRODUCTION_ACTIONS` (the tests check both).
  */
 export const PRODUCTION_DESTRUCTIVE_ACTIONS: readonly string[] = [
   'apigateway:DELETE',
+  'autoscaling:Delete*',
+  'autoscaling:Set*',
+  'autoscaling:Terminate*',
+  'autoscaling:Update*',
   'backup:Delete*',
+  'backup:UpdateRecoveryPointLifecycle',
+  'cloudfront:DeleteDistribution',
   'cognito-idp:Delete*',
-  'dynamodb:Delete*',
+  'dynamodb:*Delete*',
+  'dynamodb:BatchWriteItem',
   'dynamodb:UpdateTimeToLive',
   'ec2:Delete*',
   'ec2:Terminate*',
+  'ecr:BatchDeleteImage',
   'ecr:Delete*',
+  'ecr:PutLifecyclePolicy',
   'ecs:Delete*',
+  'ecs:ExecuteCommand',
+  'eks:CreateAccessEntry',
   'eks:Delete*',
   'elasticache:Delete*',
+  'elasticbeanstalk:Terminate*',
   'elasticfilesystem:Delete*',
   'elasticloadbalancing:Delete*',
   'es:Delete*',
   'events:Delete*',
+  'firehose:Delete*',
   'iam:Delete*',
   'kinesis:Delete*',
+  'kms:Delete*',
   'kms:Disable*',
-  'kms:ScheduleKeyDeletion',
+  'kms:PutKeyPolicy',
+  'kms:Schedule*',
   'lambda:Delete*',
+  'lambda:UpdateFunction*',
   'logs:Delete*',
   'logs:PutRetentionPolicy',
   'rds:Delete*',
@@ -97,6 +116,9 @@ export const PRODUCTION_DESTRUCTIVE_ACTIONS: readonly string[] = [
   'sns:Delete*',
   'sqs:Delete*',
   'sqs:PurgeQueue',
+  'ssm:DeleteParameter*',
+  'ssm:SendCommand',
+  'ssm:StartSession',
   'states:Delete*',
 ];
 
@@ -107,6 +129,8 @@ export const PRODUCTION_DESTRUCTIVE_ACTIONS: readonly string[] = [
  */
 export const PRODUCTION_BUCKET_ACTIONS: readonly string[] = [
   's3:Delete*',
+  's3:PutBucketAcl',
+  's3:PutBucketPolicy',
   's3:PutBucketTagging',
   's3:PutLifecycleConfiguration',
 ];
@@ -120,14 +144,15 @@ const NOT_COVERED = 'not covered: no tag condition applies and the app does not 
  * (`PRODUCTION_BUCKET_ACTIONS`): its tag keys exist but are evaluated only on buckets with ABAC on.
  */
 export const TAG_BLIND_PRODUCTION_ACTIONS: Readonly<Record<string, string>> = {
-  'dynamodb:DeleteBackup': 'denied everywhere: backups carry no tags, and agents never delete backups',
+  'autoscaling:DeleteLaunchConfiguration': NOT_COVERED,
+  'dynamodb:DeleteBackup': 'denied everywhere (KeepSafetyNets): backups carry no tags, and agents never delete backups',
   'events:DeleteApiDestination': NOT_COVERED,
   'events:DeleteArchive': NOT_COVERED,
   'events:DeleteConnection': NOT_COVERED,
   'events:DeleteEndpoint': NOT_COVERED,
   'events:DeletePartnerEventSource': NOT_COVERED,
   'iam:DeleteGroup': NOT_COVERED,
-  'iam:DeleteGroupPolicy': NOT_COVERED,
+  'iam:DeleteGroupPolicy': 'denied everywhere (BoundedPrincipalsOnly): groups cannot carry a boundary',
   'lambda:DeleteLayerVersion': NOT_COVERED,
   'redshift:DeleteQev2IdcApplication': NOT_COVERED,
   'redshift:DeleteRedshiftIdcApplication': NOT_COVERED,
@@ -139,6 +164,7 @@ const PRINCIPAL_PERMISSION_ACTIONS = [
   'iam:Attach*',
   'iam:CreateRole',
   'iam:CreateUser',
+  'iam:DeleteGroupPolicy',
   'iam:DeleteRolePolicy',
   'iam:DeleteUserPolicy',
   'iam:Detach*',
@@ -146,28 +172,50 @@ const PRINCIPAL_PERMISSION_ACTIONS = [
   'iam:UpdateAssumeRolePolicy',
 ];
 
-/** Credentials and memberships that would let an agent act as, or beside, an unbounded human. */
+/**
+ * Credentials, group memberships and identity-provider trust. Each would let an agent act as, or
+ * beside, an unbounded principal: federated sign-ins (SAML, OIDC, Roles Anywhere) are unsigned
+ * calls that no boundary of the agent's applies to, so swapping a provider's certificate or a
+ * trust anchor would open every role that trusts it.
+ */
 const CREDENTIAL_ACTIONS = [
   'iam:*AccessKey',
-  'iam:*LoginProfile',
-  'iam:*ServiceSpecificCredential',
-  'iam:*SSHPublicKey',
-  'iam:AddUserToGroup',
-  'iam:UploadSigningCertificate',
   'iam:*MFADevice',
+  'iam:*ServiceSpecificCredential',
+  'iam:*SigningCertificate',
+  'iam:AddClientIDToOpenIDConnectProvider',
+  'iam:AddUserToGroup',
+  'iam:CreateLoginProfile',
+  'iam:RemoveUserFromGroup',
+  'iam:UpdateLoginProfile',
+  'iam:UpdateOpenIDConnectProvider*',
+  'iam:UpdateSAMLProvider',
+  'iam:UpdateSSHPublicKey',
+  'iam:UploadSSHPublicKey',
+  'rolesanywhere:Create*',
+  'rolesanywhere:Enable*',
+  'rolesanywhere:Update*',
 ];
 
-/** Audit trail, organization membership and StackSets (which deploy with admin roles in other accounts). */
-const AUDIT_AND_ORGANIZATION_ACTIONS = [
+/**
+ * Safety nets, denied everywhere: removing a permissions boundary; DynamoDB backups (they carry no
+ * tags, so production's cannot be told apart); the audit trail; organization membership; and
+ * StackSets, which deploy with administrator roles in other accounts.
+ */
+const SAFETY_NET_ACTIONS = [
+  'dynamodb:DeleteBackup',
+  'iam:Delete*PermissionsBoundary',
   'cloudtrail:Delete*',
   'cloudtrail:Put*',
   'cloudtrail:Stop*',
   'cloudtrail:Update*',
   'organizations:LeaveOrganization',
+  'cloudformation:CreateStackInstances',
   'cloudformation:CreateStackSet',
-  'cloudformation:UpdateStackSet',
-  'cloudformation:*StackInstances',
+  'cloudformation:DeleteStackInstances',
   'cloudformation:ImportStacksToStackSet',
+  'cloudformation:UpdateStackInstances',
+  'cloudformation:UpdateStackSet',
 ];
 
 /** CloudFormation calls that act with a service role; an agent must name a bounded one. */
@@ -183,11 +231,11 @@ export const STACK_ROLE_ACTIONS: readonly string[] = [
 /** Read-only IAM actions, and what an agent needs of STS and PassRole, on guardrail-owned principals. */
 const GUARDRAIL_READ_ACTIONS = ['iam:Generate*', 'iam:Get*', 'iam:List*', 'iam:PassRole', 'iam:Simulate*', 'sts:*'];
 
-function iamArn(kind: 'role' | 'policy', path: string): string {
-  return `arn:*:iam::*:${kind}${path}*`;
+function iamArn(kind: 'role' | 'policy', path: string, account = '*'): string {
+  return `arn:*:iam::${account}:${kind}${path}*`;
 }
 
-/** Roles an agent may pass to a service or name as a CloudFormation service role. */
+/** Roles an agent may pass to a service. */
 function passableRoleArns(): string[] {
   return [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)];
 }
@@ -280,9 +328,6 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
   if (byName.length > 0) {
     statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', Action: [...PRODUCTION_BUCKET_ACTIONS], Resource: byName });
   }
-  // DynamoDB backups carry no tags, so no condition can single out production's: agents delete none.
-  statements.push({ Sid: 'KeepBackups', Effect: 'Deny', Action: 'dynamodb:DeleteBackup', Resource: '*' });
-
   // 3. The guardrail itself: nothing owned by the guardrails can be changed, and no boundary removed.
   statements.push(
     {
@@ -291,12 +336,7 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       NotAction: GUARDRAIL_READ_ACTIONS,
       Resource: [iamArn('role', GuardrailPaths.ROOT), iamArn('policy', GuardrailPaths.ROOT)],
     },
-    {
-      Sid: 'KeepBoundaries',
-      Effect: 'Deny',
-      Action: 'iam:Delete*PermissionsBoundary',
-      Resource: '*',
-    },
+    { Sid: 'KeepSafetyNets', Effect: 'Deny', Action: SAFETY_NET_ACTIONS, Resource: '*' },
 
     // 4. No escape: every principal an agent creates or empowers carries this boundary.
     {
@@ -307,10 +347,13 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       Condition: { ArnNotLike: { 'iam:PermissionsBoundary': boundaryPolicyArnPattern(input.boundaryPolicyName) } },
     },
     {
-      Sid: 'WorkloadPolicyVersionsOnly',
+      // New policy versions only for workload policies: a policy elsewhere may be an administrator's.
+      // Boundaries set only on workload roles: putting this boundary on someone else's role would
+      // make it editable by the statement above, and cripple it.
+      Sid: 'EditWorkloadOnly',
       Effect: 'Deny',
-      Action: ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion'],
-      NotResource: iamArn('policy', GuardrailPaths.WORKLOAD),
+      Action: ['iam:CreatePolicyVersion', 'iam:Put*PermissionsBoundary', 'iam:SetDefaultPolicyVersion'],
+      NotResource: [iamArn('policy', GuardrailPaths.WORKLOAD), iamArn('role', GuardrailPaths.WORKLOAD)],
     },
     { Sid: 'NoCredentials', Effect: 'Deny', Action: CREDENTIAL_ACTIONS, Resource: '*' },
     {
@@ -320,13 +363,22 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       NotResource: passable,
     },
     {
-      Sid: 'AssumeAgentRolesOnly',
+      // Agent roles, and workload roles for the workloads agents deploy (pipelines, chained roles),
+      // in this account only.
+      Sid: 'AssumeGuardrailRolesOnly',
       Effect: 'Deny',
       Action: 'sts:AssumeRo*',
-      NotResource: iamArn('role', GuardrailPaths.AGENT_ROLES),
+      NotResource: [iamArn('role', GuardrailPaths.AGENT_ROLES, input.accountId), iamArn('role', GuardrailPaths.WORKLOAD, input.accountId)],
     },
     {
-      // Every stack change an agent makes runs with a bounded service role that it names; without
+      Sid: 'AgentsAssumeAgentsOnly',
+      Effect: 'Deny',
+      Action: 'sts:AssumeRo*',
+      Resource: iamArn('role', GuardrailPaths.WORKLOAD),
+      Condition: { ArnLike: { 'aws:PrincipalArn': iamArn('role', GuardrailPaths.AGENT_ROLES) } },
+    },
+    {
+      // Every stack change an agent makes runs with a guardrail deploy role that it names; without
       // one, CloudFormation would reuse whatever (possibly administrator) role the stack last used.
       // A change set for a production stack is exempt: it is a proposal, and humans execute it.
       Sid: 'StackRoleBoundedOnly',
@@ -334,11 +386,10 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       Action: [...STACK_ROLE_ACTIONS],
       Resource: '*',
       Condition: {
-        ArnNotLike: { 'cloudformation:RoleArn': passable },
+        ArnNotLike: { 'cloudformation:RoleArn': iamArn('role', GuardrailPaths.SERVICE_ROLES) },
         StringNotEqualsIgnoreCase: productionResource,
       },
     },
-    { Sid: 'NoAuditOrOrgEscape', Effect: 'Deny', Action: AUDIT_AND_ORGANIZATION_ACTIONS, Resource: '*' },
   );
 
   statements.push(...(input.additionalStatements ?? []));

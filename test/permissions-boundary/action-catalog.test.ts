@@ -4,6 +4,7 @@
  */
 import {
   buildBoundaryDocument,
+  PRODUCTION_BUCKET_ACTIONS,
   PRODUCTION_DESTRUCTIVE_ACTIONS,
   PRODUCTION_STACK_ALLOWED_ACTIONS,
   StatementJson,
@@ -16,6 +17,7 @@ const document = buildBoundaryDocument({
   productionStackNames: ['orders-prod'],
   productionBucketNames: ['orders-prod-*'],
   boundaryPolicyName: 'AgentPermissionsBoundary',
+  accountId: '111122223333',
 });
 
 const asArray = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -72,6 +74,18 @@ test('the destructive actions a tag cannot protect are exactly TAG_BLIND_PRODUCT
     }
   }
   expect(blind.sort()).toEqual(Object.keys(TAG_BLIND_PRODUCTION_ACTIONS).sort());
+});
+
+test('no read is denied on production: every action the production statements name writes', async () => {
+  const reads: string[] = [];
+  for (const pattern of [...PRODUCTION_DESTRUCTIVE_ACTIONS, ...PRODUCTION_BUCKET_ACTIONS]) {
+    for (const a of await expandActionPattern(pattern)) {
+      if (/^(Read|List)$/.test(a.accessLevel)) {
+        reads.push(`${a.service}:${a.name}`);
+      }
+    }
+  }
+  expect(reads).toEqual([]);
 });
 
 test('every action that must name a bounded service role supports cloudformation:RoleArn', async () => {

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AgentPermissionsBoundary, MANAGED_POLICY_SIZE_LIMIT, minifiedPolicySize, ProductionProtection } from '../../lib';
+import { AgentPermissionsBoundary, MANAGED_POLICY_SIZE_LIMIT, ProductionProtection } from '../../lib';
 import { ACCOUNT, ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
 import { boundaryDocument, REGION, stackArn, synthTemplates } from '../support/template';
 
@@ -112,7 +112,7 @@ describe('AgentPermissionsBoundary', () => {
     const guardrails = new Stack(app, 'Guardrails');
     const boundary = new AgentPermissionsBoundary(guardrails, 'Boundary');
     let count = 0;
-    while (MANAGED_POLICY_SIZE_LIMIT - minifiedPolicySize(boundary.document()) >= 500) {
+    while (MANAGED_POLICY_SIZE_LIMIT - boundary.minifiedSize() >= 500) {
       productionStacks(app, 1, `near-limit-${count++}-`);
     }
     app.synth();

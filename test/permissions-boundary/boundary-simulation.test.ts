@@ -48,6 +48,8 @@ interface Case {
   readonly action: string;
   readonly resource: string;
   readonly context?: Record<string, string | string[]>;
+  /** The caller; the agent role by default. */
+  readonly principal?: string;
   /** The boundary statement expected to deny the request; omit for requests that must be allowed. */
   readonly deniedBy?: string;
 }
@@ -92,7 +94,6 @@ describe('production stacks', () => {
     'CreateStack for a development stack with a bounded role': { action: 'cloudformation:CreateStack', resource: stackArn('orders-dev'), context: { 'aws:RequestTag/Environment': 'development', 'aws:TagKeys': ['Environment'], ...withRole(DEPLOY_ROLE) } },
     'UpdateStack on development with a bounded role': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
     'DeleteStack on development with a bounded role': { action: 'cloudformation:DeleteStack', resource: stackArn('orders-dev'), context: { ...tagged('development'), ...withRole(DEPLOY_ROLE) } },
-    'DeleteStack with a workload role the agent created': { action: 'cloudformation:DeleteStack', resource: stackArn('scratch'), context: withRole(WORKLOAD_ROLE) },
     'ExecuteChangeSet on development': { action: 'cloudformation:ExecuteChangeSet', resource: stackArn('orders-dev'), context: tagged('development') },
     'UpdateStack on a stack tagged preproduction (values match whole)': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-staging'), context: { ...tagged('preproduction'), ...withRole(DEPLOY_ROLE) } },
     'UpdateStack on a stack whose name starts like a production one': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-prod-sandbox'), context: withRole(DEPLOY_ROLE) },
@@ -106,6 +107,7 @@ describe('CloudFormation service roles', () => {
     'CreateStack with an administrator role': { action: 'cloudformation:CreateStack', resource: stackArn('new-dev'), context: withRole(ADMIN_ROLE), deniedBy: 'StackRoleBoundedOnly' },
     'CreateChangeSet for development without a role': { action: 'cloudformation:CreateChangeSet', resource: stackArn('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
     'DeleteStack without a role': { action: 'cloudformation:DeleteStack', resource: stackArn('orders-dev'), deniedBy: 'StackRoleBoundedOnly' },
+    'DeleteStack with a workload role instead of a deploy role': { action: 'cloudformation:DeleteStack', resource: stackArn('scratch'), context: withRole(WORKLOAD_ROLE), deniedBy: 'StackRoleBoundedOnly' },
   }))('denies %s', expectDenied);
 });
 
@@ -114,8 +116,8 @@ describe('production resources', () => {
     'DeleteTable on a production table': { action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/anything`, context: prod, deniedBy: 'ProdResourceByTag' },
     'DeleteTable on a table tagged Production': { action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/anything`, context: tagged('Production'), deniedBy: 'ProdResourceByTag' },
     'UpdateTimeToLive on a production table': { action: 'dynamodb:UpdateTimeToLive', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/anything`, context: prod, deniedBy: 'ProdResourceByTag' },
-    'DeleteBackup of a production table (backups carry no tags)': { action: 'dynamodb:DeleteBackup', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders-prod-OrdersTable-1A2B3C/backup/01700000000000-abcdef`, deniedBy: 'KeepBackups' },
-    'DeleteBackup of any table, since production backups cannot be told apart': { action: 'dynamodb:DeleteBackup', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/scratch/backup/01700000000000-abcdef`, deniedBy: 'KeepBackups' },
+    'DeleteBackup of a production table (backups carry no tags)': { action: 'dynamodb:DeleteBackup', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders-prod-OrdersTable-1A2B3C/backup/01700000000000-abcdef`, deniedBy: 'KeepSafetyNets' },
+    'DeleteBackup of any table, since production backups cannot be told apart': { action: 'dynamodb:DeleteBackup', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/scratch/backup/01700000000000-abcdef`, deniedBy: 'KeepSafetyNets' },
     'DeleteDBInstance on a production database': { action: 'rds:DeleteDBInstance', resource: `arn:aws:rds:${REGION}:${ACCOUNT}:db:orders`, context: prod, deniedBy: 'ProdResourceByTag' },
     'DeleteDBCluster on a production cluster': { action: 'rds:DeleteDBCluster', resource: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:orders`, context: prod, deniedBy: 'ProdResourceByTag' },
     'TerminateInstances on a production instance': { action: 'ec2:TerminateInstances', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: prod, deniedBy: 'ProdResourceByTag' },
@@ -132,6 +134,15 @@ describe('production resources', () => {
     'DeleteBucket on a production bucket named by CloudFormation': { action: 's3:DeleteBucket', resource: 'arn:aws:s3:::orders-prod-receipts1a2b3c-4d5e6f7g8h9i', deniedBy: 'ProdBucketByName' },
     'DeleteObject in a production bucket with an explicit name': { action: 's3:DeleteObject', resource: `arn:aws:s3:::payments-archive-${ACCOUNT}/2026/11/statement.pdf`, deniedBy: 'ProdBucketByName' },
     'PutLifecycleConfiguration expiring a production bucket': { action: 's3:PutLifecycleConfiguration', resource: 'arn:aws:s3:::orders-prod-receipts1a2b3c-4d5e6f7g8h9i', deniedBy: 'ProdBucketByName' },
+    'a bucket policy letting another account delete production objects': { action: 's3:PutBucketPolicy', resource: 'arn:aws:s3:::orders-prod-receipts1a2b3c-4d5e6f7g8h9i', deniedBy: 'ProdBucketByName' },
+    'BatchWriteItem deleting production items': { action: 'dynamodb:BatchWriteItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ledger`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'PartiQL DELETE on a production table': { action: 'dynamodb:PartiQLDelete', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ledger`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'DeleteAutoScalingGroup on production capacity': { action: 'autoscaling:DeleteAutoScalingGroup', resource: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/orders`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'scaling production to zero': { action: 'autoscaling:SetDesiredCapacity', resource: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/orders`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'deleting production container images': { action: 'ecr:BatchDeleteImage', resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/orders`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'a key policy locking everyone out of a production key': { action: 'kms:PutKeyPolicy', resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'deleting production parameters': { action: 'ssm:DeleteParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/orders/db-url`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'deleting a production distribution': { action: 'cloudfront:DeleteDistribution', resource: `arn:aws:cloudfront::${ACCOUNT}:distribution/E1A2B3C4D5E6F7`, context: prod, deniedBy: 'ProdResourceByTag' },
   }))('denies %s', expectDenied);
 
   test.each(table({
@@ -143,6 +154,21 @@ describe('production resources', () => {
     'TerminateInstances on a development instance': { action: 'ec2:TerminateInstances', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0fedcba9876543210`, context: tagged('development') },
     'UpdateFunctionCode on a development function': { action: 'lambda:UpdateFunctionCode', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-dev-writer`, context: tagged('development') },
     'DeleteBucket on a development bucket': { action: 's3:DeleteBucket', resource: 'arn:aws:s3:::orders-dev-receipts1a2b3c-4d5e6f7g8h9i' },
+  }))('allows %s', expectAllowed);
+});
+
+describe('code on production compute, which runs with unbounded roles', () => {
+  test.each(table({
+    'new code for a production function (including the stack-policy custom resource)': { action: 'lambda:UpdateFunctionCode', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-prod-AWS679f53fac002430cb0da5b7982bd2287`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'a new layer or role on a production function': { action: 'lambda:UpdateFunctionConfiguration', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-writer`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'Run Command on a production instance': { action: 'ssm:SendCommand', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'a shell on a production instance': { action: 'ssm:StartSession', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'exec into a production container': { action: 'ecs:ExecuteCommand', resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/orders`, context: prod, deniedBy: 'ProdResourceByTag' },
+    'an access entry on a production EKS cluster': { action: 'eks:CreateAccessEntry', resource: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/orders`, context: prod, deniedBy: 'ProdResourceByTag' },
+  }))('denies %s', expectDenied);
+
+  test.each(table({
+    'new code for a development function': { action: 'lambda:UpdateFunctionCode', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders-dev-writer`, context: tagged('development') },
   }))('allows %s', expectAllowed);
 });
 
@@ -164,9 +190,9 @@ describe('the production tag', () => {
 
 describe('the guardrail itself', () => {
   test.each(table({
-    'removing the boundary from the agent role': { action: 'iam:DeleteRolePermissionsBoundary', resource: AGENT_ROLE_ARN, deniedBy: 'KeepBoundaries' },
-    'removing the boundary from a workload role': { action: 'iam:DeleteRolePermissionsBoundary', resource: WORKLOAD_ROLE, context: bounded, deniedBy: 'KeepBoundaries' },
-    'removing a boundary from a user': { action: 'iam:DeleteUserPermissionsBoundary', resource: `arn:aws:iam::${ACCOUNT}:user/build`, deniedBy: 'KeepBoundaries' },
+    'removing the boundary from the agent role': { action: 'iam:DeleteRolePermissionsBoundary', resource: AGENT_ROLE_ARN, deniedBy: 'KeepSafetyNets' },
+    'removing the boundary from a workload role': { action: 'iam:DeleteRolePermissionsBoundary', resource: WORKLOAD_ROLE, context: bounded, deniedBy: 'KeepSafetyNets' },
+    'removing a boundary from a user': { action: 'iam:DeleteUserPermissionsBoundary', resource: `arn:aws:iam::${ACCOUNT}:user/build`, deniedBy: 'KeepSafetyNets' },
     'replacing the boundary of a workload role': { action: 'iam:PutRolePermissionsBoundary', resource: WORKLOAD_ROLE, context: { 'iam:PermissionsBoundary': policy('permissive') }, deniedBy: 'BoundedPrincipalsOnly' },
     'replacing the agent role boundary': { action: 'iam:PutRolePermissionsBoundary', resource: AGENT_ROLE_ARN, context: { 'iam:PermissionsBoundary': policy('permissive') }, deniedBy: 'GuardrailReadOnly' },
     'a new version of the boundary policy': { action: 'iam:CreatePolicyVersion', resource: BOUNDARY_ARN, deniedBy: 'GuardrailReadOnly' },
@@ -182,10 +208,14 @@ describe('the guardrail itself', () => {
     'deleting the agent role': { action: 'iam:DeleteRole', resource: AGENT_ROLE_ARN, context: bounded, deniedBy: 'GuardrailReadOnly' },
     'editing the deploy service role': { action: 'iam:AttachRolePolicy', resource: DEPLOY_ROLE, context: { ...bounded, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, deniedBy: 'GuardrailReadOnly' },
     'creating a role under the guardrail path, even bounded': { action: 'iam:CreateRole', resource: role('agent-guardrails/agent/second-agent'), context: bounded, deniedBy: 'GuardrailReadOnly' },
+    'putting this boundary on an administrator role (which would make it editable)': { action: 'iam:PutRolePermissionsBoundary', resource: ADMIN_ROLE, context: bounded, deniedBy: 'EditWorkloadOnly' },
+    'putting this boundary on the CDK cfn-exec-role': { action: 'iam:PutRolePermissionsBoundary', resource: CDK_EXEC_ROLE, context: bounded, deniedBy: 'EditWorkloadOnly' },
+    'putting this boundary on a user': { action: 'iam:PutUserPermissionsBoundary', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, context: bounded, deniedBy: 'EditWorkloadOnly' },
   }))('denies %s', expectDenied);
 
   test.each(table({
     'reading the agent role': { action: 'iam:GetRole', resource: AGENT_ROLE_ARN },
+    'putting this boundary on a workload role': { action: 'iam:PutRolePermissionsBoundary', resource: WORKLOAD_ROLE, context: bounded },
     'reading the boundary policy': { action: 'iam:GetPolicyVersion', resource: BOUNDARY_ARN },
   }))('allows %s', expectAllowed);
 });
@@ -201,24 +231,32 @@ describe('escaping the boundary', () => {
     'writing a group policy (groups cannot carry a boundary)': { action: 'iam:PutGroupPolicy', resource: `arn:aws:iam::${ACCOUNT}:group/developers`, deniedBy: 'BoundedPrincipalsOnly' },
     'attaching a group policy': { action: 'iam:AttachGroupPolicy', resource: `arn:aws:iam::${ACCOUNT}:group/developers`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }, deniedBy: 'BoundedPrincipalsOnly' },
     'editing the trust policy of an unbounded role': { action: 'iam:UpdateAssumeRolePolicy', resource: ADMIN_ROLE, deniedBy: 'BoundedPrincipalsOnly' },
-    'a new version of a policy outside the workload path': { action: 'iam:CreatePolicyVersion', resource: policy('platform-operators'), deniedBy: 'WorkloadPolicyVersionsOnly' },
-    'rolling a policy outside the workload path back to an older version': { action: 'iam:SetDefaultPolicyVersion', resource: policy('platform-operators'), deniedBy: 'WorkloadPolicyVersionsOnly' },
+    'a new version of a policy outside the workload path': { action: 'iam:CreatePolicyVersion', resource: policy('platform-operators'), deniedBy: 'EditWorkloadOnly' },
+    'rolling a policy outside the workload path back to an older version': { action: 'iam:SetDefaultPolicyVersion', resource: policy('platform-operators'), deniedBy: 'EditWorkloadOnly' },
     'an access key for a user': { action: 'iam:CreateAccessKey', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, deniedBy: 'NoCredentials' },
     'a console password for a user': { action: 'iam:CreateLoginProfile', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, deniedBy: 'NoCredentials' },
     'resetting a user password': { action: 'iam:UpdateLoginProfile', resource: `arn:aws:iam::${ACCOUNT}:user/alice`, deniedBy: 'NoCredentials' },
     'joining a user to an admin group': { action: 'iam:AddUserToGroup', resource: `arn:aws:iam::${ACCOUNT}:group/admins`, deniedBy: 'NoCredentials' },
-    'assuming the CDK deploy role': { action: 'sts:AssumeRole', resource: CDK_DEPLOY_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
-    'assuming the CDK cfn-exec-role': { action: 'sts:AssumeRole', resource: CDK_EXEC_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
-    'assuming an administrator role': { action: 'sts:AssumeRole', resource: ADMIN_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
-    'assuming a workload role the agent created': { action: 'sts:AssumeRole', resource: WORKLOAD_ROLE, deniedBy: 'AssumeAgentRolesOnly' },
+    'removing a user from a group that holds their guardrails': { action: 'iam:RemoveUserFromGroup', resource: `arn:aws:iam::${ACCOUNT}:group/restricted`, deniedBy: 'NoCredentials' },
+    'deleting a group policy that denies humans something': { action: 'iam:DeleteGroupPolicy', resource: `arn:aws:iam::${ACCOUNT}:group/restricted`, deniedBy: 'BoundedPrincipalsOnly' },
+    'swapping the signing certificate of the SAML provider humans sign in through': { action: 'iam:UpdateSAMLProvider', resource: `arn:aws:iam::${ACCOUNT}:saml-provider/Okta`, deniedBy: 'NoCredentials' },
+    'changing the thumbprint of an OIDC provider': { action: 'iam:UpdateOpenIDConnectProviderThumbprint', resource: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`, deniedBy: 'NoCredentials' },
+    'adding an audience to an OIDC provider': { action: 'iam:AddClientIDToOpenIDConnectProvider', resource: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`, deniedBy: 'NoCredentials' },
+    'swapping the CA of a Roles Anywhere trust anchor': { action: 'rolesanywhere:UpdateTrustAnchor', resource: `arn:aws:rolesanywhere:${REGION}:${ACCOUNT}:trust-anchor/0123456789abcdef`, deniedBy: 'NoCredentials' },
+    'a new Roles Anywhere trust anchor': { action: 'rolesanywhere:CreateTrustAnchor', resource: '*', deniedBy: 'NoCredentials' },
+    'assuming the CDK deploy role': { action: 'sts:AssumeRole', resource: CDK_DEPLOY_ROLE, deniedBy: 'AssumeGuardrailRolesOnly' },
+    'assuming the CDK cfn-exec-role': { action: 'sts:AssumeRole', resource: CDK_EXEC_ROLE, deniedBy: 'AssumeGuardrailRolesOnly' },
+    'assuming an administrator role': { action: 'sts:AssumeRole', resource: ADMIN_ROLE, deniedBy: 'AssumeGuardrailRolesOnly' },
+    'assuming an agent role in another account': { action: 'sts:AssumeRole', resource: 'arn:aws:iam::999988887777:role/agent-guardrails/agent/exfiltration', deniedBy: 'AssumeGuardrailRolesOnly' },
+    'assuming a workload role the agent created': { action: 'sts:AssumeRole', resource: WORKLOAD_ROLE, deniedBy: 'AgentsAssumeAgentsOnly' },
     'passing the CDK cfn-exec-role to CloudFormation': { action: 'iam:PassRole', resource: CDK_EXEC_ROLE, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
     'passing an administrator role to Lambda': { action: 'iam:PassRole', resource: ADMIN_ROLE, context: { 'iam:PassedToService': 'lambda.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
     'passing the agent role itself to EC2': { action: 'iam:PassRole', resource: AGENT_ROLE_ARN, context: { 'iam:PassedToService': 'ec2.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
-    'stopping CloudTrail': { action: 'cloudtrail:StopLogging', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'NoAuditOrOrgEscape' },
-    'deleting a trail': { action: 'cloudtrail:DeleteTrail', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'NoAuditOrOrgEscape' },
-    'narrowing what a trail records': { action: 'cloudtrail:PutEventSelectors', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'NoAuditOrOrgEscape' },
-    'leaving the organization': { action: 'organizations:LeaveOrganization', resource: '*', deniedBy: 'NoAuditOrOrgEscape' },
-    'a StackSet (deploys with admin roles in other accounts)': { action: 'cloudformation:CreateStackSet', resource: '*', deniedBy: 'NoAuditOrOrgEscape' },
+    'stopping CloudTrail': { action: 'cloudtrail:StopLogging', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'KeepSafetyNets' },
+    'deleting a trail': { action: 'cloudtrail:DeleteTrail', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'KeepSafetyNets' },
+    'narrowing what a trail records': { action: 'cloudtrail:PutEventSelectors', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization`, deniedBy: 'KeepSafetyNets' },
+    'leaving the organization': { action: 'organizations:LeaveOrganization', resource: '*', deniedBy: 'KeepSafetyNets' },
+    'a StackSet (deploys with admin roles in other accounts)': { action: 'cloudformation:CreateStackSet', resource: '*', deniedBy: 'KeepSafetyNets' },
   }))('denies %s', expectDenied);
 
   test.each(table({
@@ -229,17 +267,20 @@ describe('escaping the boundary', () => {
     'passing a bounded workload role to Lambda': { action: 'iam:PassRole', resource: WORKLOAD_ROLE, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
     'passing the bounded deploy role to CloudFormation': { action: 'iam:PassRole', resource: DEPLOY_ROLE, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
     'assuming an agent role': { action: 'sts:AssumeRole', resource: role('agent-guardrails/agent/review-agent') },
+    'a workload (not an agent) chaining into another workload role': { action: 'sts:AssumeRole', resource: role('agent-workload/orders-dev-PipelineActionRole'), principal: WORKLOAD_ROLE },
+    'reading a login profile': { action: 'iam:GetLoginProfile', resource: `arn:aws:iam::${ACCOUNT}:user/alice` },
+    'listing stack instances': { action: 'cloudformation:ListStackInstances', resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stackset/shared:11111111-2222-3333-4444-555555555555` },
     'reading a trail': { action: 'cloudtrail:GetTrail', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization` },
   }))('allows %s', expectAllowed);
 });
 
 async function expectDenied(_name: string, c: Case) {
-  const decision = await simulate({ action: c.action, resource: c.resource, context: c.context }, { identity: [ADMINISTRATOR_ACCESS], boundary });
+  const decision = await simulate({ action: c.action, resource: c.resource, context: c.context, principal: c.principal }, { identity: [ADMINISTRATOR_ACCESS], boundary });
   expect(decision.result).toBe('ExplicitlyDenied');
   expect(decision.deniedBy).toContain(c.deniedBy);
 }
 
 async function expectAllowed(_name: string, c: Case) {
-  const decision = await simulate({ action: c.action, resource: c.resource, context: c.context }, { identity: [ADMINISTRATOR_ACCESS], boundary });
+  const decision = await simulate({ action: c.action, resource: c.resource, context: c.context, principal: c.principal }, { identity: [ADMINISTRATOR_ACCESS], boundary });
   expect(decision).toMatchObject({ result: 'Allowed', deniedBy: [] });
 }

@@ -29,15 +29,20 @@ export interface PrincipalPolicies {
   readonly boundary?: unknown;
 }
 
-/** Runs one request through identity policies and a boundary, as IAM would for a role session. */
+/**
+ * Runs one request through identity policies and a boundary, as IAM would for a role session.
+ * `aws:PrincipalArn`, which IAM sets on every request (for a role session: the role's ARN), is
+ * filled in from the principal; the simulator does not do so itself.
+ */
 export async function simulate(request: SimulatedRequest, policies: PrincipalPolicies): Promise<Decision> {
+  const principal = request.principal ?? AGENT_ROLE_ARN;
   const response = await runSimulation(
     {
       request: {
-        principal: request.principal ?? AGENT_ROLE_ARN,
+        principal,
         action: request.action,
         resource: { resource: request.resource, accountId: ACCOUNT },
-        contextVariables: request.context ?? {},
+        contextVariables: { 'aws:PrincipalArn': principal, ...request.context },
       },
       identityPolicies: policies.identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
       permissionBoundaryPolicies: policies.boundary ? [{ name: 'boundary', policy: policies.boundary }] : undefined,
