@@ -235,11 +235,6 @@ function iamArn(kind: 'role' | 'policy', path: string, account = '*'): string {
   return `arn:*:iam::${account}:${kind}${path}*`;
 }
 
-/** Roles an agent may pass to a service. */
-function passableRoleArns(): string[] {
-  return [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)];
-}
-
 function stackArn(name: string): string {
   return `arn:*:cloudformation:*:*:stack/${name}/*`;
 }
@@ -263,7 +258,6 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
   const { key, values } = input.productionTag;
   const productionResource = { [`aws:ResourceTag/${key}`]: values };
   const stackNames = sorted(input.productionStackNames);
-  const passable = passableRoleArns();
 
   const statements: StatementJson[] = [
     { Sid: 'Ceiling', Effect: 'Allow', Action: '*', Resource: '*' },
@@ -322,12 +316,11 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       },
     },
   );
-  const byName: string[] = [
-    ...sorted(input.productionBucketNames).flatMap((bucket) => [`arn:*:s3:::${bucket}`, `arn:*:s3:::${bucket}/*`]),
-  ];
-  if (byName.length > 0) {
-    statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', Action: [...PRODUCTION_BUCKET_ACTIONS], Resource: byName });
+  const bucketArns = sorted(input.productionBucketNames).flatMap((bucket) => [`arn:*:s3:::${bucket}`, `arn:*:s3:::${bucket}/*`]);
+  if (bucketArns.length > 0) {
+    statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', Action: [...PRODUCTION_BUCKET_ACTIONS], Resource: bucketArns });
   }
+
   // 3. The guardrail itself: nothing owned by the guardrails can be changed, and no boundary removed.
   statements.push(
     {
@@ -360,7 +353,7 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       Sid: 'PassBoundedRolesOnly',
       Effect: 'Deny',
       Action: 'iam:PassRole',
-      NotResource: passable,
+      NotResource: [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)],
     },
     {
       // Agent roles, and workload roles for the workloads agents deploy (pipelines, chained roles),
