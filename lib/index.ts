@@ -7,3 +7,6 @@ export * from './permissions-boundary/boundary-document';
 export * from './production-protection/production-protection';
 export * from './production-protection/production-tag';
 export * from './production-protection/stateful-resource-types';
+export * from './approval-workflow/logic/identity';
+export * from './approval-workflow/logic/rules';
+export * from './approval-workflow/logic/request';

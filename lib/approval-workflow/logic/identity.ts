@@ -1,0 +1,96 @@
+/*
+ * Who is calling, as a human. API Gateway's IAM authorization gives the caller's ARN (never its
+ * source identity or session tags), so humans are told apart by what the ARN proves:
+ *
+ * - an IAM user is one human: `arn:aws:iam::111122223333:user/alice`;
+ * - an IAM Identity Center session is one human: Identity Center sets the session name of its
+ *   `AWSReservedSSO_*` roles to the user's name, and nobody else can assume those roles;
+ * - any other role counts as ONE person, whatever the session name: the caller chooses a session
+ *   name, so one human could otherwise assume the same role twice, as "alice" and as "bob", and
+ *   approve twice.
+ *
+ * Root and federated-user sessions are never eligible: a federated user's name is chosen by the
+ * IAM user who minted it.
+ */
+
+/** An eligible approver, as configured by the platform team. */
+export type ApproverSpec =
+  | { readonly kind: 'iam-user'; readonly userArn: string }
+  | { readonly kind: 'identity-center-user'; readonly userName: string }
+  | { readonly kind: 'role'; readonly roleArn: string };
+
+/** A caller resolved to the human (or principal) behind it. */
+export interface Identity {
+  /** Stable key of the human: two calls with the same key are the same person. */
+  readonly key: string;
+  /** What the key is based on. */
+  readonly kind: 'iam-user' | 'identity-center-user' | 'role' | 'unsupported';
+  /** The caller's ARN as API Gateway reported it. */
+  readonly callerArn: string;
+  /** A short name for logs and the session's source identity (2-64 of [\w+=,.@-]). */
+  readonly name: string;
+}
+
+const USER = /^arn:([\w-]+):iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/;
+const ASSUMED_ROLE = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+const ROLE = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+const IDENTITY_CENTER_ROLE = /^AWSReservedSSO_/;
+
+/** Resolves a caller ARN to the human behind it. */
+export function resolveIdentity(callerArn: string): Identity {
+  const user = USER.exec(callerArn);
+  if (user) {
+    const [, , account, name] = user;
+    return { key: `iam-user:${account}:${name}`, kind: 'iam-user', callerArn, name: sourceIdentityName(name) };
+  }
+  const assumed = ASSUMED_ROLE.exec(callerArn);
+  if (assumed) {
+    const [, , account, roleName, sessionName] = assumed;
+    if (IDENTITY_CENTER_ROLE.test(roleName)) {
+      // Identity Center user names are case-insensitive and the same human across accounts.
+      const userName = sessionName.toLowerCase();
+      return { key: `identity-center-user:${userName}`, kind: 'identity-center-user', callerArn, name: sourceIdentityName(userName) };
+    }
+    return { key: `role:${account}:${roleName}`, kind: 'role', callerArn, name: sourceIdentityName(roleName) };
+  }
+  return { key: `unsupported:${callerArn}`, kind: 'unsupported', callerArn, name: 'unknown' };
+}
+
+/** Whether `identity` is one of the configured approvers. */
+export function isEligible(identity: Identity, approvers: readonly ApproverSpec[]): boolean {
+  return approvers.some((spec) => approverKey(spec) === identity.key);
+}
+
+/** The identity key a configured approver resolves to. */
+export function approverKey(spec: ApproverSpec): string {
+  switch (spec.kind) {
+    case 'iam-user': {
+      const match = USER.exec(spec.userArn);
+      return match ? `iam-user:${match[2]}:${match[3]}` : `invalid:${spec.userArn}`;
+    }
+    case 'identity-center-user':
+      return `identity-center-user:${spec.userName.toLowerCase()}`;
+    case 'role': {
+      const match = ROLE.exec(spec.roleArn);
+      return match ? `role:${match[2]}:${match[3]}` : `invalid:${spec.roleArn}`;
+    }
+  }
+}
+
+/** Why an approver spec is invalid, or undefined if it is valid. */
+export function approverSpecProblem(spec: ApproverSpec): string | undefined {
+  switch (spec.kind) {
+    case 'iam-user':
+      return USER.test(spec.userArn) ? undefined : `an IAM user ARN like arn:aws:iam::111122223333:user/alice, got ${JSON.stringify(spec.userArn)}`;
+    case 'identity-center-user':
+      return /^[\w+=,.@-]{1,128}$/.test(spec.userName) ? undefined : `an Identity Center user name, got ${JSON.stringify(spec.userName)}`;
+    case 'role':
+      return ROLE.test(spec.roleArn) ? undefined : `a role ARN like arn:aws:iam::111122223333:role/approver, got ${JSON.stringify(spec.roleArn)}`;
+  }
+}
+
+/** A value STS accepts as a source identity: 2-64 characters of [\w+=,.@-]. */
+function sourceIdentityName(value: string): string {
+  const cleaned = value.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
+}

@@ -1,0 +1,134 @@
+/*
+ * Validation of a new elevation request, and the session policy that scopes the issued session
+ * down to what was requested. Pure: no SDK, no clock.
+ */
+import { Identity, resolveIdentity } from './identity';
+import { ElevationRequest } from './rules';
+
+/** STS limits role-chained sessions (the issuer is itself a role session) to one hour. */
+export const MAX_SESSION_SECONDS = 3600;
+/** STS's shortest session. */
+export const MIN_SESSION_SECONDS = 900;
+
+/** The body of `POST /requests`. */
+export interface CreateRequestBody {
+  readonly role?: unknown;
+  readonly durationSeconds?: unknown;
+  readonly justification?: unknown;
+  readonly ticket?: unknown;
+  readonly changeSetArn?: unknown;
+  readonly onBehalfOf?: unknown;
+}
+
+/** What the workflow knows when validating. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly caller: Identity;
+  readonly now: Date;
+  /** Elevated roles a request may name, by name, with each one's longest session. */
+  readonly roles: Readonly<Record<string, { readonly maxSessionSeconds: number }>>;
+  /** How long a request waits for approvals. */
+  readonly pendingSeconds: number;
+}
+
+/** A valid request, or every problem with it. */
+export type RequestValidation =
+  | { readonly ok: true; readonly request: ElevationRequest }
+  | { readonly ok: false; readonly code: 'invalid-request'; readonly problems: string[] };
+
+const CHANGE_SET_ARN = /^arn:aws[\w-]*:cloudformation:[a-z0-9-]+:\d{12}:changeSet\/[A-Za-z][A-Za-z0-9-]{0,127}\/[\w-]+$/;
+const PRINCIPAL_ARN = /^arn:aws[\w-]*:(iam|sts)::\d{12}:(user|assumed-role|role)\/.+$/;
+
+/** Validates `body`, collecting every problem, and builds the request. */
+export function validateCreateRequest(body: CreateRequestBody, context: RequestContext): RequestValidation {
+  const problems: string[] = [];
+  const roleNames = Object.keys(context.roles);
+  const role = body.role;
+  if (typeof role !== 'string' || !context.roles[role]) {
+    problems.push(`role must be one of ${roleNames.map((r) => JSON.stringify(r)).join(', ')}; got ${JSON.stringify(role)}`);
+  }
+  const max = typeof role === 'string' && context.roles[role] ? Math.min(context.roles[role].maxSessionSeconds, MAX_SESSION_SECONDS) : MAX_SESSION_SECONDS;
+  const duration = body.durationSeconds ?? MAX_SESSION_SECONDS;
+  if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < MIN_SESSION_SECONDS || duration > max) {
+    problems.push(`durationSeconds must be a whole number from ${MIN_SESSION_SECONDS} to ${max}; got ${JSON.stringify(body.durationSeconds)}`);
+  }
+  const justification = body.justification;
+  if (typeof justification !== 'string' || justification.trim().length < 10 || justification.length > 2000) {
+    problems.push(`justification is required: say why, in 10-2000 characters; got ${JSON.stringify(justification)}`);
+  }
+  if (body.ticket !== undefined && (typeof body.ticket !== 'string' || !/^[\w.:#/-]{1,128}$/.test(body.ticket))) {
+    problems.push(`ticket must be a ticket reference (1-128 letters, digits and . : # / - _); got ${JSON.stringify(body.ticket)}`);
+  }
+  if (body.changeSetArn !== undefined && (typeof body.changeSetArn !== 'string' || !CHANGE_SET_ARN.test(body.changeSetArn))) {
+    problems.push(`changeSetArn must be a CloudFormation change set ARN; got ${JSON.stringify(body.changeSetArn)}`);
+  }
+  let onBehalfOf: Identity | undefined;
+  if (body.onBehalfOf !== undefined) {
+    if (typeof body.onBehalfOf !== 'string' || !PRINCIPAL_ARN.test(body.onBehalfOf)) {
+      problems.push(`onBehalfOf must be the ARN of the human the agent works for (IAM user or session); got ${JSON.stringify(body.onBehalfOf)}`);
+    } else {
+      onBehalfOf = resolveIdentity(body.onBehalfOf);
+    }
+  }
+  if (problems.length > 0) {
+    return { ok: false, code: 'invalid-request', problems };
+  }
+  const now = context.now;
+  return {
+    ok: true,
+    request: {
+      requestId: context.requestId,
+      status: 'PENDING',
+      requester: context.caller,
+      ...(onBehalfOf ? { onBehalfOf } : {}),
+      role: role as string,
+      durationSeconds: duration as number,
+      justification: (justification as string).trim(),
+      ...(body.ticket ? { ticket: body.ticket as string } : {}),
+      ...(body.changeSetArn ? { changeSetArn: body.changeSetArn as string } : {}),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + context.pendingSeconds * 1000).toISOString(),
+      approvals: {},
+      version: 1,
+    },
+  };
+}
+
+/**
+ * The session policy for an issued session: the intersection with the role's own policies is what
+ * the session can do. A request for a change set gets exactly that change set executed and read;
+ * any other request keeps the role's permissions.
+ */
+export function sessionPolicy(request: ElevationRequest): Record<string, unknown> {
+  if (!request.changeSetArn) {
+    return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+  }
+  const [, partition, , region, account, rest] = request.changeSetArn.split(':');
+  const changeSetName = rest.split('/')[1];
+  const stacks = `arn:${partition}:cloudformation:${region}:${account}:stack/*`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: 'cloudformation:ExecuteChangeSet',
+        Resource: stacks,
+        Condition: { StringEquals: { 'cloudformation:ChangeSetName': [changeSetName, request.changeSetArn] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeChangeSet', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:GetTemplate'],
+        Resource: stacks,
+      },
+    ],
+  };
+}
+
+/** Session tags for the issued session: the request and who approved it (tag values are 256 characters at most). */
+export function sessionTags(request: ElevationRequest, approvers: readonly string[]): Array<{ Key: string; Value: string }> {
+  const clean = (value: string) => value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '-').slice(0, 256);
+  return [
+    { Key: 'agent-guardrails:request-id', Value: clean(request.requestId) },
+    { Key: 'agent-guardrails:approvers', Value: clean(approvers.join(' ')) },
+  ];
+}

@@ -1,0 +1,204 @@
+/*
+ * The two-person rule, as pure functions: a request and a caller in, a decision out. No SDK, no
+ * clock (`now` is a parameter), no throwing for business outcomes: every refusal is a tagged result
+ * with a code the API returns as JSON.
+ */
+import { ApproverSpec, Identity, isEligible, resolveIdentity } from './identity';
+
+/** Where a request is in its life. */
+export type RequestStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED' | 'ISSUED' | 'REVOKED';
+
+/** One approval, recorded under the approver's identity key so that a human approves at most once. */
+export interface Approval {
+  readonly callerArn: string;
+  readonly at: string;
+  readonly comment?: string;
+}
+
+/** A request for an elevated session, as stored. */
+export interface ElevationRequest {
+  readonly requestId: string;
+  readonly status: RequestStatus;
+  readonly requester: Identity;
+  /** The human an agent asks for; they may not approve. */
+  readonly onBehalfOf?: Identity;
+  /** Name of the elevated role. */
+  readonly role: string;
+  readonly durationSeconds: number;
+  readonly justification: string;
+  readonly ticket?: string;
+  readonly changeSetArn?: string;
+  readonly createdAt: string;
+  /** When a pending request expires. */
+  readonly expiresAt: string;
+  readonly approvals: Readonly<Record<string, Approval>>;
+  readonly deniedBy?: Approval & { readonly key: string };
+  readonly issuedAt?: string;
+  /** When the issued session expires. */
+  readonly sessionExpiresAt?: string;
+  readonly revokedAt?: string;
+  /** Whether the credentials have been handed to the requester. */
+  readonly delivered?: boolean;
+  /** Optimistic-concurrency version, incremented by every write. */
+  readonly version: number;
+}
+
+/** The rules' configuration. */
+export interface RuleConfig {
+  readonly requiredApprovals: number;
+  readonly approvers: readonly ApproverSpec[];
+}
+
+/** Why a call is refused. Returned to callers as `{ "error": code, "message": ... }`. */
+export type RefusalCode =
+  | 'already-approved-by-you'
+  | 'already-delivered'
+  | 'denied'
+  | 'expired'
+  | 'not-eligible'
+  | 'not-issued'
+  | 'not-pending'
+  | 'not-requester'
+  | 'on-behalf-of-approval'
+  | 'revoked'
+  | 'self-approval';
+
+/** A refusal, with a message for humans. */
+export interface Refusal {
+  readonly ok: false;
+  readonly code: RefusalCode;
+  readonly message: string;
+}
+
+const refuse = (code: RefusalCode, message: string): Refusal => ({ ok: false, code, message });
+
+/** Whether `request` has expired at `now` (pending requests expire; issued sessions end). */
+export function isExpired(request: ElevationRequest, now: Date): boolean {
+  if (request.status === 'PENDING' || request.status === 'APPROVED') {
+    return now.getTime() >= Date.parse(request.expiresAt);
+  }
+  if (request.status === 'ISSUED' && request.sessionExpiresAt) {
+    return now.getTime() >= Date.parse(request.sessionExpiresAt);
+  }
+  return request.status === 'EXPIRED';
+}
+
+function refuseEnded(request: ElevationRequest, now: Date): Refusal | undefined {
+  if (request.status === 'DENIED') {
+    return refuse('denied', `request ${request.requestId} was denied`);
+  }
+  if (request.status === 'REVOKED') {
+    return refuse('revoked', `request ${request.requestId} was revoked`);
+  }
+  if (request.status === 'EXPIRED' || isExpired(request, now)) {
+    return refuse('expired', `request ${request.requestId} has expired`);
+  }
+  return undefined;
+}
+
+/** The distinct eligible humans who approved, excluding the requester and the human behind an agent. */
+export function countedApprovers(request: ElevationRequest, config: RuleConfig): string[] {
+  return Object.entries(request.approvals)
+    .filter(([key, approval]) => {
+      const identity = resolveIdentity(approval.callerArn);
+      return (
+        identity.key === key &&
+        isEligible(identity, config.approvers) &&
+        key !== request.requester.key &&
+        key !== request.onBehalfOf?.key
+      );
+    })
+    .map(([key]) => key)
+    .sort();
+}
+
+/** Whether enough distinct eligible humans approved. The issuer re-checks this from the table. */
+export function hasEnoughApprovals(request: ElevationRequest, config: RuleConfig): boolean {
+  return countedApprovers(request, config).length >= config.requiredApprovals;
+}
+
+/** The outcome of an approval: refused, or recorded (and maybe complete). */
+export type ApprovalDecision = Refusal | { readonly ok: true; readonly approval: Approval; readonly key: string; readonly complete: boolean };
+
+/** Decides whether `caller` may approve `request` now. */
+export function decideApproval(request: ElevationRequest, caller: Identity, config: RuleConfig, now: Date, comment?: string): ApprovalDecision {
+  const ended = refuseEnded(request, now);
+  if (ended) {
+    return ended;
+  }
+  if (request.status !== 'PENDING') {
+    return refuse('not-pending', `request ${request.requestId} is ${request.status}, no longer waiting for approvals`);
+  }
+  if (!isEligible(caller, config.approvers)) {
+    return refuse('not-eligible', `${caller.callerArn} is not an eligible approver`);
+  }
+  if (caller.key === request.requester.key) {
+    return refuse('self-approval', 'the requester cannot approve their own request');
+  }
+  if (request.onBehalfOf && caller.key === request.onBehalfOf.key) {
+    return refuse('on-behalf-of-approval', 'the human on whose behalf the agent asks cannot approve the request');
+  }
+  if (request.approvals[caller.key]) {
+    return refuse('already-approved-by-you', `${caller.key} already approved; a second approval needs a second human`);
+  }
+  const approval: Approval = { callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}) };
+  const after = { ...request, approvals: { ...request.approvals, [caller.key]: approval } };
+  return { ok: true, approval, key: caller.key, complete: hasEnoughApprovals(after, config) };
+}
+
+/** The outcome of a denial. */
+export type DenialDecision = Refusal | { readonly ok: true; readonly denial: Approval & { readonly key: string } };
+
+/** Any eligible approver may deny a request that is still waiting. */
+export function decideDenial(request: ElevationRequest, caller: Identity, config: RuleConfig, now: Date, comment?: string): DenialDecision {
+  const ended = refuseEnded(request, now);
+  if (ended) {
+    return ended;
+  }
+  if (request.status !== 'PENDING') {
+    return refuse('not-pending', `request ${request.requestId} is ${request.status}; revoke an issued session instead`);
+  }
+  if (!isEligible(caller, config.approvers)) {
+    return refuse('not-eligible', `${caller.callerArn} is not an eligible approver`);
+  }
+  return { ok: true, denial: { key: caller.key, callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}) } };
+}
+
+/** The outcome of a revocation. */
+export type RevocationDecision = Refusal | { readonly ok: true };
+
+/** An eligible approver, or the requester, may revoke an issued session before it ends. */
+export function decideRevocation(request: ElevationRequest, caller: Identity, config: RuleConfig, now: Date): RevocationDecision {
+  const ended = refuseEnded(request, now);
+  if (ended) {
+    return ended;
+  }
+  if (request.status !== 'ISSUED') {
+    return refuse('not-issued', `request ${request.requestId} is ${request.status}; only an issued session can be revoked (deny a pending one)`);
+  }
+  if (!isEligible(caller, config.approvers) && caller.key !== request.requester.key) {
+    return refuse('not-eligible', `${caller.callerArn} is neither an eligible approver nor the requester`);
+  }
+  return { ok: true };
+}
+
+/** The outcome of a credentials request. */
+export type DeliveryDecision = Refusal | { readonly ok: true };
+
+/** Only the requester gets the credentials, once, while the session is live. */
+export function decideDelivery(request: ElevationRequest, caller: Identity, now: Date): DeliveryDecision {
+  if (caller.key !== request.requester.key) {
+    return refuse('not-requester', 'credentials are handed only to the requester');
+  }
+  const ended = refuseEnded(request, now);
+  if (ended) {
+    return ended;
+  }
+  if (request.status !== 'ISSUED') {
+    return refuse('not-issued', `request ${request.requestId} is ${request.status}; credentials exist only once it is issued`);
+  }
+  if (request.delivered) {
+    return refuse('already-delivered', 'the credentials were already handed out; they are given once');
+  }
+  return { ok: true };
+}

@@ -1,0 +1,167 @@
+import {
+  ApproverSpec,
+  decideApproval,
+  decideDelivery,
+  decideDenial,
+  decideRevocation,
+  ElevationRequest,
+  hasEnoughApprovals,
+  resolveIdentity,
+  sessionPolicy,
+  sessionTags,
+  validateCreateRequest,
+} from '../../lib';
+
+const ACCOUNT = '111122223333';
+const ALICE = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Approver_0123456789abcdef/alice@example.com`;
+const BOB = `arn:aws:iam::${ACCOUNT}:user/bob`;
+const CAROL = `arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/carol-laptop`;
+const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
+const AGENT = `arn:aws:sts::${ACCOUNT}:assumed-role/coding-agent/task-42`;
+
+const approvers: ApproverSpec[] = [
+  { kind: 'identity-center-user', userName: 'alice@example.com' },
+  { kind: 'iam-user', userArn: BOB },
+  { kind: 'role', roleArn: `arn:aws:iam::${ACCOUNT}:role/approvers/change-approver` },
+];
+const config = { requiredApprovals: 2, approvers };
+const NOW = new Date('2026-11-21T10:00:00Z');
+const LATER = new Date('2026-11-21T10:30:00Z');
+
+function pending(overrides: Partial<ElevationRequest> = {}): ElevationRequest {
+  const validation = validateCreateRequest(
+    { role: 'deployer', justification: 'execute the approved change set for ticket OPS-1', onBehalfOf: ALICE },
+    { requestId: 'req-1', caller: resolveIdentity(AGENT), now: NOW, roles: { deployer: { maxSessionSeconds: 3600 } }, pendingSeconds: 3600 },
+  );
+  if (!validation.ok) throw new Error(validation.problems.join('; '));
+  return { ...validation.request, ...overrides };
+}
+
+function approvedBy(request: ElevationRequest, ...callers: string[]): ElevationRequest {
+  return callers.reduce((r, arn) => {
+    const decision = decideApproval(r, resolveIdentity(arn), config, LATER);
+    if (!decision.ok) throw new Error(decision.code);
+    return { ...r, approvals: { ...r.approvals, [decision.key]: decision.approval } };
+  }, request);
+}
+
+describe('the identity model', () => {
+  test.each([
+    ['an IAM user is one human', BOB, 'iam-user', `iam-user:${ACCOUNT}:bob`],
+    ['an Identity Center session is its user, case-insensitively', ALICE.replace('alice@', 'Alice@'), 'identity-center-user', 'identity-center-user:alice@example.com'],
+    ['any other role is one person, whatever the session name', CAROL, 'role', `role:${ACCOUNT}:change-approver`],
+    ['a federated user is never a human we can trust', `arn:aws:sts::${ACCOUNT}:federated-user/alice`, 'unsupported', `unsupported:arn:aws:sts::${ACCOUNT}:federated-user/alice`],
+    ['root is never a human we can trust', `arn:aws:iam::${ACCOUNT}:root`, 'unsupported', `unsupported:arn:aws:iam::${ACCOUNT}:root`],
+  ])('%s', (_name, arn, kind, key) => {
+    expect(resolveIdentity(arn)).toMatchObject({ kind, key });
+  });
+
+  test('one human assuming the same role under two session names counts once', () => {
+    const first = resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/alice`);
+    const second = resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/bob`);
+    expect(first.key).toBe(second.key);
+  });
+});
+
+describe('approving', () => {
+  test('two distinct eligible humans complete a request', () => {
+    const once = approvedBy(pending(), BOB);
+    const decision = decideApproval(once, resolveIdentity(CAROL), config, LATER);
+    expect(decision).toMatchObject({ ok: true, complete: true });
+    expect(decideApproval(pending(), resolveIdentity(BOB), config, LATER)).toMatchObject({ ok: true, complete: false });
+  });
+
+  test.each([
+    ['fails when the requester approves', () => pending({ requester: resolveIdentity(BOB) }), BOB, 'self-approval'],
+    ['fails when the human behind the agent approves', () => pending(), ALICE, 'on-behalf-of-approval'],
+    ['fails when the same human approves twice', () => approvedBy(pending(), BOB), BOB, 'already-approved-by-you'],
+    ['fails when the second approval is the same role under another session name', () => approvedBy(pending(), CAROL), `arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/totally-someone-else`, 'already-approved-by-you'],
+    ['fails when the approver is not eligible', () => pending(), MALLORY, 'not-eligible'],
+    ['fails when the request was denied', () => pending({ status: 'DENIED' }), BOB, 'denied'],
+    ['fails when the request expired', () => pending({ expiresAt: '2026-11-21T10:10:00Z' }), BOB, 'expired'],
+    ['fails when the request is already approved', () => pending({ status: 'APPROVED' }), BOB, 'not-pending'],
+    ['fails when the session was revoked', () => pending({ status: 'REVOKED' }), BOB, 'revoked'],
+  ])('%s', (_name, request, caller, code) => {
+    expect(decideApproval(request(), resolveIdentity(caller), config, LATER)).toMatchObject({ ok: false, code });
+  });
+
+  test('the issuer counts only approvals whose key matches their caller, from eligible humans other than the requester and operator', () => {
+    const forged = { ...pending(), approvals: { [`iam-user:${ACCOUNT}:bob`]: { callerArn: MALLORY, at: LATER.toISOString() }, [`identity-center-user:alice@example.com`]: { callerArn: ALICE, at: LATER.toISOString() } } };
+    expect(hasEnoughApprovals(forged, config)).toBe(false);
+    expect(hasEnoughApprovals(approvedBy(pending(), BOB, CAROL), config)).toBe(true);
+    expect(hasEnoughApprovals(approvedBy(pending(), BOB, CAROL), { ...config, requiredApprovals: 3 })).toBe(false);
+  });
+});
+
+describe('denying, revoking and delivering', () => {
+  test('any eligible approver can deny a pending request; others cannot', () => {
+    expect(decideDenial(pending(), resolveIdentity(CAROL), config, LATER)).toMatchObject({ ok: true });
+    expect(decideDenial(pending(), resolveIdentity(MALLORY), config, LATER)).toMatchObject({ ok: false, code: 'not-eligible' });
+    expect(decideDenial(pending({ status: 'ISSUED' }), resolveIdentity(CAROL), config, LATER)).toMatchObject({ ok: false, code: 'not-pending' });
+  });
+
+  test('an approver or the requester can revoke an issued session before it ends', () => {
+    const issued = pending({ status: 'ISSUED', sessionExpiresAt: '2026-11-21T11:00:00Z' });
+    expect(decideRevocation(issued, resolveIdentity(BOB), config, LATER)).toMatchObject({ ok: true });
+    expect(decideRevocation(issued, resolveIdentity(AGENT), config, LATER)).toMatchObject({ ok: true });
+    expect(decideRevocation(issued, resolveIdentity(MALLORY), config, LATER)).toMatchObject({ ok: false, code: 'not-eligible' });
+    expect(decideRevocation(pending(), resolveIdentity(BOB), config, LATER)).toMatchObject({ ok: false, code: 'not-issued' });
+    expect(decideRevocation(issued, resolveIdentity(BOB), config, new Date('2026-11-21T11:00:01Z'))).toMatchObject({ ok: false, code: 'expired' });
+  });
+
+  test('credentials go to the requester only, once, while the session lives', () => {
+    const issued = pending({ status: 'ISSUED', sessionExpiresAt: '2026-11-21T11:00:00Z' });
+    const anotherAgentSession = `arn:aws:sts::${ACCOUNT}:assumed-role/coding-agent/task-43`;
+    expect(decideDelivery(issued, resolveIdentity(anotherAgentSession), LATER)).toMatchObject({ ok: true });
+    expect(decideDelivery(issued, resolveIdentity(BOB), LATER)).toMatchObject({ ok: false, code: 'not-requester' });
+    expect(decideDelivery({ ...issued, delivered: true }, resolveIdentity(AGENT), LATER)).toMatchObject({ ok: false, code: 'already-delivered' });
+    expect(decideDelivery({ ...issued, status: 'REVOKED' }, resolveIdentity(AGENT), LATER)).toMatchObject({ ok: false, code: 'revoked' });
+    expect(decideDelivery(pending(), resolveIdentity(AGENT), LATER)).toMatchObject({ ok: false, code: 'not-issued' });
+  });
+});
+
+describe('validating a request', () => {
+  const context = { requestId: 'r', caller: resolveIdentity(AGENT), now: NOW, roles: { deployer: { maxSessionSeconds: 1800 } }, pendingSeconds: 3600 };
+
+  test('fails with every problem at once', () => {
+    expect(validateCreateRequest({ role: 'admin', durationSeconds: 7200, justification: 'x', changeSetArn: 'nope', onBehalfOf: 'alice' }, context)).toEqual({
+      ok: false,
+      code: 'invalid-request',
+      problems: [
+        'role must be one of "deployer"; got "admin"',
+        'durationSeconds must be a whole number from 900 to 3600; got 7200',
+        'justification is required: say why, in 10-2000 characters; got "x"',
+        'changeSetArn must be a CloudFormation change set ARN; got "nope"',
+        'onBehalfOf must be the ARN of the human the agent works for (IAM user or session); got "alice"',
+      ],
+    });
+  });
+
+  test('caps the duration at the role limit and defaults to it within one hour', () => {
+    expect(validateCreateRequest({ role: 'deployer', durationSeconds: 3600, justification: 'a long enough reason' }, context)).toMatchObject({ ok: false });
+    expect(validateCreateRequest({ role: 'deployer', durationSeconds: 1800, justification: 'a long enough reason' }, context)).toMatchObject({
+      ok: true,
+      request: { durationSeconds: 1800, status: 'PENDING', expiresAt: '2026-11-21T11:00:00.000Z', requester: { key: `role:${ACCOUNT}:coding-agent` } },
+    });
+  });
+});
+
+describe('the issued session', () => {
+  test('is scoped to the requested change set', () => {
+    const changeSetArn = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/cdk-deploy-1/0a1b2c3d-0000-1111-2222-333344445555`;
+    const policy = sessionPolicy(pending({ changeSetArn })) as any;
+    expect(policy.Statement[0]).toEqual({
+      Effect: 'Allow',
+      Action: 'cloudformation:ExecuteChangeSet',
+      Resource: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/*`,
+      Condition: { StringEquals: { 'cloudformation:ChangeSetName': ['cdk-deploy-1', changeSetArn] } },
+    });
+  });
+
+  test('carries the request id and approvers as session tags', () => {
+    expect(sessionTags(pending(), ['iam-user:111122223333:bob', 'role:111122223333:change-approver'])).toEqual([
+      { Key: 'agent-guardrails:request-id', Value: 'req-1' },
+      { Key: 'agent-guardrails:approvers', Value: 'iam-user:111122223333:bob role:111122223333:change-approver' },
+    ]);
+  });
+});
