@@ -16,6 +16,12 @@ export class GuardrailPaths {
   public static readonly SERVICE_ROLES = '/agent-guardrails/service/';
 
   /**
+   * Elevated roles of the two-person approval workflow. They trust only its issuing function;
+   * agents may neither assume nor pass them.
+   */
+  public static readonly ELEVATED_ROLES = '/agent-guardrails/elevated/';
+
+  /**
    * Roles and managed policies that agents create for their workloads. Agents may pass these roles
    * and edit these policies; every role here must carry the agent boundary (agents cannot create one
    * without it, and `AgentBoundary.of(scope)` puts roles in a scope here).

@@ -10,3 +10,4 @@ export * from './production-protection/stateful-resource-types';
 export * from './approval-workflow/logic/identity';
 export * from './approval-workflow/logic/rules';
 export * from './approval-workflow/logic/request';
+export * from './approval-workflow/two-person-approval';

@@ -1,0 +1,197 @@
+/*
+ * The HTTP API's actions, independent of how the request arrived (API Gateway in AWS, the local
+ * server on a laptop): a caller ARN and a body in, a status and a JSON body out. Each action reads
+ * the request, asks the pure rules, and writes with a version check; a concurrent change makes it
+ * read and decide again.
+ */
+import { resolveIdentity } from '../logic/identity';
+import { isEligible } from '../logic/identity';
+import { validateCreateRequest } from '../logic/request';
+import { decideApproval, decideDelivery, decideDenial, decideRevocation, Refusal } from '../logic/rules';
+import { HandlerDeps } from './deps';
+import { StoredRequest, VersionConflict } from './store';
+
+/** An HTTP response. */
+export interface ActionResult {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+const STATUS_OF_REFUSAL: Record<Refusal['code'], number> = {
+  'already-approved-by-you': 409,
+  'already-delivered': 410,
+  denied: 409,
+  expired: 410,
+  'not-eligible': 403,
+  'not-issued': 409,
+  'not-pending': 409,
+  'not-requester': 403,
+  'on-behalf-of-approval': 403,
+  revoked: 410,
+  'self-approval': 403,
+};
+
+const MAX_ATTEMPTS = 8;
+
+function refused(refusal: Refusal): ActionResult {
+  return { status: STATUS_OF_REFUSAL[refusal.code], body: { error: refusal.code, message: refusal.message } };
+}
+
+function notFound(requestId: string): ActionResult {
+  return { status: 404, body: { error: 'not-found', message: `no request ${requestId}` } };
+}
+
+/** What callers see of a request: never its task token or credentials. */
+export function view(request: StoredRequest): Record<string, unknown> {
+  const { taskToken: _token, credentials: _credentials, ...visible } = request;
+  return visible;
+}
+
+/** Reads, decides and writes until the write lands on the version it decided on. */
+async function withFreshRead(deps: HandlerDeps, requestId: string, attempt: (request: StoredRequest) => Promise<ActionResult>): Promise<ActionResult> {
+  for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    const request = await deps.store.get(requestId);
+    if (!request) {
+      return notFound(requestId);
+    }
+    try {
+      return await attempt(request);
+    } catch (error) {
+      if (!(error instanceof VersionConflict)) {
+        throw error;
+      }
+    }
+  }
+  return { status: 409, body: { error: 'conflict', message: `request ${requestId} kept changing; try again` } };
+}
+
+/** `POST /requests` */
+export async function createRequest(deps: HandlerDeps, callerArn: string, body: unknown): Promise<ActionResult> {
+  const caller = resolveIdentity(callerArn);
+  const roles = Object.fromEntries(Object.entries(deps.config.roles).map(([name, role]) => [name, { maxSessionSeconds: role.maxSessionSeconds }]));
+  const validation = validateCreateRequest((body ?? {}) as Record<string, unknown>, {
+    requestId: deps.newId(),
+    caller,
+    now: deps.now(),
+    roles,
+    pendingSeconds: deps.config.pendingSeconds,
+  });
+  if (!validation.ok) {
+    return { status: 400, body: { error: validation.code, message: validation.problems.join('; '), problems: validation.problems } };
+  }
+  const request = validation.request;
+  await deps.store.create(request, { at: request.createdAt, event: 'requested', by: caller.callerArn });
+  await deps.workflow.start(request.requestId);
+  const stored = (await deps.store.get(request.requestId))!;
+  await publish(deps, { type: 'requested', request: stored, by: caller.callerArn });
+  return { status: 201, body: view(stored) };
+}
+
+/** `GET /requests/{id}`: for the requester, the human behind an agent, and approvers. */
+export async function getRequest(deps: HandlerDeps, callerArn: string, requestId: string): Promise<ActionResult> {
+  const request = await deps.store.get(requestId);
+  if (!request) {
+    return notFound(requestId);
+  }
+  const caller = resolveIdentity(callerArn);
+  const participant = caller.key === request.requester.key || caller.key === request.onBehalfOf?.key || isEligible(caller, deps.config.approvers);
+  if (!participant) {
+    return { status: 403, body: { error: 'not-eligible', message: `${callerArn} is not a participant in request ${requestId}` } };
+  }
+  return { status: 200, body: view(request) };
+}
+
+/** `POST /requests/{id}/approve` */
+export async function approve(deps: HandlerDeps, callerArn: string, requestId: string, comment?: string): Promise<ActionResult> {
+  const caller = resolveIdentity(callerArn);
+  return withFreshRead(deps, requestId, async (request) => {
+    const now = deps.now();
+    const decision = decideApproval(request, caller, deps.config, now, comment);
+    if (!decision.ok) {
+      return refused(decision);
+    }
+    const updated = await deps.store.update(requestId, request.version, {
+      set: { approvals: { ...request.approvals, [decision.key]: decision.approval }, ...(decision.complete ? { status: 'APPROVED' as const } : {}) },
+      history: { at: now.toISOString(), event: decision.complete ? 'approved-complete' : 'approved', by: callerArn, ...(comment ? { detail: { comment } } : {}) },
+    });
+    if (decision.complete && updated.taskToken) {
+      // Without a token yet, the workflow's own task sees APPROVED when it records its token.
+      await deps.workflow.approve(updated.taskToken, requestId);
+    }
+    await publish(deps, { type: 'approved', request: updated, by: callerArn });
+    return { status: 200, body: view(updated) };
+  });
+}
+
+/** `POST /requests/{id}/deny` */
+export async function deny(deps: HandlerDeps, callerArn: string, requestId: string, comment?: string): Promise<ActionResult> {
+  const caller = resolveIdentity(callerArn);
+  return withFreshRead(deps, requestId, async (request) => {
+    const now = deps.now();
+    const decision = decideDenial(request, caller, deps.config, now, comment);
+    if (!decision.ok) {
+      return refused(decision);
+    }
+    const updated = await deps.store.update(requestId, request.version, {
+      set: { status: 'DENIED', deniedBy: decision.denial },
+      remove: ['taskToken'],
+      history: { at: now.toISOString(), event: 'denied', by: callerArn, ...(comment ? { detail: { comment } } : {}) },
+    });
+    if (request.taskToken) {
+      await deps.workflow.reject(request.taskToken, 'RequestDenied', `denied by ${callerArn}`);
+    }
+    await publish(deps, { type: 'denied', request: updated, by: callerArn });
+    return { status: 200, body: view(updated) };
+  });
+}
+
+/** `POST /requests/{id}/revoke` */
+export async function revoke(deps: HandlerDeps, callerArn: string, requestId: string): Promise<ActionResult> {
+  const caller = resolveIdentity(callerArn);
+  return withFreshRead(deps, requestId, async (request) => {
+    const now = deps.now();
+    const decision = decideRevocation(request, caller, deps.config, now);
+    if (!decision.ok) {
+      return refused(decision);
+    }
+    // End sessions already in use before recording the revocation: if this fails, nothing says "revoked".
+    await deps.revoker.revoke(deps.config.roles[request.role].arn, requestId, now);
+    const updated = await deps.store.update(requestId, request.version, {
+      set: { status: 'REVOKED', revokedAt: now.toISOString() },
+      remove: ['credentials'],
+      history: { at: now.toISOString(), event: 'revoked', by: callerArn },
+    });
+    await publish(deps, { type: 'revoked', request: updated, by: callerArn });
+    return { status: 200, body: view(updated) };
+  });
+}
+
+/** `GET /requests/{id}/credentials`: to the requester, once. */
+export async function credentials(deps: HandlerDeps, callerArn: string, requestId: string): Promise<ActionResult> {
+  const caller = resolveIdentity(callerArn);
+  return withFreshRead(deps, requestId, async (request) => {
+    const now = deps.now();
+    const decision = decideDelivery(request, caller, now);
+    if (!decision.ok) {
+      return refused(decision);
+    }
+    if (!request.credentials) {
+      return { status: 409, body: { error: 'not-issued', message: `request ${requestId} has no credentials to hand out` } };
+    }
+    await deps.store.update(requestId, request.version, {
+      set: { delivered: true },
+      remove: ['credentials'],
+      history: { at: now.toISOString(), event: 'credentials-delivered', by: callerArn },
+    });
+    return { status: 200, body: { requestId, role: request.role, credentials: request.credentials } };
+  });
+}
+
+/** Publishes an event; a failure is logged, never undoes the state change already recorded in the table. */
+export async function publish(deps: HandlerDeps, event: Parameters<HandlerDeps['events']['publish']>[0]): Promise<void> {
+  try {
+    await deps.events.publish(event);
+  } catch (error) {
+    deps.log?.('event publishing failed; the request history in the table is the record', { type: event.type, requestId: event.request.requestId, error: String(error) });
+  }
+}

@@ -1,0 +1,185 @@
+/*
+ * The handlers' dependencies, on AWS. Clients are created on first use; nothing is read from the
+ * environment at import time.
+ */
+import { randomUUID } from 'crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { EventPublisher, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
+import { ENV } from './env';
+import { DynamoRequestStore } from './store';
+
+/** Name of the inline policy on each elevated role that lists revoked requests. */
+export const REVOCATION_POLICY_NAME = 'agent-guardrails-revocations';
+
+/** Sessions last at most an hour; revocations older than this can no longer match a live session. */
+const REVOCATION_MEMORY_MS = 2 * 3600 * 1000;
+
+/** The state machine through the Step Functions API. */
+export class StepFunctionsWorkflow implements Workflow {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  public async start(requestId: string): Promise<void> {
+    await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: requestId, input: JSON.stringify({ requestId }) }));
+  }
+
+  public async approve(taskToken: string, requestId: string): Promise<void> {
+    await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ requestId }) }));
+  }
+
+  public async reject(taskToken: string, error: string, cause: string): Promise<void> {
+    await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  }
+}
+
+/** Issues sessions with `sts:AssumeRole`. */
+export class StsSessionIssuer implements SessionIssuer {
+  constructor(private readonly client: STSClient) {}
+
+  public async assumeRole(params: Parameters<SessionIssuer['assumeRole']>[0]) {
+    const result = await this.client.send(
+      new AssumeRoleCommand({
+        RoleArn: params.roleArn,
+        RoleSessionName: params.sessionName,
+        SourceIdentity: params.sourceIdentity,
+        DurationSeconds: params.durationSeconds,
+        Policy: params.policy,
+        Tags: params.tags,
+      }),
+    );
+    const c = result.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+      throw new Error(`sts:AssumeRole returned no credentials for ${params.roleArn}`);
+    }
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration.toISOString() };
+  }
+}
+
+/**
+ * Revokes sessions the standard way: a Deny on the elevated role for sessions issued before now
+ * (`aws:TokenIssueTime`), narrowed to the revoked request's session tag so that other requests'
+ * sessions of the same role keep working.
+ */
+export class IamSessionRevoker implements SessionRevoker {
+  constructor(
+    private readonly client: IAMClient,
+    private readonly now: () => Date,
+  ) {}
+
+  public async revoke(roleArn: string, requestId: string, before: Date): Promise<void> {
+    const roleName = roleArn.split('/').pop()!;
+    const existing = await this.currentStatements(roleName);
+    const cutoff = this.now().getTime() - REVOCATION_MEMORY_MS;
+    const kept = existing.filter((s) => Date.parse(s.Condition?.DateLessThan?.['aws:TokenIssueTime'] ?? '') > cutoff);
+    const document = { Version: '2012-10-17', Statement: [...kept, revocationStatement(requestId, before)] };
+    await this.client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOCATION_POLICY_NAME, PolicyDocument: JSON.stringify(document) }));
+  }
+
+  private async currentStatements(roleName: string): Promise<any[]> {
+    try {
+      const result = await this.client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: REVOCATION_POLICY_NAME }));
+      return JSON.parse(decodeURIComponent(result.PolicyDocument ?? '{}')).Statement ?? [];
+    } catch (error) {
+      if (error instanceof NoSuchEntityException || (error as Error).name === 'NoSuchEntityException') {
+        return [];
+      }
+      throw error;
+    }
+  }
+}
+
+/** The Deny that ends the sessions of one request issued before `before`. */
+export function revocationStatement(requestId: string, before: Date): Record<string, any> {
+  return {
+    Sid: `Revoke${requestId.replace(/[^A-Za-z0-9]/g, '')}`,
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
+    Condition: {
+      DateLessThan: { 'aws:TokenIssueTime': before.toISOString() },
+      StringEquals: { 'aws:PrincipalTag/agent-guardrails:request-id': requestId },
+    },
+  };
+}
+
+/** Publishes every state change to an SNS topic and to EventBridge. */
+export class SnsAndEventBridgePublisher implements EventPublisher {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly eventBridge: EventBridgeClient,
+    private readonly topicArn: string,
+    private readonly eventBusName: string,
+  ) {}
+
+  public async publish(event: WorkflowEvent): Promise<void> {
+    const detail = eventDetail(event);
+    await Promise.all([
+      this.sns.send(
+        new PublishCommand({
+          TopicArn: this.topicArn,
+          Subject: `Elevation request ${event.request.requestId} ${event.type}`.slice(0, 100),
+          Message: JSON.stringify(detail),
+          MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+        }),
+      ),
+      this.eventBridge.send(
+        new PutEventsCommand({
+          Entries: [{ Source: 'agent-guardrails', DetailType: `Elevation Request ${capitalize(event.type)}`, Detail: JSON.stringify(detail), EventBusName: this.eventBusName }],
+        }),
+      ),
+    ]);
+  }
+}
+
+/** What an event says: never credentials or task tokens. */
+export function eventDetail(event: WorkflowEvent): Record<string, unknown> {
+  const r = event.request;
+  return {
+    type: event.type,
+    requestId: r.requestId,
+    status: r.status,
+    role: r.role,
+    requester: r.requester.callerArn,
+    onBehalfOf: r.onBehalfOf?.callerArn,
+    justification: r.justification,
+    ticket: r.ticket,
+    changeSetArn: r.changeSetArn,
+    approvals: Object.keys(r.approvals),
+    by: event.by,
+  };
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}
+
+/** Builds the AWS dependencies from the function's environment, on first use. */
+export function awsDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
+  const required = (name: string) => {
+    const value = env[name];
+    if (!value) {
+      throw new Error(`environment variable ${name} is not set; the handler must be deployed by the TwoPersonApproval construct`);
+    }
+    return value;
+  };
+  const config = JSON.parse(required(ENV.config)) as WorkflowConfig;
+  const now = () => new Date();
+  return {
+    config,
+    store: new DynamoRequestStore(required(ENV.table), new DynamoDBClient({})),
+    workflow: new StepFunctionsWorkflow(new SFNClient({}), required(ENV.stateMachine)),
+    issuer: new StsSessionIssuer(new STSClient({})),
+    revoker: new IamSessionRevoker(new IAMClient({}), now),
+    events: new SnsAndEventBridgePublisher(new SNSClient({}), new EventBridgeClient({}), required(ENV.topic), required(ENV.eventBus)),
+    now,
+    newId: () => randomUUID(),
+    log: (message, detail) => console.log(JSON.stringify({ message, ...detail })),
+  };
+}

@@ -1,0 +1,75 @@
+/*
+ * What the handlers need from the world, as interfaces. The Lambda entry points build them from
+ * AWS SDK clients (created lazily); tests and local mode pass their own.
+ */
+import { ApproverSpec } from '../logic/identity';
+import { RuleConfig } from '../logic/rules';
+import { RequestStore, SessionCredentials, StoredRequest } from './store';
+
+/** An elevated role a request may name. */
+export interface ElevatedRoleConfig {
+  readonly arn: string;
+  readonly maxSessionSeconds: number;
+}
+
+/** The workflow's configuration, as the construct writes it into the functions' environment. */
+export interface WorkflowConfig extends RuleConfig {
+  readonly approvers: ApproverSpec[];
+  /** Elevated roles by name. */
+  readonly roles: Record<string, ElevatedRoleConfig>;
+  /** How long a request waits for approvals, in seconds. */
+  readonly pendingSeconds: number;
+}
+
+/** The state machine, as the handlers drive it. */
+export interface Workflow {
+  /** Starts the execution for a new request (idempotent per request id). */
+  start(requestId: string): Promise<void>;
+  /** Completes the approval wait: the request may proceed to issuing. */
+  approve(taskToken: string, requestId: string): Promise<void>;
+  /** Ends the approval wait with an error the state machine catches (`RequestDenied`). */
+  reject(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+/** Issues the elevated session. */
+export interface SessionIssuer {
+  assumeRole(params: {
+    roleArn: string;
+    sessionName: string;
+    sourceIdentity: string;
+    durationSeconds: number;
+    policy: string;
+    tags: Array<{ Key: string; Value: string }>;
+  }): Promise<SessionCredentials>;
+}
+
+/** Ends sessions already in use. */
+export interface SessionRevoker {
+  /** Denies every session of `roleArn` tagged with `requestId` and issued before `before`. */
+  revoke(roleArn: string, requestId: string, before: Date): Promise<void>;
+}
+
+/** A state change, published for teams to route to email, chat or a pager. */
+export interface WorkflowEvent {
+  readonly type: 'requested' | 'approved' | 'denied' | 'expired' | 'issued' | 'revoked';
+  readonly request: StoredRequest;
+  readonly by?: string;
+}
+
+/** Publishes state changes. */
+export interface EventPublisher {
+  publish(event: WorkflowEvent): Promise<void>;
+}
+
+/** Everything the handlers depend on. */
+export interface HandlerDeps {
+  readonly config: WorkflowConfig;
+  readonly store: RequestStore;
+  readonly workflow: Workflow;
+  readonly issuer: SessionIssuer;
+  readonly revoker: SessionRevoker;
+  readonly events: EventPublisher;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly log?: (message: string, detail?: Record<string, unknown>) => void;
+}

@@ -1,0 +1,8 @@
+/** Environment variables the construct sets on every handler (no SDK here: the construct imports it). */
+export const ENV = {
+  config: 'AGENT_GUARDRAILS_CONFIG',
+  table: 'AGENT_GUARDRAILS_TABLE',
+  stateMachine: 'AGENT_GUARDRAILS_STATE_MACHINE',
+  topic: 'AGENT_GUARDRAILS_TOPIC',
+  eventBus: 'AGENT_GUARDRAILS_EVENT_BUS',
+} as const;

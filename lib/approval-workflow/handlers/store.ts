@@ -1,0 +1,122 @@
+/*
+ * The requests table. One item per request holds its state, its approvals and its history; every
+ * change is one conditional UpdateItem on the item's version that also appends the history entry,
+ * so a state change and its audit record are written together or not at all (no transactions
+ * needed). Credentials are kept only until they are handed out.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ElevationRequest } from '../logic/rules';
+
+/** One entry of a request's audit trail. */
+export interface HistoryEntry {
+  readonly at: string;
+  readonly event: string;
+  readonly by?: string;
+  readonly detail?: Record<string, unknown>;
+}
+
+/** Temporary credentials of an issued session. */
+export interface SessionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: string;
+}
+
+/** A stored request: the request, its history, and what only the workflow sees. */
+export interface StoredRequest extends ElevationRequest {
+  readonly history: HistoryEntry[];
+  readonly taskToken?: string;
+  readonly credentials?: SessionCredentials;
+}
+
+/** Fields a write may set, and fields it removes. */
+export interface Change {
+  readonly set?: Partial<Omit<StoredRequest, 'requestId' | 'version' | 'history'>>;
+  readonly remove?: Array<'taskToken' | 'credentials'>;
+  readonly history: HistoryEntry;
+}
+
+/** Thrown when the item changed since it was read; callers re-read and decide again. */
+export class VersionConflict extends Error {
+  constructor(requestId: string) {
+    super(`request ${requestId} changed while it was being updated`);
+    this.name = 'VersionConflict';
+  }
+}
+
+/** The requests table. */
+export interface RequestStore {
+  create(request: ElevationRequest, history: HistoryEntry): Promise<void>;
+  get(requestId: string): Promise<StoredRequest | undefined>;
+  /** Applies `change` if the item is still at `expectedVersion`; returns the new item. */
+  update(requestId: string, expectedVersion: number, change: Change): Promise<StoredRequest>;
+}
+
+/** How long (seconds) a finished request is kept before DynamoDB TTL may remove it. */
+const RETENTION_SECONDS = 400 * 24 * 3600;
+
+/** A `RequestStore` on a DynamoDB table. */
+export class DynamoRequestStore implements RequestStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client: DynamoDBClient,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  public async create(request: ElevationRequest, history: HistoryEntry): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...request, history: [history], ttl: Math.floor(Date.parse(request.createdAt) / 1000) + RETENTION_SECONDS },
+        ConditionExpression: 'attribute_not_exists(requestId)',
+      }),
+    );
+  }
+
+  public async get(requestId: string): Promise<StoredRequest | undefined> {
+    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true }));
+    return result.Item as StoredRequest | undefined;
+  }
+
+  public async update(requestId: string, expectedVersion: number, change: Change): Promise<StoredRequest> {
+    const names: Record<string, string> = { '#version': 'version', '#history': 'history' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':entry': [change.history] };
+    const sets = ['#version = #version + :one', '#history = list_append(#history, :entry)'];
+    Object.entries(change.set ?? {}).forEach(([field, value], i) => {
+      if (value === undefined) {
+        return;
+      }
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
+    });
+    const removes = (change.remove ?? []).map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    try {
+      const result = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as StoredRequest;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+        throw new VersionConflict(requestId);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/*
+ * The state machine's tasks: record the approval wait's task token, issue the session, and end
+ * requests that expire. The issuer re-checks the approvals from the table, not from its input.
+ */
+import { MAX_SESSION_SECONDS, sessionPolicy, sessionTags } from '../logic/request';
+import { countedApprovers, hasEnoughApprovals, isExpired } from '../logic/rules';
+import { publish } from './actions';
+import { HandlerDeps } from './deps';
+import { StoredRequest, VersionConflict } from './store';
+
+/** An error the state machine catches by name. */
+export class WorkflowError extends Error {
+  constructor(name: 'RequestDenied' | 'RequestNotApproved' | 'RequestNotFound', message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const MAX_ATTEMPTS = 8;
+
+async function retrying<T>(deps: HandlerDeps, requestId: string, attempt: (request: StoredRequest) => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    const request = await deps.store.get(requestId);
+    if (!request) {
+      throw new WorkflowError('RequestNotFound', `no request ${requestId}`);
+    }
+    try {
+      return await attempt(request);
+    } catch (error) {
+      if (!(error instanceof VersionConflict) || i + 1 >= MAX_ATTEMPTS) {
+        throw error;
+      }
+    }
+  }
+}
+
+/**
+ * First task, with a task token: stores the token so that the approve and deny actions can end the
+ * wait. If the request was decided before the token arrived, ends the wait at once.
+ */
+export async function awaitApprovals(deps: HandlerDeps, requestId: string, taskToken: string): Promise<void> {
+  const request = await retrying(deps, requestId, (current) =>
+    current.status === 'PENDING'
+      ? deps.store.update(requestId, current.version, { set: { taskToken }, history: { at: deps.now().toISOString(), event: 'awaiting-approvals' } })
+      : Promise.resolve(current),
+  );
+  if (request.status === 'APPROVED') {
+    await deps.workflow.approve(taskToken, requestId);
+  } else if (request.status !== 'PENDING') {
+    await deps.workflow.reject(taskToken, 'RequestDenied', `request ${requestId} is ${request.status}`);
+  }
+}
+
+/**
+ * Issues the elevated session once: re-checks the approvals from the table, assumes the role with a
+ * session policy, source identity and tags, and stores the credentials only if the request is
+ * still APPROVED. A retry after a crash between STS and the table write issues again, and only the
+ * stored credentials ever reach the requester; a retry after the write finds ISSUED and stops.
+ */
+export async function issueSession(deps: HandlerDeps, requestId: string): Promise<{ requestId: string; sessionExpiresAt: string }> {
+  return retrying(deps, requestId, async (request) => {
+    if (request.status === 'ISSUED' || request.status === 'REVOKED' || (request.status === 'EXPIRED' && request.issuedAt)) {
+      return { requestId, sessionExpiresAt: request.sessionExpiresAt! };
+    }
+    const now = deps.now();
+    if (request.status !== 'APPROVED' || !hasEnoughApprovals(request, deps.config) || isExpired(request, now)) {
+      throw new WorkflowError('RequestNotApproved', `request ${requestId} is ${request.status} with ${countedApprovers(request, deps.config).length} counted approvals`);
+    }
+    const role = deps.config.roles[request.role];
+    const approvers = countedApprovers(request, deps.config);
+    const credentials = await deps.issuer.assumeRole({
+      roleArn: role.arn,
+      sessionName: `request-${requestId}`.slice(0, 64),
+      sourceIdentity: request.requester.name,
+      durationSeconds: Math.min(request.durationSeconds, role.maxSessionSeconds, MAX_SESSION_SECONDS),
+      policy: JSON.stringify(sessionPolicy(request)),
+      tags: sessionTags(request, approvers),
+    });
+    const updated = await deps.store.update(requestId, request.version, {
+      set: { status: 'ISSUED', issuedAt: now.toISOString(), sessionExpiresAt: credentials.expiration, credentials, delivered: false },
+      remove: ['taskToken'],
+      history: { at: now.toISOString(), event: 'issued', detail: { approvers, sessionExpiresAt: credentials.expiration } },
+    });
+    await publish(deps, { type: 'issued', request: updated });
+    return { requestId, sessionExpiresAt: credentials.expiration };
+  });
+}
+
+/** Ends a request that waited too long for approvals, or a session that reached its end. */
+export async function expire(deps: HandlerDeps, requestId: string): Promise<void> {
+  await retrying(deps, requestId, async (request) => {
+    if (!['PENDING', 'APPROVED', 'ISSUED'].includes(request.status)) {
+      return;
+    }
+    const now = deps.now();
+    const updated = await deps.store.update(requestId, request.version, {
+      set: { status: 'EXPIRED' },
+      remove: ['taskToken', 'credentials'],
+      history: { at: now.toISOString(), event: request.status === 'ISSUED' ? 'session-ended' : 'expired' },
+    });
+    await publish(deps, { type: 'expired', request: updated });
+  });
+}

@@ -1,0 +1,364 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ENV } from './handlers/env';
+import { ElevatedRoleConfig, WorkflowConfig } from './handlers/deps';
+import { ApproverSpec, approverSpecProblem } from './logic/identity';
+import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from './logic/request';
+import { GuardrailPaths } from '../guardrail-paths';
+
+/** Tag key on every resource of the approval workflow; the agent boundary denies agents writes to them. */
+export const WORKFLOW_TAG_KEY = 'agent-guardrails:component';
+/** Tag value on every resource of the approval workflow. */
+export const WORKFLOW_TAG_VALUE = 'approval-workflow';
+
+/** The directory of the bundled handlers (built by `npm run bundle`, shipped in the package). */
+export const HANDLER_BUNDLE_DIR = path.join(__dirname, 'handlers', 'dist');
+
+/** An eligible approver. See the README for the identity model. */
+export class Approver {
+  /** An IAM user: one human. */
+  public static iamUser(userArn: string): Approver {
+    return new Approver({ kind: 'iam-user', userArn });
+  }
+
+  /** An IAM Identity Center user, by user name: one human, whichever permission set they sign in with. */
+  public static identityCenterUser(userName: string): Approver {
+    return new Approver({ kind: 'identity-center-user', userName });
+  }
+
+  /** A role: every session of it counts as the same single person, whatever the session name. */
+  public static role(roleArn: string): Approver {
+    return new Approver({ kind: 'role', roleArn });
+  }
+
+  private constructor(public readonly spec: ApproverSpec) {}
+}
+
+/** Properties for `TwoPersonApproval`. */
+export interface TwoPersonApprovalProps {
+  /** The humans who may approve. At least `requiredApprovals` of them. */
+  readonly approvers: Approver[];
+
+  /**
+   * Distinct humans who must approve before a session is issued. At least 2.
+   *
+   * @default 2
+   */
+  readonly requiredApprovals?: number;
+
+  /**
+   * How long a request waits for approvals before it expires. 5 minutes to 24 hours.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly requestTimeout?: Duration;
+}
+
+/** Options for an elevated role. */
+export interface ElevatedRoleOptions {
+  /** What sessions of the role may do (the session policy narrows it further per request). */
+  readonly statements?: iam.PolicyStatement[];
+
+  /**
+   * Managed policies for the role.
+   *
+   * @default - none
+   */
+  readonly managedPolicies?: iam.IManagedPolicy[];
+
+  /**
+   * The longest session a request may ask for. 15 minutes to 1 hour: sessions are issued by a
+   * function, a role session itself, and STS limits role-chained sessions to one hour.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxSessionDuration?: Duration;
+
+  /**
+   * Description of the role.
+   *
+   * @default - names the workflow
+   */
+  readonly description?: string;
+}
+
+/**
+ * Two-person approval for elevated sessions. An agent, or the human operating it, asks for an
+ * elevated role through a SigV4-signed REST API; a Standard Step Functions workflow waits (task
+ * token) until two distinct eligible humans approve, then a dedicated function issues a session
+ * scoped to the request, which only the requester can collect, once. Any approver can deny; a
+ * pending request expires; an issued session can be revoked and ends on time. Every state change
+ * is recorded on the request and published to SNS and EventBridge.
+ *
+ * @example
+ * const approval = new TwoPersonApproval(stack, 'Approval', {
+ *   approvers: [Approver.identityCenterUser('alice@example.com'), Approver.identityCenterUser('bob@example.com')],
+ * });
+ * approval.addElevatedRole('deployer', { statements: [...] });
+ * approval.grantRequest(agent);
+ */
+export class TwoPersonApproval extends Construct {
+  /** Requests, approvals and their history. */
+  public readonly table: dynamodb.Table;
+  /** The workflow. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** The REST API (IAM authorization on every method). */
+  public readonly api: apigateway.RestApi;
+  /** Every state change, for email, chat or a pager. */
+  public readonly topic: sns.Topic;
+  /** The function that issues sessions: the only principal the elevated roles trust. */
+  public readonly issuer: lambda.Function;
+
+  private readonly roles = new Map<string, { role: iam.Role; config: ElevatedRoleConfig }>();
+  private readonly requiredApprovals: number;
+  private readonly approverSpecs: ApproverSpec[];
+  private readonly pendingSeconds: number;
+  private readonly stateMachineName: string;
+
+  constructor(scope: Construct, id: string, props: TwoPersonApprovalProps) {
+    super(scope, id);
+    const requiredApprovals = props.requiredApprovals ?? 2;
+    const requestTimeout = props.requestTimeout ?? Duration.hours(1);
+    const problems: string[] = [];
+    if (!Number.isInteger(requiredApprovals) || requiredApprovals < 2) {
+      problems.push(`requiredApprovals must be at least 2, got ${requiredApprovals}: one approval is not a two-person rule`);
+    }
+    props.approvers.forEach((approver, i) => {
+      const problem = approverSpecProblem(approver.spec);
+      if (problem) {
+        problems.push(`approvers[${i}] must be ${problem}`);
+      }
+    });
+    if (props.approvers.length < requiredApprovals) {
+      problems.push(`approvers must name at least requiredApprovals (${requiredApprovals}) humans, got ${props.approvers.length}`);
+    }
+    if (!requestTimeout.isUnresolved() && (requestTimeout.toSeconds() < 300 || requestTimeout.toSeconds() > 86400)) {
+      problems.push(`requestTimeout must be from 5 minutes to 24 hours, got ${requestTimeout.toHumanString()}`);
+    }
+    if (!fs.existsSync(path.join(HANDLER_BUNDLE_DIR, 'index.js'))) {
+      problems.push(`the bundled handlers are missing from ${HANDLER_BUNDLE_DIR}; run "npm run bundle" (npm ci runs it)`);
+    }
+    if (problems.length > 0) {
+      throw new Error(`Invalid TwoPersonApproval at ${this.node.path}:\n- ${problems.join('\n- ')}`);
+    }
+    this.requiredApprovals = requiredApprovals;
+    this.approverSpecs = props.approvers.map((a) => a.spec);
+    this.pendingSeconds = requestTimeout.toSeconds();
+
+    this.table = new dynamodb.Table(this, 'Requests', {
+      partitionKey: { name: 'requestId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'ttl',
+    });
+    this.topic = new sns.Topic(this, 'Events', { enforceSSL: true, displayName: 'Agent guardrails: elevation requests' });
+
+    const code = lambda.Code.fromAsset(HANDLER_BUNDLE_DIR);
+    const fn = (name: string, handler: string, description: string) =>
+      new lambda.Function(this, name, {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        code,
+        handler: `index.${handler}`,
+        description,
+        timeout: Duration.seconds(30),
+        memorySize: 256,
+        tracing: lambda.Tracing.ACTIVE,
+        logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
+      });
+    const apiHandler = fn('ApiHandler', 'api', 'Elevation requests API: create, approve, deny, revoke, collect');
+    const taskHandler = fn('TaskHandler', 'task', 'Elevation workflow: waits for approvals and ends requests');
+    this.issuer = fn('Issuer', 'task', 'Elevation workflow: issues the approved session (the only principal elevated roles trust)');
+
+    // Named, so that the functions can be told its ARN without depending on it (it depends on them).
+    this.stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    this.stateMachine = this.buildStateMachine(taskHandler, requestTimeout);
+    const stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const config = Lazy.string({ produce: () => Stack.of(this).toJsonString(this.workflowConfig()) });
+    for (const f of [apiHandler, taskHandler, this.issuer]) {
+      this.table.grantReadWriteData(f);
+      this.topic.grantPublish(f);
+      f.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })] }));
+      f.addEnvironment(ENV.config, config);
+      f.addEnvironment(ENV.table, this.table.tableName);
+      f.addEnvironment(ENV.topic, this.topic.topicArn);
+      f.addEnvironment(ENV.eventBus, 'default');
+      f.addEnvironment(ENV.stateMachine, stateMachineArn);
+    }
+    // Step Functions permissions by formatted ARN, for the same reason.
+    apiHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
+    for (const f of [apiHandler, taskHandler]) {
+      f.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] }));
+    }
+    // Revocation writes one inline policy on the elevated roles.
+    apiHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:GetRolePolicy', 'iam:PutRolePolicy'], resources: [this.elevatedRoleArn('*')] }));
+
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Two-person approval for elevated sessions (IAM authorization)',
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+      deployOptions: { stageName: 'v1', tracingEnabled: true, throttlingRateLimit: 20, throttlingBurstLimit: 40 },
+      cloudWatchRole: false,
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+    });
+    const integration = new apigateway.LambdaIntegration(apiHandler);
+    const requests = this.api.root.addResource('requests');
+    requests.addMethod('POST', integration);
+    const one = requests.addResource('{id}');
+    one.addMethod('GET', integration);
+    for (const action of ['approve', 'deny', 'revoke']) {
+      one.addResource(action).addMethod('POST', integration);
+    }
+    one.addResource('credentials').addMethod('GET', integration);
+
+    Tags.of(this).add(WORKFLOW_TAG_KEY, WORKFLOW_TAG_VALUE);
+  }
+
+  /**
+   * Adds a role that approved requests may name. It lives under `/agent-guardrails/elevated/`,
+   * trusts only the issuer function, and sessions of it carry the requester's source identity.
+   */
+  public addElevatedRole(name: string, options: ElevatedRoleOptions = {}): iam.Role {
+    const max = options.maxSessionDuration ?? Duration.hours(1);
+    const problems: string[] = [];
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) {
+      problems.push(`name must be 1-32 lower-case letters, digits and -, starting with a letter; got ${JSON.stringify(name)}`);
+    }
+    if (this.roles.has(name)) {
+      problems.push(`an elevated role named ${JSON.stringify(name)} already exists`);
+    }
+    if (max.isUnresolved() || max.toSeconds() < MIN_SESSION_SECONDS || max.toSeconds() > MAX_SESSION_SECONDS) {
+      problems.push(`maxSessionDuration must be from 15 minutes to 1 hour (STS limits role-chained sessions to one hour), got ${max.toHumanString()}`);
+    }
+    if ((options.statements ?? []).length === 0 && (options.managedPolicies ?? []).length === 0) {
+      problems.push('give the role statements or managedPolicies: an elevated role with no permissions is of no use');
+    }
+    if (problems.length > 0) {
+      throw new Error(`Invalid elevated role for ${this.node.path}:\n- ${problems.join('\n- ')}`);
+    }
+    const id = `Elevated${name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase())}`;
+    const role = new iam.Role(this, id, {
+      roleName: this.elevatedRoleName(name),
+      path: GuardrailPaths.ELEVATED_ROLES,
+      assumedBy: new iam.ArnPrincipal(this.issuer.role!.roleArn),
+      maxSessionDuration: Duration.hours(1),
+      description: options.description ?? `Elevated role "${name}": issued only after two-person approval by ${this.node.path}`,
+      managedPolicies: options.managedPolicies,
+      inlinePolicies: options.statements ? { Elevated: new iam.PolicyDocument({ statements: options.statements }) } : undefined,
+    });
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:SetSourceIdentity', 'sts:TagSession'], principals: [new iam.ArnPrincipal(this.issuer.role!.roleArn)] }));
+    const arn = this.elevatedRoleArn(name);
+    this.issuer.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], resources: [arn] }));
+    this.roles.set(name, { role, config: { arn, maxSessionSeconds: max.toSeconds() } });
+    return role;
+  }
+
+  /** Lets `grantee` ask for elevated sessions, follow its requests and collect its credentials. */
+  public grantRequest(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi('POST', '/requests'), this.api.arnForExecuteApi('GET', '/requests/*')],
+    });
+  }
+
+  /** Lets `grantee` approve, deny, revoke and read requests. Only configured approvers' calls count. */
+  public grantApprove(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi('POST', '/requests/*/*'), this.api.arnForExecuteApi('GET', '/requests/*')],
+    });
+  }
+
+  /** The configuration the handlers run with. */
+  public workflowConfig(): WorkflowConfig {
+    return {
+      requiredApprovals: this.requiredApprovals,
+      approvers: this.approverSpecs,
+      pendingSeconds: this.pendingSeconds,
+      roles: Object.fromEntries([...this.roles].map(([name, { config }]) => [name, config])),
+    };
+  }
+
+  private elevatedRoleName(name: string): string {
+    const prefix = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' });
+    return `${prefix}-${name}`.slice(0, 64);
+  }
+
+  private elevatedRoleArn(name: string): string {
+    // Formatted from the role's path and name: the issuer's policy and the handlers' configuration
+    // name the roles, and the roles trust the issuer, so references would form a cycle.
+    const roleName = name === '*' ? '*' : this.elevatedRoleName(name);
+    return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${GuardrailPaths.ELEVATED_ROLES}${roleName}`;
+  }
+
+  private buildStateMachine(taskHandler: lambda.Function, requestTimeout: Duration): sfn.StateMachine {
+    const requestId = sfn.JsonPath.stringAt('$.requestId');
+    const expireRequest = new tasks.LambdaInvoke(this, 'ExpireRequest', {
+      lambdaFunction: taskHandler,
+      payload: sfn.TaskInput.fromObject({ task: 'expire', requestId }),
+      payloadResponseOnly: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(new sfn.Succeed(this, 'RequestExpired'));
+
+    const awaitApprovals = new tasks.LambdaInvoke(this, 'AwaitApprovals', {
+      lambdaFunction: taskHandler,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ task: 'awaitApprovals', requestId, taskToken: sfn.JsonPath.taskToken }),
+      taskTimeout: sfn.Timeout.duration(requestTimeout),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    awaitApprovals.addCatch(expireRequest, { errors: ['States.Timeout'], resultPath: '$.error' });
+    awaitApprovals.addCatch(new sfn.Succeed(this, 'RequestDenied'), { errors: ['RequestDenied'], resultPath: '$.error' });
+
+    const issue = new tasks.LambdaInvoke(this, 'IssueSession', {
+      lambdaFunction: this.issuer,
+      payload: sfn.TaskInput.fromObject({ task: 'issue', requestId }),
+      payloadResponseOnly: true,
+      resultPath: '$.session',
+      retryOnServiceExceptions: false,
+    });
+    issue.addRetry({ errors: ['RequestNotApproved'], maxAttempts: 0 });
+    issue.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    issue.addCatch(new sfn.Fail(this, 'NotApproved', { error: 'RequestNotApproved', cause: 'the issuer found too few valid approvals in the table' }), {
+      errors: ['RequestNotApproved'],
+    });
+
+    const untilSessionEnds = new sfn.Wait(this, 'UntilSessionEnds', { time: sfn.WaitTime.timestampPath('$.session.sessionExpiresAt') });
+    const endSession = new tasks.LambdaInvoke(this, 'EndSession', {
+      lambdaFunction: taskHandler,
+      payload: sfn.TaskInput.fromObject({ task: 'expire', requestId }),
+      payloadResponseOnly: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'WorkflowLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    return new sfn.StateMachine(this, 'Workflow', {
+      stateMachineName: this.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(awaitApprovals.next(issue).next(untilSessionEnds).next(endSession).next(new sfn.Succeed(this, 'SessionEnded'))),
+      timeout: requestTimeout.plus(Duration.hours(1)).plus(Duration.minutes(15)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+}

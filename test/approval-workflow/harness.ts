@@ -1,0 +1,152 @@
+/*
+ * Runs the approval workflow on this machine with real parts where they exist: the synthesized
+ * state machine in aws-local-stepfunctions, the synthesized table's schema in dynalite on
+ * 127.0.0.1, the real handlers. STS, IAM, SNS and EventBridge have no local implementation and
+ * are faked at the SDK boundary with aws-sdk-client-mock.
+ */
+import { AddressInfo } from 'net';
+import { randomUUID } from 'crypto';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Approver, TwoPersonApproval } from '../../lib';
+import { route } from '../../lib/approval-workflow/handlers/api-handler';
+import { IamSessionRevoker, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
+import { HandlerDeps, WorkflowConfig } from '../../lib/approval-workflow/handlers/deps';
+import { DynamoRequestStore, RequestStore } from '../../lib/approval-workflow/handlers/store';
+import { makeTaskHandler } from '../../lib/approval-workflow/handlers/task-handler';
+import { definitionFromTemplate, LocalWorkflow } from '../../lib/approval-workflow/local/local-workflow';
+
+export const ACCOUNT = '111122223333';
+export const AGENT = `arn:aws:sts::${ACCOUNT}:assumed-role/coding-agent/task-42`;
+export const ALICE = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Approver_0123456789abcdef/alice@example.com`;
+export const BOB = `arn:aws:iam::${ACCOUNT}:user/bob`;
+export const CAROL = `arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/carol`;
+export const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
+
+/** The synthesized workflow: its template, state machine definition and handler configuration. */
+export function synthesizeWorkflow() {
+  const app = new App();
+  const stack = new Stack(app, 'Approval', { env: { account: ACCOUNT, region: 'us-east-1' } });
+  const workflow = new TwoPersonApproval(stack, 'Approval', {
+    approvers: [Approver.identityCenterUser('alice@example.com'), Approver.iamUser(BOB), Approver.role(`arn:aws:iam::${ACCOUNT}:role/approvers/change-approver`)],
+  });
+  workflow.addElevatedRole('deployer', {
+    statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:Describe*'], resources: ['*'] })],
+  });
+  const template = app.synth().getStackByName(stack.stackName).template;
+  const config = stack.resolve(workflow.workflowConfig()) as WorkflowConfig;
+  return { template, definition: definitionFromTemplate(template), config: resolvePseudo(config) };
+}
+
+function resolvePseudo(config: WorkflowConfig): WorkflowConfig {
+  const roles = Object.fromEntries(
+    Object.entries(config.roles).map(([name, role]) => {
+      const arn = typeof role.arn === 'string' ? role.arn : (role.arn as any)['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : p.Ref === 'AWS::Partition' ? 'aws' : ACCOUNT)).join('');
+      return [name, { ...role, arn }];
+    }),
+  );
+  return { ...config, roles };
+}
+
+/** dynalite on a free loopback port. */
+export async function startDynalite(): Promise<{ client: DynamoDBClient; close: () => Promise<void> }> {
+  const dynalite = require('dynalite');
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return { client, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Creates a table with the synthesized table's key schema. */
+export async function createTable(client: DynamoDBClient, template: any): Promise<string> {
+  const table = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table').Properties;
+  const name = `requests-${randomUUID()}`;
+  await client.send(new CreateTableCommand({ TableName: name, KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
+  return name;
+}
+
+/** Options for one workflow under test. */
+export interface HarnessOptions {
+  readonly pendingSeconds?: number;
+  /** Seconds until issued credentials expire. */
+  readonly sessionSeconds?: number;
+  /** Wraps the store (to inject a crash). */
+  readonly wrapStore?: (store: RequestStore) => RequestStore;
+}
+
+/** A running workflow with fakes at the SDK boundary. */
+export async function harness(client: DynamoDBClient, synthesized: ReturnType<typeof synthesizeWorkflow>, options: HarnessOptions = {}) {
+  const sts = mockClient(STSClient);
+  const iamMock = mockClient(IAMClient);
+  const snsMock = mockClient(SNSClient);
+  const eventsMock = mockClient(EventBridgeClient);
+  const sessionSeconds = options.sessionSeconds ?? 3600;
+  sts.on(AssumeRoleCommand).callsFake((input: AssumeRoleCommandInput) => ({
+    Credentials: {
+      AccessKeyId: `ASIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`,
+      SecretAccessKey: randomUUID(),
+      SessionToken: `token-for-${input.RoleSessionName}`,
+      Expiration: new Date(Date.now() + sessionSeconds * 1000),
+    },
+  }));
+  const rolePolicies = new Map<string, string>();
+  iamMock.on(GetRolePolicyCommand).callsFake((input) => {
+    const document = rolePolicies.get(`${input.RoleName}/${input.PolicyName}`);
+    if (!document) {
+      throw new NoSuchEntityException({ message: 'no such policy', $metadata: {} });
+    }
+    return { RoleName: input.RoleName, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(document) };
+  });
+  iamMock.on(PutRolePolicyCommand).callsFake((input) => {
+    rolePolicies.set(`${input.RoleName}/${input.PolicyName}`, input.PolicyDocument);
+    return {};
+  });
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+
+  const tableName = await createTable(client, synthesized.template);
+  const baseStore = new DynamoRequestStore(tableName, client);
+  const store = options.wrapStore ? options.wrapStore(baseStore) : baseStore;
+  const config = { ...synthesized.config, pendingSeconds: options.pendingSeconds ?? synthesized.config.pendingSeconds };
+  let deps!: HandlerDeps;
+  const runTask = makeTaskHandler(() => deps);
+  const workflow = new LocalWorkflow({
+    definition: synthesized.definition,
+    runTask: (payload) => runTask(payload as any),
+    taskTimeoutOverrides: { AwaitApprovals: config.pendingSeconds },
+    retryIntervalOverrides: { IssueSession: 0 },
+    waitTimeOverrides: options.sessionSeconds === undefined ? { UntilSessionEnds: 0 } : undefined,
+  });
+  deps = {
+    config,
+    store,
+    workflow,
+    issuer: new StsSessionIssuer(new STSClient({ region: 'us-east-1' })),
+    revoker: new IamSessionRevoker(new IAMClient({ region: 'us-east-1' }), () => new Date()),
+    events: new SnsAndEventBridgePublisher(new SNSClient({ region: 'us-east-1' }), new EventBridgeClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:111122223333:events', 'default'),
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+  const call = async (method: string, path: string, caller: string, body: unknown = {}) => {
+    const match = /^\/requests(?:\/([^/]+))?(?:\/(approve|deny|revoke|credentials))?$/.exec(path)!;
+    const resource = `/requests${match[1] ? '/{id}' : ''}${match[2] ? `/${match[2]}` : ''}`;
+    return route(deps, method, resource, caller, match[1], body);
+  };
+  const restore = () => {
+    workflow.close();
+    [sts, iamMock, snsMock, eventsMock].forEach((m) => m.restore());
+  };
+  return { deps, workflow, store: baseStore, call, sts, iam: iamMock, sns: snsMock, events: eventsMock, rolePolicies, restore };
+}
+
+/** A request body for the elevated role. */
+export function requestBody(overrides: Record<string, unknown> = {}) {
+  return { role: 'deployer', durationSeconds: 1800, justification: 'execute the approved change set for OPS-7', onBehalfOf: ALICE, ...overrides };
+}

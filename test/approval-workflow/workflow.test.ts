@@ -1,0 +1,245 @@
+/**
+ * The synthesized state machine, executed by aws-local-stepfunctions against dynalite, driven
+ * through the same actions the API runs. STS and IAM are faked at the SDK boundary.
+ */
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// asl-validator ships no types: its module is the validating function.
+const validate: (definition: unknown) => { isValid: boolean; errorsText: () => string } = require('asl-validator');
+import { issueSession } from '../../lib/approval-workflow/handlers/workflow-tasks';
+import { RequestStore } from '../../lib/approval-workflow/handlers/store';
+import { ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
+import { AGENT, ALICE, BOB, CAROL, harness, MALLORY, requestBody, startDynalite, synthesizeWorkflow } from './harness';
+
+let dynamo: { client: DynamoDBClient; close: () => Promise<void> };
+let synthesized: ReturnType<typeof synthesizeWorkflow>;
+let running: Awaited<ReturnType<typeof harness>> | undefined;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  synthesized = synthesizeWorkflow();
+});
+afterAll(() => dynamo.close());
+afterEach(() => running?.restore());
+
+async function start(options: Parameters<typeof harness>[2] = {}) {
+  running = await harness(dynamo.client, synthesized, options);
+  return running;
+}
+
+async function requested(h: Awaited<ReturnType<typeof harness>>, body = requestBody()) {
+  const created = await h.call('POST', '/requests', AGENT, body);
+  expect(created.status).toBe(201);
+  return created.body.requestId as string;
+}
+
+test('the synthesized definition is valid Amazon States Language', () => {
+  const { isValid, errorsText } = validate(synthesized.definition);
+  expect(errorsText()).toBe('');
+  expect(isValid).toBe(true);
+});
+
+test('two distinct approvers: one scoped session, handed to the requester once, then ended on time', async () => {
+  const h = await start();
+  const id = await requested(h);
+
+  expect((await h.call('POST', `/requests/${id}/approve`, BOB, { comment: 'looks right' })).body).toMatchObject({ status: 'PENDING' });
+  expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  expect((await h.call('POST', `/requests/${id}/approve`, CAROL)).body).toMatchObject({ status: 'APPROVED' });
+
+  const outcome = await h.workflow.outcome(id);
+  expect(outcome.status).toBe('SUCCEEDED');
+  const [assume] = h.sts.commandCalls(AssumeRoleCommand);
+  expect(assume.args[0].input).toMatchObject({
+    RoleArn: synthesized.config.roles.deployer.arn,
+    RoleSessionName: `request-${id}`.slice(0, 64),
+    SourceIdentity: 'coding-agent',
+    DurationSeconds: 1800,
+    Tags: [
+      { Key: 'agent-guardrails:request-id', Value: id },
+      { Key: 'agent-guardrails:approvers', Value: 'iam-user:111122223333:bob role:111122223333:change-approver' },
+    ],
+  });
+  const events = h.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes!.type.StringValue);
+  expect(events).toEqual(['requested', 'approved', 'approved', 'issued', 'expired']);
+  const stored = await h.store.get(id);
+  expect(stored).toMatchObject({ status: 'EXPIRED' });
+  expect(stored!.credentials).toBeUndefined();
+  expect(stored!.history.map((e) => e.event)).toEqual(['requested', 'awaiting-approvals', 'approved', 'approved-complete', 'issued', 'session-ended']);
+});
+
+test('credentials go to the requester once and never appear in what others read', async () => {
+  const h = await start({ sessionSeconds: 60 });
+  const id = await requested(h);
+  await h.call('POST', `/requests/${id}/approve`, BOB);
+  await h.call('POST', `/requests/${id}/approve`, CAROL);
+  await waitFor(async () => (await h.store.get(id))?.status === 'ISSUED');
+
+  expect(JSON.stringify((await h.call('GET', `/requests/${id}`, BOB)).body)).not.toContain('token-for-');
+  expect(await h.call('GET', `/requests/${id}/credentials`, BOB)).toMatchObject({ status: 403, body: { error: 'not-requester' } });
+  const first = await h.call('GET', `/requests/${id}/credentials`, AGENT);
+  expect(first).toMatchObject({ status: 200, body: { credentials: { sessionToken: `token-for-request-${id}`.slice(0, 10 + 64) } } });
+  expect(await h.call('GET', `/requests/${id}/credentials`, AGENT)).toMatchObject({ status: 410, body: { error: 'already-delivered' } });
+  expect((await h.store.get(id))!.credentials).toBeUndefined();
+});
+
+describe('adversarial', () => {
+  test.each([
+    ['self-approval by an eligible requester', BOB, BOB, 403, 'self-approval'],
+    ['approval by the human the agent works for', AGENT, ALICE, 403, 'on-behalf-of-approval'],
+    ['approval by an ineligible identity', AGENT, MALLORY, 403, 'not-eligible'],
+  ])('refuses %s', async (_name, requester, approver, status, error) => {
+    const h = await start();
+    const id = (await h.call('POST', '/requests', requester, requestBody())).body.requestId as string;
+    expect(await h.call('POST', `/requests/${id}/approve`, approver)).toMatchObject({ status, body: { error } });
+    expect((await h.store.get(id))!.approvals).toEqual({});
+  });
+
+  test('the same approver twice counts once, and nothing is issued', async () => {
+    const h = await start();
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    expect(await h.call('POST', `/requests/${id}/approve`, BOB)).toMatchObject({ status: 409, body: { error: 'already-approved-by-you' } });
+    expect((await h.store.get(id))!.status).toBe('PENDING');
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  test('a second session name of the same role does not pass as a second person', async () => {
+    const h = await start();
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, CAROL);
+    const spoof = CAROL.replace(/carol$/, 'definitely-bob');
+    expect(await h.call('POST', `/requests/${id}/approve`, spoof)).toMatchObject({ status: 409, body: { error: 'already-approved-by-you' } });
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  test('after a denial, approvals are refused and the workflow ends without a session', async () => {
+    const h = await start();
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    expect((await h.call('POST', `/requests/${id}/deny`, CAROL, { comment: 'wrong stack' })).body).toMatchObject({ status: 'DENIED' });
+    expect(await h.call('POST', `/requests/${id}/approve`, CAROL)).toMatchObject({ status: 409, body: { error: 'denied' } });
+    expect(await h.call('POST', `/requests/${id}/approve`, MALLORY)).toMatchObject({ status: 409, body: { error: 'denied' } });
+    expect(await h.workflow.outcome(id)).toMatchObject({ status: 'SUCCEEDED', output: { error: { Error: 'RequestDenied' } } });
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  test('after expiry, approvals are refused and the request is marked expired', async () => {
+    const h = await start({ pendingSeconds: 1 });
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    await h.workflow.outcome(id);
+    expect(await h.call('POST', `/requests/${id}/approve`, CAROL)).toMatchObject({ status: 410, body: { error: 'expired' } });
+    expect((await h.store.get(id))!.status).toBe('EXPIRED');
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  test('a replayed task token after completion is refused and issues nothing', async () => {
+    const h = await start();
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    await h.call('POST', `/requests/${id}/approve`, CAROL);
+    await h.workflow.outcome(id);
+    await expect(h.workflow.approve(`local-task-token-${id}`, id)).rejects.toMatchObject({ name: 'InvalidToken' });
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+
+  test('the issuer re-checks the table and refuses a request that is not approved, whatever its input says', async () => {
+    const h = await start();
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    await expect(issueSession(h.deps, id)).rejects.toMatchObject({ name: 'RequestNotApproved' });
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  test('revoke, then use: the issued session is denied everything, other requests keep working', async () => {
+    const h = await start({ sessionSeconds: 60 });
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    await h.call('POST', `/requests/${id}/approve`, CAROL);
+    await waitFor(async () => (await h.store.get(id))?.status === 'ISSUED');
+    const issuedAt = (await h.store.get(id))!.issuedAt!;
+
+    expect(await h.call('POST', `/requests/${id}/revoke`, MALLORY)).toMatchObject({ status: 403, body: { error: 'not-eligible' } });
+    expect((await h.call('POST', `/requests/${id}/revoke`, BOB)).body).toMatchObject({ status: 'REVOKED' });
+    expect(await h.call('GET', `/requests/${id}/credentials`, AGENT)).toMatchObject({ status: 410, body: { error: 'revoked' } });
+
+    const [put] = h.iam.commandCalls(PutRolePolicyCommand);
+    const revocation = JSON.parse(put.args[0].input.PolicyDocument!);
+    const elevatedRole = synthesized.config.roles.deployer.arn;
+    const useSession = (requestId: string) =>
+      simulate(
+        { action: 'cloudformation:ExecuteChangeSet', resource: 'arn:aws:cloudformation:us-east-1:111122223333:stack/orders-prod/1', principal: elevatedRole, context: { 'aws:TokenIssueTime': issuedAt, 'aws:PrincipalTag/agent-guardrails:request-id': requestId } },
+        { identity: [ADMINISTRATOR_ACCESS, revocation] },
+      );
+    expect((await useSession(id)).result).toBe('ExplicitlyDenied');
+    expect((await useSession('another-request')).result).toBe('Allowed');
+  });
+
+  test('a crash between STS and the table write issues no second session to anyone', async () => {
+    let crashes = 1;
+    const h = await start({
+      sessionSeconds: 60,
+      wrapStore: (store: RequestStore): RequestStore => ({
+        create: (r, e) => store.create(r, e),
+        get: (id) => store.get(id),
+        update: async (id, version, change) => {
+          if (change.set?.status === 'ISSUED' && crashes-- > 0) {
+            throw new Error('the issuer crashed after sts:AssumeRole, before writing the table');
+          }
+          return store.update(id, version, change);
+        },
+      }),
+    });
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    await h.call('POST', `/requests/${id}/approve`, CAROL);
+    await waitFor(async () => (await h.store.get(id))?.status === 'ISSUED');
+
+    const stored = (await h.store.get(id))!;
+    expect(stored.history.filter((e) => e.event === 'issued')).toHaveLength(1);
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    const delivered = await h.call('GET', `/requests/${id}/credentials`, AGENT);
+    expect((delivered.body.credentials as any).accessKeyId).toBe(stored.credentials!.accessKeyId);
+    expect(await h.call('GET', `/requests/${id}/credentials`, AGENT)).toMatchObject({ status: 410 });
+  });
+
+  test('50 concurrent requests with interleaved approvals: none lost, none crossed', async () => {
+    const h = await start({ sessionSeconds: 60 });
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => requested(h, requestBody({ ticket: `OPS-${i}` }))));
+    const approvals = ids.flatMap((id) => [[id, BOB], [id, CAROL]] as const);
+    shuffle(approvals);
+    const results = await Promise.all(approvals.map(([id, who]) => h.call('POST', `/requests/${id}/approve`, who)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    await waitFor(async () => (await Promise.all(ids.map((id) => h.store.get(id)))).every((r) => r?.status === 'ISSUED'), 30000);
+
+    const sessions = h.sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input);
+    expect(sessions).toHaveLength(50);
+    expect(new Set(sessions.map((s) => s.Tags!.find((t) => t.Key === 'agent-guardrails:request-id')!.Value))).toEqual(new Set(ids));
+    for (const id of ids) {
+      const stored = (await h.store.get(id))!;
+      expect(Object.keys(stored.approvals).sort()).toEqual(['iam-user:111122223333:bob', 'role:111122223333:change-approver']);
+      expect(stored.credentials!.sessionToken).toBe(`token-for-request-${id}`.slice(0, 10 + 64));
+      expect(stored.ticket).toBe(`OPS-${ids.indexOf(id)}`);
+    }
+  }, 60000);
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not reached in time');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+}
