@@ -15,11 +15,8 @@ import { ElevatedRoleConfig, WorkflowConfig } from './handlers/deps';
 import { ApproverSpec, approverSpecProblem } from './logic/identity';
 import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from './logic/request';
 import { GuardrailPaths } from '../guardrail-paths';
+import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-document';
 
-/** Tag key on every resource of the approval workflow; the agent boundary denies agents writes to them. */
-export const WORKFLOW_TAG_KEY = 'agent-guardrails:component';
-/** Tag value on every resource of the approval workflow. */
-export const WORKFLOW_TAG_VALUE = 'approval-workflow';
 
 /** The directory of the bundled handlers (built by `npm run bundle`, shipped in the package). */
 export const HANDLER_BUNDLE_DIR = path.join(__dirname, 'handlers', 'dist');
@@ -229,7 +226,8 @@ export class TwoPersonApproval extends Construct {
     }
     one.addResource('credentials').addMethod('GET', integration);
 
-    Tags.of(this).add(WORKFLOW_TAG_KEY, WORKFLOW_TAG_VALUE);
+    // The agent boundary keeps agents away from everything carrying this tag.
+    Tags.of(this).add(GUARDRAIL_COMPONENT_TAG.key, GUARDRAIL_COMPONENT_TAG.approvalWorkflow);
   }
 
   /**

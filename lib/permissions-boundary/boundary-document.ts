@@ -47,6 +47,9 @@ export interface BoundaryDocumentInput {
   readonly additionalStatements?: StatementJson[];
 }
 
+/** The tag the guardrails put on their own resources, by component. */
+export const GUARDRAIL_COMPONENT_TAG = { key: 'agent-guardrails:component', approvalWorkflow: 'approval-workflow' } as const;
+
 /** IAM's limit for a customer managed policy document, in characters without whitespace. */
 export const MANAGED_POLICY_SIZE_LIMIT = 6144;
 
@@ -364,11 +367,30 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       NotResource: [iamArn('role', GuardrailPaths.AGENT_ROLES, input.accountId), iamArn('role', GuardrailPaths.WORKLOAD, input.accountId)],
     },
     {
-      Sid: 'AgentsAssumeAgentsOnly',
+      // Agent sessions (not the workloads they deploy): assume agent roles only, and never answer a
+      // Step Functions task token (those calls have no resource a tag could protect).
+      Sid: 'AgentSessionLimits',
       Effect: 'Deny',
-      Action: 'sts:AssumeRo*',
-      Resource: iamArn('role', GuardrailPaths.WORKLOAD),
+      Action: ['sts:AssumeRo*', 'states:SendTask*'],
+      NotResource: iamArn('role', GuardrailPaths.AGENT_ROLES),
       Condition: { ArnLike: { 'aws:PrincipalArn': iamArn('role', GuardrailPaths.AGENT_ROLES) } },
+    },
+    {
+      // The approval workflow is off limits: its table holds task tokens and undelivered credentials,
+      // its functions and state machine decide, its API is the only way in (execute-api:Invoke).
+      Sid: 'ApprovalWorkflowOffLimits',
+      Effect: 'Deny',
+      Action: ['apigateway:*', 'dynamodb:*', 'lambda:*', 'sns:*', 'states:*'],
+      Resource: '*',
+      Condition: { StringEquals: { [`aws:ResourceTag/${GUARDRAIL_COMPONENT_TAG.key}`]: GUARDRAIL_COMPONENT_TAG.approvalWorkflow } },
+    },
+    {
+      // Nobody bounded names the guardrails' own tag keys: untagging the workflow would lift the statement above.
+      Sid: 'GuardrailTagKeys',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringLike': { 'aws:TagKeys': 'agent-guardrails:*' } },
     },
     {
       // Every stack change an agent makes runs with a guardrail deploy role that it names; without

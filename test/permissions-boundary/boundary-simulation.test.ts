@@ -248,7 +248,7 @@ describe('escaping the boundary', () => {
     'assuming the CDK cfn-exec-role': { action: 'sts:AssumeRole', resource: CDK_EXEC_ROLE, deniedBy: 'AssumeGuardrailRolesOnly' },
     'assuming an administrator role': { action: 'sts:AssumeRole', resource: ADMIN_ROLE, deniedBy: 'AssumeGuardrailRolesOnly' },
     'assuming an agent role in another account': { action: 'sts:AssumeRole', resource: 'arn:aws:iam::999988887777:role/agent-guardrails/agent/exfiltration', deniedBy: 'AssumeGuardrailRolesOnly' },
-    'assuming a workload role the agent created': { action: 'sts:AssumeRole', resource: WORKLOAD_ROLE, deniedBy: 'AgentsAssumeAgentsOnly' },
+    'assuming a workload role the agent created': { action: 'sts:AssumeRole', resource: WORKLOAD_ROLE, deniedBy: 'AgentSessionLimits' },
     'passing the CDK cfn-exec-role to CloudFormation': { action: 'iam:PassRole', resource: CDK_EXEC_ROLE, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
     'passing an administrator role to Lambda': { action: 'iam:PassRole', resource: ADMIN_ROLE, context: { 'iam:PassedToService': 'lambda.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
     'passing the agent role itself to EC2': { action: 'iam:PassRole', resource: AGENT_ROLE_ARN, context: { 'iam:PassedToService': 'ec2.amazonaws.com' }, deniedBy: 'PassBoundedRolesOnly' },
@@ -271,6 +271,28 @@ describe('escaping the boundary', () => {
     'reading a login profile': { action: 'iam:GetLoginProfile', resource: `arn:aws:iam::${ACCOUNT}:user/alice` },
     'listing stack instances': { action: 'cloudformation:ListStackInstances', resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stackset/shared:11111111-2222-3333-4444-555555555555` },
     'reading a trail': { action: 'cloudtrail:GetTrail', resource: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/organization` },
+  }))('allows %s', expectAllowed);
+});
+
+describe('the approval workflow', () => {
+  const workflow = { 'aws:ResourceTag/agent-guardrails:component': 'approval-workflow' };
+  test.each(table({
+    'answering a task token': { action: 'states:SendTaskSuccess', resource: '*', deniedBy: 'AgentSessionLimits' },
+    'failing a task token': { action: 'states:SendTaskFailure', resource: '*', deniedBy: 'AgentSessionLimits' },
+    'reading the requests table (task tokens, undelivered credentials)': { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Approval-Requests`, context: workflow, deniedBy: 'ApprovalWorkflowOffLimits' },
+    'writing an approval into the table': { action: 'dynamodb:UpdateItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Approval-Requests`, context: workflow, deniedBy: 'ApprovalWorkflowOffLimits' },
+    'invoking the issuer': { action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:Approval-Issuer`, context: workflow, deniedBy: 'ApprovalWorkflowOffLimits' },
+    'starting an execution directly': { action: 'states:StartExecution', resource: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Approval-Workflow`, context: workflow, deniedBy: 'ApprovalWorkflowOffLimits' },
+    'changing the state machine': { action: 'states:UpdateStateMachine', resource: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Approval-Workflow`, context: workflow, deniedBy: 'ApprovalWorkflowOffLimits' },
+    'editing the API': { action: 'apigateway:PATCH', resource: `arn:aws:apigateway:${REGION}::/restapis/a1b2c3d4e5`, context: workflow, deniedBy: 'ApprovalWorkflowOffLimits' },
+    'publishing fake events': { action: 'sns:Publish', resource: `arn:aws:sns:${REGION}:${ACCOUNT}:Approval-Events`, context: workflow, deniedBy: 'ApprovalWorkflowOffLimits' },
+    'removing the workflow tag': { action: 'dynamodb:UntagResource', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Approval-Requests`, context: { ...workflow, 'aws:TagKeys': ['agent-guardrails:component'] }, deniedBy: 'GuardrailTagKeys' },
+    'assuming an elevated role': { action: 'sts:AssumeRole', resource: role('agent-guardrails/elevated/Approval-deployer'), deniedBy: 'AssumeGuardrailRolesOnly' },
+  }))('denies %s', expectDenied);
+
+  test.each(table({
+    'calling the approval API': { action: 'execute-api:Invoke', resource: `arn:aws:execute-api:${REGION}:${ACCOUNT}:a1b2c3d4e5/v1/POST/requests` },
+    'a workload (not an agent) answering its own task tokens': { action: 'states:SendTaskSuccess', resource: '*', principal: WORKLOAD_ROLE },
   }))('allows %s', expectAllowed);
 });
 
