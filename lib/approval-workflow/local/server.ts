@@ -1,0 +1,199 @@
+/*
+ * Local mode: the approval workflow on this machine, with no AWS. The construct is synthesized
+ * in-process; its state machine runs in aws-local-stepfunctions, its table in dynalite on
+ * 127.0.0.1, with the same handlers as in AWS. The caller's identity comes from the
+ * `x-agent-guardrails-identity` header, which only local mode accepts. Issued credentials are
+ * visibly fake.
+ */
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { randomUUID } from 'crypto';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { definitionFromTemplate, LocalWorkflow } from './local-workflow';
+import { route } from '../handlers/api-handler';
+import { HandlerDeps, SessionIssuer, SessionRevoker, WorkflowConfig, WorkflowEvent } from '../handlers/deps';
+import { DynamoRequestStore } from '../handlers/store';
+import { makeTaskHandler } from '../handlers/task-handler';
+import { Approver, TwoPersonApproval } from '../two-person-approval';
+
+/** The header local mode reads the caller's identity from. Never accepted by the deployed API. */
+export const IDENTITY_HEADER = 'x-agent-guardrails-identity';
+
+const LOCAL_ACCOUNT = '000000000000';
+
+/** The approvers local mode starts with, unless told otherwise. */
+export const DEFAULT_LOCAL_APPROVERS = [`arn:aws:iam::${LOCAL_ACCOUNT}:user/approver-1`, `arn:aws:iam::${LOCAL_ACCOUNT}:user/approver-2`];
+
+/** Options for local mode. */
+export interface LocalServerOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  readonly port?: number;
+  /** Approver ARNs: IAM users, Identity Center sessions, or roles. */
+  readonly approvers?: string[];
+  /** Seconds a request waits for approvals. */
+  readonly pendingSeconds?: number;
+  /** Receives every state change. */
+  readonly onEvent?: (event: WorkflowEvent) => void;
+}
+
+/** A running local workflow. */
+export interface LocalServer {
+  readonly url: string;
+  readonly roles: string[];
+  readonly approvers: string[];
+  readonly workflow: LocalWorkflow;
+  close(): Promise<void>;
+}
+
+/** An approver, from the ARN a person would type. */
+export function approverFromArn(arn: string): Approver {
+  const identityCenter = /^arn:[\w-]+:sts::\d{12}:assumed-role\/AWSReservedSSO_[^/]+\/(.+)$/.exec(arn);
+  if (identityCenter) {
+    return Approver.identityCenterUser(identityCenter[1]);
+  }
+  if (/^arn:[\w-]+:iam::\d{12}:user\//.test(arn)) {
+    return Approver.iamUser(arn);
+  }
+  if (/^arn:[\w-]+:iam::\d{12}:role\//.test(arn)) {
+    return Approver.role(arn);
+  }
+  throw new Error(`--approvers: ${JSON.stringify(arn)} is not an IAM user, role or Identity Center session ARN`);
+}
+
+/** Synthesizes the workflow and returns what local mode runs: the template, definition and configuration. */
+export function synthesizeLocalWorkflow(approvers: string[], pendingSeconds?: number) {
+  const app = new App({ outdir: undefined });
+  const stack = new Stack(app, 'AgentGuardrailsLocal', { env: { account: LOCAL_ACCOUNT, region: 'us-east-1' } });
+  const workflow = new TwoPersonApproval(stack, 'Approval', { approvers: approvers.map(approverFromArn) });
+  workflow.addElevatedRole('deployer', {
+    description: 'Local demo: executes approved CloudFormation change sets',
+    statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:Describe*'], resources: ['*'] })],
+  });
+  const template = app.synth().getStackByName(stack.stackName).template;
+  const resolved = stack.resolve(workflow.workflowConfig()) as WorkflowConfig;
+  const config: WorkflowConfig = {
+    ...resolved,
+    pendingSeconds: pendingSeconds ?? resolved.pendingSeconds,
+    roles: Object.fromEntries(Object.entries(resolved.roles).map(([name, role]) => [name, { ...role, arn: literal(role.arn) }])),
+  };
+  return { template, definition: definitionFromTemplate(template), config };
+}
+
+function literal(value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  const join = (value as any)['Fn::Join'];
+  return (join[1] as unknown[]).map((part: any) => (typeof part === 'string' ? part : part.Ref === 'AWS::Partition' ? 'aws' : LOCAL_ACCOUNT)).join(join[0]);
+}
+
+/** Issues visibly fake credentials: nothing here can reach AWS. */
+export const fakeIssuer: SessionIssuer = {
+  async assumeRole(params) {
+    return {
+      accessKeyId: `LOCALFAKE${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`,
+      secretAccessKey: 'local-mode-fake-secret-not-valid-anywhere',
+      sessionToken: `local-mode-fake-session-for-${params.sessionName}`,
+      expiration: new Date(Date.now() + params.durationSeconds * 1000).toISOString(),
+    };
+  },
+};
+
+/** Starts local mode. */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const approvers = options.approvers ?? DEFAULT_LOCAL_APPROVERS;
+  const { template, definition, config } = synthesizeLocalWorkflow(approvers, options.pendingSeconds);
+
+  const dynalite = require('dynalite')({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const table = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table').Properties;
+  await client.send(new CreateTableCommand({ TableName: 'requests', KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
+
+  let deps!: HandlerDeps;
+  const runTask = makeTaskHandler(() => deps);
+  const workflow = new LocalWorkflow({ definition, runTask: (payload) => runTask(payload as any), taskTimeoutOverrides: { AwaitApprovals: config.pendingSeconds } });
+  const revoked: SessionRevoker = { async revoke() {} };
+  deps = {
+    config,
+    store: new DynamoRequestStore('requests', client),
+    workflow,
+    issuer: fakeIssuer,
+    revoker: revoked,
+    events: { publish: async (event) => options.onEvent?.(event) },
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(deps, req)
+      .then((result) => {
+        res.writeHead(result.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(result.body));
+      })
+      .catch((error: Error) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'internal', message: error.message }));
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    roles: Object.keys(config.roles),
+    approvers,
+    workflow,
+    close: async () => {
+      workflow.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => dynalite.close(() => resolve()));
+    },
+  };
+}
+
+const ROUTE = /^\/requests(?:\/([A-Za-z0-9-]{1,64}))?(?:\/(approve|deny|revoke|credentials))?\/?$/;
+
+async function handle(deps: HandlerDeps, req: http.IncomingMessage): Promise<{ status: number; body: Record<string, unknown> }> {
+  const identity = req.headers[IDENTITY_HEADER];
+  if (typeof identity !== 'string' || identity.length === 0) {
+    return { status: 401, body: { error: 'no-identity', message: `local mode needs the ${IDENTITY_HEADER} header: the caller's principal ARN` } };
+  }
+  const match = ROUTE.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
+  if (!match) {
+    return { status: 404, body: { error: 'no-such-route', message: `${req.method} ${req.url} is not part of the API` } };
+  }
+  const raw = await readBody(req);
+  let body: unknown = {};
+  try {
+    body = raw ? JSON.parse(raw) : {};
+  } catch {
+    return { status: 400, body: { error: 'invalid-json', message: 'the request body is not JSON' } };
+  }
+  const resource = `/requests${match[1] ? '/{id}' : ''}${match[2] ? `/${match[2]}` : ''}`;
+  return route(deps, req.method ?? 'GET', resource, identity, match[1], body);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.length > 64 * 1024) {
+        reject(new Error('request body over 64 KiB'));
+        req.destroy();
+      }
+    });
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+}

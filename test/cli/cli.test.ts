@@ -1,0 +1,134 @@
+import { spawn } from 'child_process';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as path from 'path';
+import { main } from '../../lib/cli/main';
+import { LocalServer, startLocalServer } from '../../lib/approval-workflow/local/server';
+
+const AGENT = 'arn:aws:sts::000000000000:assumed-role/coding-agent/task-7';
+const APPROVER_1 = 'arn:aws:iam::000000000000:user/approver-1';
+const APPROVER_2 = 'arn:aws:iam::000000000000:user/approver-2';
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('the CLI against local mode', () => {
+  let server: LocalServer;
+  beforeAll(async () => {
+    server = await startLocalServer();
+  });
+  afterAll(() => server.close());
+
+  const as = (identity: string, ...argv: string[]) => run([...argv, '--url', server.url, '--identity', identity]);
+
+  test('request, two approvals, credentials once', async () => {
+    const requested = await as(AGENT, 'request', '--role', 'deployer', '--justification', 'execute the approved change set', '--on-behalf-of', 'arn:aws:iam::000000000000:user/alice', '--json');
+    expect(requested.code).toBe(0);
+    const id = JSON.parse(requested.out).requestId as string;
+
+    expect((await as(AGENT, 'approve', id)).out).toMatch(/refused \(403 not-eligible\)/);
+    expect((await as(APPROVER_1, 'approve', id, '--comment', 'ok')).out).toBe(`${id}: PENDING (role deployer; 1 approval: iam-user:000000000000:approver-1)`);
+    expect((await as(APPROVER_2, 'approve', id)).code).toBe(0);
+    await waitFor(async () => JSON.parse((await as(AGENT, 'status', id, '--json')).out).status === 'ISSUED');
+
+    const credentials = await as(AGENT, 'credentials', id);
+    expect(credentials.code).toBe(0);
+    expect(credentials.out).toMatch(/^export AWS_ACCESS_KEY_ID=LOCALFAKE[A-Z0-9]+\nexport AWS_SECRET_ACCESS_KEY=local-mode-fake-secret-not-valid-anywhere\n/);
+    const again = await as(AGENT, 'credentials', id, '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ error: 'already-delivered' });
+  });
+
+  test('refusals exit 1 with the reason', async () => {
+    const id = JSON.parse((await as(AGENT, 'request', '--role', 'deployer', '--justification', 'a reason long enough', '--json')).out).requestId;
+    const denied = await as(APPROVER_1, 'deny', id, '--comment', 'not now');
+    expect(denied.out).toMatch(/: DENIED/);
+    expect(await as(APPROVER_2, 'approve', id)).toMatchObject({ code: 1, out: expect.stringMatching(/refused \(409 denied\)/) });
+  });
+
+  test('bad input to the API is a 400 that lists every problem', async () => {
+    const result = await as(AGENT, 'request', '--role', 'root', '--justification', 'x', '--json');
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.out).problems).toHaveLength(2);
+  });
+});
+
+describe('bad input to the CLI', () => {
+  test.each([
+    ['no URL', ['status', 'abc'], /--url \(or AGENT_GUARDRAILS_URL\) must name the approval API/],
+    ['an identity against a deployed API', ['status', 'abc', '--url', 'https://abc.execute-api.eu-west-1.amazonaws.com/v1', '--identity', AGENT], /--identity works only against local mode/],
+    ['an unknown command', ['launch', '--url', 'http://127.0.0.1:1'], /unknown command "launch"/],
+    ['an unknown option', ['status', 'abc', '--force'], /unknown option --force/],
+    ['a request id that is not one', ['approve', '../etc', '--url', 'http://127.0.0.1:1', '--identity', AGENT], /approve needs a request id, got "..\/etc"/],
+    ['a port that is not one', ['local', '--port', 'eighty'], /--port must be a port number/],
+  ])('exits 2 for %s, saying what to do', async (_name, argv, message) => {
+    const result = await run(argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+  });
+});
+
+test('signs calls to the deployed API with the caller credentials (SigV4 for execute-api)', async () => {
+  const seen: http.IncomingHttpHeaders[] = [];
+  const fake = http.createServer((req, res) => {
+    seen.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ requestId: 'r', status: 'PENDING', role: 'deployer', approvals: {} }));
+  });
+  await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`;
+  const saved = { ...process.env };
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEKEY000001', AWS_SECRET_ACCESS_KEY: 'example-secret', AWS_SESSION_TOKEN: '' });
+  try {
+    expect((await run(['status', 'r', '--url', url, '--region', 'eu-west-1'])).code).toBe(0);
+  } finally {
+    process.env = saved;
+    await new Promise((resolve) => fake.close(resolve));
+  }
+  expect(seen[0].authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLEKEY000001\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+  expect(seen[0]['x-agent-guardrails-identity']).toBeUndefined();
+});
+
+test('npx agent-guardrails local --json prints one JSON start-up line and serves the API', async () => {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'agent-guardrails.js'), 'local', '--port', '0', '--json', '--approvers', `${APPROVER_1},arn:aws:sts::000000000000:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/bob@example.com`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let buffer = '';
+      const guard = setTimeout(() => reject(new Error('no start-up line in 30 s')), 30000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        if (buffer.includes('\n')) {
+          clearTimeout(guard);
+          resolve(buffer.split('\n')[0]);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`local mode exited with ${code}`)));
+    });
+    const startup = JSON.parse(line);
+    expect(startup).toEqual({
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      roles: ['deployer'],
+      approvers: [APPROVER_1, 'arn:aws:sts::000000000000:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/bob@example.com'],
+    });
+    const response = await fetch(`${startup.url}/requests/unknown`, { headers: { 'x-agent-guardrails-identity': APPROVER_1 } });
+    expect(response.status).toBe(404);
+    const unsigned = await fetch(`${startup.url}/requests/unknown`);
+    expect(unsigned.status).toBe(401);
+  } finally {
+    child.kill('SIGTERM');
+    await exited; // local mode stops on SIGTERM (Ctrl-C): waiting proves it does
+  }
+}, 45000);
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
