@@ -3,7 +3,9 @@
  *  1. the minified size of the agent boundary against IAM's 6,144-character limit, for the example
  *     app and for growing numbers of production stacks;
  *  2. the synth time of an app with 50 service stacks, with and without the guardrails, as a
- *     ratio measured in one run (the variants alternate, so machine noise hits both alike).
+ *     ratio measured in one run (the variants alternate, so machine noise hits both alike);
+ *  3. in local mode, the machine time from a request's second approval to its credentials, and
+ *     the states an approved request enters (Standard workflows are billed per state transition).
  *
  * Run with `npm run bench`. Prints a Markdown report.
  */
@@ -19,6 +21,7 @@ import {
   MANAGED_POLICY_SIZE_LIMIT,
   ProductionProtection,
 } from '../lib';
+import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer } from '../lib/approval-workflow/local/server';
 
 const STACKS = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
@@ -73,7 +76,75 @@ function boundarySize(productionStacks: number): number {
   return boundary.minifiedSize();
 }
 
-function main(): void {
+const AGENT = 'arn:aws:sts::000000000000:assumed-role/coding-agent/bench';
+const APPROVERS = DEFAULT_LOCAL_APPROVERS;
+
+async function localCaller(url: string) {
+  return async (method: string, path: string, identity: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+}
+
+/** Local mode: machine time from the second approval to credentials, and states entered per approved request. */
+async function approvalBench(requests: number): Promise<string[]> {
+  const latencies: number[] = [];
+  const live = await startLocalServer();
+  try {
+    const call = await localCaller(live.url);
+    for (let i = 0; i < requests; i++) {
+      const id = (await call('POST', '/requests', AGENT, { role: 'deployer', justification: 'benchmark of the approval path' })).body.requestId as string;
+      await call('POST', `/requests/${id}/approve`, APPROVERS[0]);
+      const start = performance.now();
+      await call('POST', `/requests/${id}/approve`, APPROVERS[1]);
+      for (;;) {
+        const collected = await call('GET', `/requests/${id}/credentials`, AGENT);
+        if (collected.status === 200) break;
+        if (collected.body.error !== 'not-issued') throw new Error(`request ${id}: ${collected.body.error}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      latencies.push(performance.now() - start);
+    }
+  } finally {
+    await live.close();
+  }
+
+  // The whole life of an approved request, with the session's end brought forward.
+  const states: number[] = [];
+  const lifecycle = await startLocalServer({ waitTimeOverrides: { UntilSessionEnds: 0 } });
+  try {
+    const call = await localCaller(lifecycle.url);
+    for (let i = 0; i < 5; i++) {
+      const id = (await call('POST', '/requests', AGENT, { role: 'deployer', justification: 'benchmark of the approval path' })).body.requestId as string;
+      await call('POST', `/requests/${id}/approve`, APPROVERS[0]);
+      await call('POST', `/requests/${id}/approve`, APPROVERS[1]);
+      states.push((await lifecycle.workflow.outcome(id)).statesEntered);
+    }
+  } finally {
+    await lifecycle.close();
+  }
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
+  const transitions = median(states);
+  return [
+    '',
+    `### Approval workflow, local mode (${requests} approved requests, one at a time)`,
+    '',
+    '| measure | value |',
+    '| --- | ---: |',
+    `| second approval to credentials, median | ${median(latencies).toFixed(1)} ms |`,
+    `| second approval to credentials, p95 | ${p95.toFixed(1)} ms |`,
+    `| states entered by an approved request, from request to session end | ${transitions} |`,
+    `| Step Functions cost per approved request at $0.025 per 1,000 state transitions | $${((transitions * 0.025) / 1000).toFixed(6)} |`,
+  ];
+}
+
+async function main(): Promise<void> {
   const lines: string[] = [];
   const example = buildApp(new App());
   const exampleBoundary = example.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
@@ -117,7 +188,11 @@ function main(): void {
     `| ratio, all guardrails | ${(b / a).toFixed(2)}x |`,
     `| ratio, without the stack-policy custom resource | ${(c / a).toFixed(2)}x |`,
   );
+  lines.push(...(await approvalBench(Number(process.env.BENCH_REQUESTS ?? 30))));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main();
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});

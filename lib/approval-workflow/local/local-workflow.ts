@@ -43,6 +43,8 @@ export interface ExecutionOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly output?: unknown;
   readonly error?: string;
+  /** States entered, which is what a Standard workflow is billed by (state transitions). */
+  readonly statesEntered: number;
 }
 
 /** Thrown for a task token that is not waiting (unknown, or already used): Step Functions' TaskTimedOut/InvalidToken. */
@@ -102,9 +104,10 @@ export class LocalWorkflow implements Workflow {
       },
     );
     this.aborts.add(execution.abort);
+    const statesEntered = countStatesEntered(execution.eventLogs);
     const outcome = execution.result.then(
-      (output): ExecutionOutcome => ({ status: 'SUCCEEDED', output }),
-      (error: Error): ExecutionOutcome => ({ status: 'FAILED', error: `${error.name}: ${error.message}` }),
+      async (output): Promise<ExecutionOutcome> => ({ status: 'SUCCEEDED', output, statesEntered: await statesEntered }),
+      async (error: Error): Promise<ExecutionOutcome> => ({ status: 'FAILED', error: `${error.name}: ${error.message}`, statesEntered: await statesEntered }),
     );
     outcome.finally(() => {
       this.waiting.delete(token);
@@ -161,6 +164,16 @@ export class LocalWorkflow implements Workflow {
     this.waiting.delete(token);
     return waiter;
   }
+}
+
+async function countStatesEntered(events: AsyncGenerator<{ type: string }>): Promise<number> {
+  let count = 0;
+  for await (const event of events) {
+    if (event.type === 'StateEntered') {
+      count++;
+    }
+  }
+  return count;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface LocalServerOptions {
   readonly pendingSeconds?: number;
   /** Receives every state change. */
   readonly onEvent?: (event: WorkflowEvent) => void;
+  /** Overrides of Wait states in milliseconds (the session's end), for tests and benchmarks. */
+  readonly waitTimeOverrides?: Record<string, number>;
 }
 
 /** A running local workflow. */
@@ -118,7 +120,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   let deps!: HandlerDeps;
   const runTask = makeTaskHandler(() => deps);
-  const workflow = new LocalWorkflow({ definition, runTask: (payload) => runTask(payload as any), taskTimeoutOverrides: { AwaitApprovals: config.pendingSeconds } });
+  const workflow = new LocalWorkflow({
+    definition,
+    runTask: (payload) => runTask(payload as any),
+    taskTimeoutOverrides: { AwaitApprovals: config.pendingSeconds },
+    waitTimeOverrides: options.waitTimeOverrides,
+  });
   const revoked: SessionRevoker = { async revoke() {} };
   deps = {
     config,
