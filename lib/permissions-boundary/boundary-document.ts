@@ -89,8 +89,7 @@ export const PRODUCTION_DESTRUCTIVE_ACTIONS: readonly string[] = [
   'dynamodb:UpdateTimeToLive',
   'ec2:Delete*',
   'ec2:Terminate*',
-  'ecr:BatchDeleteImage',
-  'ecr:Delete*',
+  'ecr:*Delete*',
   'ecr:PutLifecyclePolicy',
   'ecs:Delete*',
   'ecs:ExecuteCommand',
@@ -148,14 +147,14 @@ const NOT_COVERED = 'not covered: no tag condition applies and the app does not 
  */
 export const TAG_BLIND_PRODUCTION_ACTIONS: Readonly<Record<string, string>> = {
   'autoscaling:DeleteLaunchConfiguration': NOT_COVERED,
-  'dynamodb:DeleteBackup': 'denied everywhere (KeepSafetyNets): backups carry no tags, and agents never delete backups',
+  'dynamodb:DeleteBackup': 'denied everywhere (NoEscapeOrTamper): backups carry no tags, and agents never delete backups',
   'events:DeleteApiDestination': NOT_COVERED,
   'events:DeleteArchive': NOT_COVERED,
   'events:DeleteConnection': NOT_COVERED,
   'events:DeleteEndpoint': NOT_COVERED,
   'events:DeletePartnerEventSource': NOT_COVERED,
   'iam:DeleteGroup': NOT_COVERED,
-  'iam:DeleteGroupPolicy': 'denied everywhere (BoundedPrincipalsOnly): groups cannot carry a boundary',
+  'iam:DeleteGroupPolicy': 'denied everywhere (BoundedPrincipals): groups cannot carry a boundary',
   'lambda:DeleteLayerVersion': NOT_COVERED,
   'redshift:DeleteQev2IdcApplication': NOT_COVERED,
   'redshift:DeleteRedshiftIdcApplication': NOT_COVERED,
@@ -277,9 +276,11 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       // Creating a stack, or a create-type change set, that carries the production tag on a stack
       // that does not carry it yet. A change set for a stack already tagged production stays allowed:
       // it is a proposal, and executing it is denied above.
-      Sid: 'ProdStackCreateByTag',
+      Sid: 'ProdStackCreate',
       Effect: 'Deny',
-      Action: ['cloudformation:CreateChangeSet', 'cloudformation:CreateStack'],
+      // Create*: of the create actions only CreateStack, CreateChangeSet and CreateStackSet (denied
+      // everywhere anyway) carry aws:RequestTag, so the condition limits the statement to them.
+      Action: 'cloudformation:Create*',
       Resource: '*',
       Condition: {
         StringEqualsIgnoreCase: { [`aws:RequestTag/${key}`]: values },
@@ -332,11 +333,10 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       NotAction: GUARDRAIL_READ_ACTIONS,
       Resource: [iamArn('role', GuardrailPaths.ROOT), iamArn('policy', GuardrailPaths.ROOT)],
     },
-    { Sid: 'KeepSafetyNets', Effect: 'Deny', Action: SAFETY_NET_ACTIONS, Resource: '*' },
 
     // 4. No escape: every principal an agent creates or empowers carries this boundary.
     {
-      Sid: 'BoundedPrincipalsOnly',
+      Sid: 'BoundedPrincipals',
       Effect: 'Deny',
       Action: PRINCIPAL_PERMISSION_ACTIONS,
       Resource: '*',
@@ -351,9 +351,9 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       Action: ['iam:CreatePolicyVersion', 'iam:Put*PermissionsBoundary', 'iam:SetDefaultPolicyVersion'],
       NotResource: [iamArn('policy', GuardrailPaths.WORKLOAD), iamArn('role', GuardrailPaths.WORKLOAD)],
     },
-    { Sid: 'NoCredentials', Effect: 'Deny', Action: CREDENTIAL_ACTIONS, Resource: '*' },
+    { Sid: 'NoEscapeOrTamper', Effect: 'Deny', Action: [...SAFETY_NET_ACTIONS, ...CREDENTIAL_ACTIONS], Resource: '*' },
     {
-      Sid: 'PassBoundedRolesOnly',
+      Sid: 'PassBoundedRoles',
       Effect: 'Deny',
       Action: 'iam:PassRole',
       NotResource: [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)],
@@ -361,7 +361,7 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
     {
       // Agent roles, and workload roles for the workloads agents deploy (pipelines, chained roles),
       // in this account only.
-      Sid: 'AssumeGuardrailRolesOnly',
+      Sid: 'AssumeGuardrailRoles',
       Effect: 'Deny',
       Action: 'sts:AssumeRo*',
       NotResource: [iamArn('role', GuardrailPaths.AGENT_ROLES, input.accountId), iamArn('role', GuardrailPaths.WORKLOAD, input.accountId)],
@@ -378,7 +378,7 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
     {
       // The approval workflow is off limits: its table holds task tokens and undelivered credentials,
       // its functions and state machine decide, its API is the only way in (execute-api:Invoke).
-      Sid: 'ApprovalWorkflowOffLimits',
+      Sid: 'WorkflowOffLimits',
       Effect: 'Deny',
       Action: ['apigateway:*', 'dynamodb:*', 'lambda:*', 'sns:*', 'states:*'],
       Resource: '*',
@@ -396,7 +396,7 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       // Every stack change an agent makes runs with a guardrail deploy role that it names; without
       // one, CloudFormation would reuse whatever (possibly administrator) role the stack last used.
       // A change set for a production stack is exempt: it is a proposal, and humans execute it.
-      Sid: 'StackRoleBoundedOnly',
+      Sid: 'StackRoleBounded',
       Effect: 'Deny',
       Action: [...STACK_ROLE_ACTIONS],
       Resource: '*',

@@ -90,7 +90,7 @@ test('no read is denied on production: every action the production statements na
 
 test('every action that must name a bounded service role supports cloudformation:RoleArn', async () => {
   const unsupported: string[] = [];
-  for (const pattern of asArray(statement('StackRoleBoundedOnly').Action)) {
+  for (const pattern of asArray(statement('StackRoleBounded').Action)) {
     for (const a of await expandActionPattern(pattern)) {
       if (!(await actionSupports(a, 'cloudformation:RoleArn'))) {
         unsupported.push(a.name);
@@ -106,7 +106,7 @@ test('principal-permission actions either check iam:PermissionsBoundary or are d
   // wrong for anything else.
   const withoutKey: string[] = [];
   const accountWide = new Set<string>();
-  for (const pattern of asArray(statement('BoundedPrincipalsOnly').Action)) {
+  for (const pattern of asArray(statement('BoundedPrincipals').Action)) {
     for (const a of await expandActionPattern(pattern)) {
       if (!(await actionSupports(a, 'iam:PermissionsBoundary'))) {
         withoutKey.push(a.name);
@@ -118,4 +118,16 @@ test('principal-permission actions either check iam:PermissionsBoundary or are d
   }
   expect(withoutKey.length).toBeGreaterThan(0);
   expect(withoutKey.filter((name) => !/Group/.test(name) && !accountWide.has(name))).toEqual([]);
+});
+
+test('the recreate statement reaches exactly the create actions that carry aws:RequestTag', async () => {
+  const tagged: string[] = [];
+  for (const pattern of asArray(statement('ProdStackCreate').Action)) {
+    for (const a of await expandActionPattern(pattern)) {
+      if (await actionSupports(a, 'aws:RequestTag/')) {
+        tagged.push(a.name);
+      }
+    }
+  }
+  expect(tagged.sort()).toEqual(['CreateChangeSet', 'CreateStack', 'CreateStackSet']);
 });
