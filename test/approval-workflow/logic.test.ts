@@ -137,6 +137,10 @@ describe('validating a request', () => {
     });
   });
 
+  test('defaults the duration to the role limit', () => {
+    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, context)).toMatchObject({ ok: true, request: { durationSeconds: 1800 } });
+  });
+
   test('caps the duration at the role limit and defaults to it within one hour', () => {
     expect(validateCreateRequest({ role: 'deployer', durationSeconds: 3600, justification: 'a long enough reason' }, context)).toMatchObject({ ok: false });
     expect(validateCreateRequest({ role: 'deployer', durationSeconds: 1800, justification: 'a long enough reason' }, context)).toMatchObject({

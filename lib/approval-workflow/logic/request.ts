@@ -48,7 +48,8 @@ export function validateCreateRequest(body: CreateRequestBody, context: RequestC
     problems.push(`role must be one of ${roleNames.map((r) => JSON.stringify(r)).join(', ')}; got ${JSON.stringify(role)}`);
   }
   const max = typeof role === 'string' && context.roles[role] ? Math.min(context.roles[role].maxSessionSeconds, MAX_SESSION_SECONDS) : MAX_SESSION_SECONDS;
-  const duration = body.durationSeconds ?? MAX_SESSION_SECONDS;
+  // Without a duration, the longest the role allows (one hour at most).
+  const duration = body.durationSeconds ?? max;
   if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < MIN_SESSION_SECONDS || duration > max) {
     problems.push(`durationSeconds must be a whole number from ${MIN_SESSION_SECONDS} to ${max}; got ${JSON.stringify(body.durationSeconds)}`);
   }

@@ -1,0 +1,119 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { Approver, TwoPersonApproval, TwoPersonApprovalProps } from '../../lib';
+import { resolveIntrinsics } from '../support/template';
+
+const ACCOUNT = '111122223333';
+const approvers = [Approver.iamUser(`arn:aws:iam::${ACCOUNT}:user/bob`), Approver.identityCenterUser('alice@example.com')];
+
+function build(props: Partial<TwoPersonApprovalProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Approval', { env: { account: ACCOUNT, region: 'us-east-1' } });
+  const workflow = new TwoPersonApproval(stack, 'Approval', { approvers, ...props });
+  workflow.addElevatedRole('deployer', { statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet'], resources: ['*'] })] });
+  return { stack, workflow, template: Template.fromStack(stack) };
+}
+
+describe('TwoPersonApproval', () => {
+  test('keeps requests in a protected table', () => {
+    const { template } = build();
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }),
+    });
+  });
+
+  test('authorizes every API method with IAM (SigV4)', () => {
+    const methods = Object.values(build().template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.map((m) => `${m.Properties.HttpMethod}`).sort()).toEqual(['GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+    expect(methods.every((m) => m.Properties.AuthorizationType === 'AWS_IAM')).toBe(true);
+  });
+
+  test('runs a Standard state machine with logging (no execution data), tracing and a timeout', () => {
+    const { template } = build({ requestTimeout: Duration.minutes(30) });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+    });
+    const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain('\\"TimeoutSeconds\\":6300'); // 30 min waiting + 1 h session + 15 min margin
+    expect(definition).toContain('\\"TimeoutSeconds\\":1800'); // the approval wait
+  });
+
+  test('runs its handlers from the bundled code on Node.js 22, with no Docker', () => {
+    const functions = Object.values(build().template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(3);
+    expect(functions.every((f) => f.Properties.Runtime === 'nodejs22.x')).toBe(true);
+    expect(new Set(functions.map((f) => f.Properties.Handler))).toEqual(new Set(['index.api', 'index.task']));
+  });
+
+  test('elevated roles trust only the issuing function', async () => {
+    const { template, workflow, stack } = build();
+    const json = template.toJSON() as any;
+    const elevated = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::IAM::Role' && r.Properties.Path === '/agent-guardrails/elevated/');
+    expect(elevated.Properties.MaxSessionDuration).toBe(3600);
+    const trust = resolveIntrinsics(elevated.Properties.AssumeRolePolicyDocument, json);
+    const issuerRoleId = stack.resolve((workflow.issuer.role!.node.defaultChild as iam.CfnRole).logicalId);
+    const roleArn = (logicalId: string) => resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, json);
+    const apiRoleId = Object.keys(json.Resources).find((id) => id.startsWith('ApprovalApiHandlerServiceRole'))!;
+
+    const assume = async (principal: string, action = 'sts:AssumeRole') => {
+      const response = await runSimulation(
+        {
+          request: { principal, action, resource: { resource: `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/elevated/x`, accountId: ACCOUNT }, contextVariables: {} },
+          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+          resourcePolicy: trust,
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
+    };
+    expect(await assume(roleArn(issuerRoleId))).toBe('Allowed');
+    expect(await assume(roleArn(issuerRoleId), 'sts:SetSourceIdentity')).toBe('Allowed');
+    expect(await assume(roleArn(apiRoleId))).not.toBe('Allowed');
+    expect(await assume(`arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`)).not.toBe('Allowed');
+  });
+
+  test('only the issuer may call STS for the elevated roles', () => {
+    const policies = Object.entries(build().template.findResources('AWS::IAM::Policy'));
+    const withAssume = policies.filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('sts:AssumeRole')).map(([id]) => id);
+    expect(withAssume).toEqual([expect.stringMatching(/^ApprovalIssuerServiceRoleDefaultPolicy/)]);
+  });
+
+  test('tags everything it creates so that the agent boundary keeps agents away', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'agent-guardrails:component', Value: 'approval-workflow' }]) });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { Tags: Match.arrayWith([{ Key: 'agent-guardrails:component', Value: 'approval-workflow' }]) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Tags: Match.arrayWith([{ Key: 'agent-guardrails:component', Value: 'approval-workflow' }]) });
+  });
+
+  test.each([
+    ['requiredApprovals is 1', { requiredApprovals: 1 }, /requiredApprovals must be at least 2, got 1/],
+    ['there are fewer approvers than required approvals', { requiredApprovals: 3 }, /approvers must name at least requiredApprovals \(3\) humans, got 2/],
+    ['an approver ARN is not one', { approvers: [Approver.iamUser('bob'), approvers[1]] }, /approvers\[0\] must be an IAM user ARN/],
+    ['the request timeout is a day and more', { requestTimeout: Duration.hours(25) }, /requestTimeout must be from 5 minutes to 24 hours/],
+  ])('fails when %s', (_name, props, message) => {
+    const stack = new Stack(new App(), 'S');
+    expect(() => new TwoPersonApproval(stack, 'Approval', { approvers, ...props })).toThrow(message);
+  });
+
+  test.each([
+    ['a name that is not one', 'Prod Deployer', {}, /name must be 1-32 lower-case letters/],
+    ['sessions longer than an hour', 'deployer', { maxSessionDuration: Duration.hours(2) }, /maxSessionDuration must be from 15 minutes to 1 hour/],
+    ['no permissions', 'deployer', { statements: [] }, /give the role statements or managedPolicies/],
+  ])('fails to add an elevated role with %s', (_name, name, options, message) => {
+    const workflow = new TwoPersonApproval(new Stack(new App(), 'S'), 'Approval', { approvers });
+    const statements = [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })];
+    expect(() => workflow.addElevatedRole(name, { statements, ...options })).toThrow(message);
+  });
+});
