@@ -44,11 +44,10 @@ const VALUE_FLAGS = new Set(['role', 'justification', 'duration', 'ticket', 'cha
 const BOOLEAN_FLAGS = new Set(['json', 'help']);
 
 function parse(argv: string[]): Parsed {
-  const [command, ...rest] = argv;
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;
@@ -57,7 +56,7 @@ function parse(argv: string[]): Parsed {
     if (BOOLEAN_FLAGS.has(name)) {
       flags[name] = true;
     } else if (VALUE_FLAGS.has(name)) {
-      const value = inline ?? rest[++i];
+      const value = inline ?? argv[++i];
       if (value === undefined || value.startsWith('--')) {
         throw new UsageError(`--${name} needs a value`);
       }
@@ -66,7 +65,9 @@ function parse(argv: string[]): Parsed {
       throw new UsageError(`unknown option --${name}`);
     }
   }
-  return { command: command ?? 'help', positional, flags };
+  // Options may come before or after the command: the command is the first word.
+  const [command = 'help', ...rest] = positional;
+  return { command, positional: rest, flags };
 }
 
 /** Runs the CLI; returns the exit code. */

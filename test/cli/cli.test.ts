@@ -57,6 +57,17 @@ describe('the CLI against local mode', () => {
   });
 });
 
+test('takes options before the command too', async () => {
+  const result = await run(['--json', '--url', 'http://127.0.0.1:9', '--identity', AGENT, 'approve', '../x']);
+  expect(result).toMatchObject({ code: 2, err: expect.stringMatching(/approve needs a request id/) });
+});
+
+test.each([[['--help']], [['help']], [['status', '--help']], [[]]])('prints usage for %j', async (argv) => {
+  const result = await run(argv);
+  expect(result.code).toBe(0);
+  expect(result.out).toMatch(/^usage: agent-guardrails <command>/);
+});
+
 describe('bad input to the CLI', () => {
   test.each([
     ['no URL', ['status', 'abc'], /--url \(or AGENT_GUARDRAILS_URL\) must name the approval API/],
