@@ -3,22 +3,16 @@
  * that does not exist, or conditions on a key the action does not support, silently does nothing.
  */
 import {
-  buildBoundaryDocument,
   PRODUCTION_BUCKET_ACTIONS,
   PRODUCTION_DESTRUCTIVE_ACTIONS,
   PRODUCTION_STACK_ALLOWED_ACTIONS,
   StatementJson,
   TAG_BLIND_PRODUCTION_ACTIONS,
 } from '../../lib';
+import { sampleBoundaryDocument } from '../support/boundary';
 import { actionSupports, CatalogAction, expandActionPattern, matchesAction, resourceTypeSupports, serviceActions } from '../support/catalog';
 
-const document = buildBoundaryDocument({
-  productionTag: { key: 'Environment', values: ['production'] },
-  productionStackNames: ['orders-prod'],
-  productionBucketNames: ['orders-prod-*'],
-  boundaryPolicyName: 'AgentPermissionsBoundary',
-  accountId: '111122223333',
-});
+const document = sampleBoundaryDocument();
 
 const asArray = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const statement = (sid: string): StatementJson => document.Statement.find((s) => s.Sid === sid)!;
