@@ -243,3 +243,23 @@ function shuffle<T>(items: T[]): void {
     [items[i], items[j]] = [items[j], items[i]];
   }
 }
+
+test('a request whose workflow cannot start is closed, not left pending', async () => {
+  const h = await start();
+  const failing = { ...h.deps, workflow: { ...h.deps.workflow, start: async () => Promise.reject(new Error('states:StartExecution throttled')) } };
+  const { route } = await import('../../lib/approval-workflow/handlers/api-handler');
+  const result = await route(failing, 'POST', '/requests', AGENT, undefined, requestBody());
+  expect(result).toMatchObject({ status: 502, body: { error: 'workflow-unavailable' } });
+  const id = (result.body.message as string).match(/request (\S+);/)![1];
+  expect(await h.store.get(id)).toMatchObject({ status: 'EXPIRED', history: [{ event: 'requested' }, { event: 'workflow-start-failed' }] });
+});
+
+test('revoking twice keeps one statement per request in the revocation policy', async () => {
+  const h = await start();
+  const arn = synthesized.config.roles.deployer.arn;
+  await h.deps.revoker.revoke(arn, 'req-a', new Date());
+  await h.deps.revoker.revoke(arn, 'req-a', new Date());
+  await h.deps.revoker.revoke(arn, 'req-b', new Date());
+  const document = JSON.parse([...h.rolePolicies.values()][0]);
+  expect(document.Statement.map((s: any) => s.Sid)).toEqual(['Revokereqa', 'Revokereqb']);
+});

@@ -81,7 +81,16 @@ export async function createRequest(deps: HandlerDeps, callerArn: string, body: 
   }
   const request = validation.request;
   await deps.store.create(request, { at: request.createdAt, event: 'requested', by: caller.callerArn });
-  await deps.workflow.start(request.requestId);
+  try {
+    await deps.workflow.start(request.requestId);
+  } catch (error) {
+    // No workflow means nothing would ever expire the request: close it rather than leave it pending.
+    await deps.store.update(request.requestId, request.version, {
+      set: { status: 'EXPIRED' },
+      history: { at: deps.now().toISOString(), event: 'workflow-start-failed', detail: { error: String(error) } },
+    });
+    return { status: 502, body: { error: 'workflow-unavailable', message: `the approval workflow could not start for request ${request.requestId}; ask again` } };
+  }
   const stored = (await deps.store.get(request.requestId))!;
   await publish(deps, { type: 'requested', request: stored, by: caller.callerArn });
   return { status: 201, body: view(stored) };

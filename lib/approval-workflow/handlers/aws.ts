@@ -77,8 +77,10 @@ export class IamSessionRevoker implements SessionRevoker {
     const roleName = roleArn.split('/').pop()!;
     const existing = await this.currentStatements(roleName);
     const cutoff = this.now().getTime() - REVOCATION_MEMORY_MS;
-    const kept = existing.filter((s) => Date.parse(s.Condition?.DateLessThan?.['aws:TokenIssueTime'] ?? '') > cutoff);
-    const document = { Version: '2012-10-17', Statement: [...kept, revocationStatement(requestId, before)] };
+    const statement = revocationStatement(requestId, before);
+    // Statement ids are unique in a policy: a repeated revocation replaces the earlier one.
+    const kept = existing.filter((s) => s.Sid !== statement.Sid && Date.parse(s.Condition?.DateLessThan?.['aws:TokenIssueTime'] ?? '') > cutoff);
+    const document = { Version: '2012-10-17', Statement: [...kept, statement] };
     await this.client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOCATION_POLICY_NAME, PolicyDocument: JSON.stringify(document) }));
   }
 
