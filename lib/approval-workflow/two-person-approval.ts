@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -113,6 +114,8 @@ export class TwoPersonApproval extends Construct {
   public readonly api: apigateway.RestApi;
   /** Every state change, for email, chat or a pager. */
   public readonly topic: sns.Topic;
+  /** Every state change as an EventBridge event (`source: agent-guardrails`); only the workflow writes to it. */
+  public readonly eventBus: events.EventBus;
   /** The function that issues sessions: the only principal the elevated roles trust. */
   public readonly issuer: lambda.Function;
 
@@ -162,6 +165,8 @@ export class TwoPersonApproval extends Construct {
       timeToLiveAttribute: 'ttl',
     });
     this.topic = new sns.Topic(this, 'Events', { enforceSSL: true, displayName: 'Agent guardrails: elevation requests' });
+    // A bus of its own, tagged with the workflow, so that nobody bounded can forge its events.
+    this.eventBus = new events.EventBus(this, 'EventBus', { description: 'Agent guardrails: elevation request state changes' });
 
     const code = lambda.Code.fromAsset(HANDLER_BUNDLE_DIR);
     const fn = (name: string, handler: string, description: string) =>
@@ -194,11 +199,11 @@ export class TwoPersonApproval extends Construct {
     for (const f of [apiHandler, taskHandler, this.issuer]) {
       this.table.grantReadWriteData(f);
       this.topic.grantPublish(f);
-      f.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })] }));
+      this.eventBus.grantPutEventsTo(f);
       f.addEnvironment(ENV.config, config);
       f.addEnvironment(ENV.table, this.table.tableName);
       f.addEnvironment(ENV.topic, this.topic.topicArn);
-      f.addEnvironment(ENV.eventBus, 'default');
+      f.addEnvironment(ENV.eventBus, this.eventBus.eventBusName);
       f.addEnvironment(ENV.stateMachine, stateMachineArn);
     }
     // Step Functions permissions by formatted ARN, for the same reason.
@@ -206,12 +211,15 @@ export class TwoPersonApproval extends Construct {
     for (const f of [apiHandler, taskHandler]) {
       f.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] }));
     }
-    // Revocation writes one inline policy on the elevated roles.
-    apiHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:GetRolePolicy', 'iam:PutRolePolicy'], resources: [this.elevatedRoleArn('*')] }));
+    // Revocation writes, lists and prunes inline policies on this workflow's elevated roles only.
+    apiHandler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['iam:DeleteRolePolicy', 'iam:ListRolePolicies', 'iam:PutRolePolicy'], resources: [this.elevatedRoleArn('*')] }),
+    );
 
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Two-person approval for elevated sessions (IAM authorization)',
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+      policy: this.apiPolicy(),
       deployOptions: { stageName: 'v1', tracingEnabled: true, throttlingRateLimit: 20, throttlingBurstLimit: 40 },
       cloudWatchRole: false,
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
@@ -297,15 +305,54 @@ export class TwoPersonApproval extends Construct {
     };
   }
 
+  /**
+   * The API's resource policy: callers from this account only, and approve, deny and revoke only
+   * from the configured approvers' principals, by full ARN. The handler sees a session ARN without
+   * the role's path; here Identity Center roles are recognised by their reserved path, which no one
+   * else can create, so a role merely named AWSReservedSSO_* cannot pass for an Identity Center user.
+   */
+  private apiPolicy(): iam.PolicyDocument {
+    const partition = Aws.PARTITION;
+    const approverPrincipals = this.approverSpecs.map((spec) => {
+      switch (spec.kind) {
+        case 'iam-user':
+          return spec.userArn;
+        case 'role':
+          return spec.roleArn;
+        case 'identity-center-user':
+          return `arn:${partition}:iam::${Aws.ACCOUNT_ID}:role/aws-reserved/sso.amazonaws.com/*`;
+      }
+    });
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['execute-api:Invoke'],
+          resources: ['execute-api:/*'],
+        }),
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['execute-api:Invoke'],
+          resources: ['execute-api:/*/POST/requests/*/approve', 'execute-api:/*/POST/requests/*/deny', 'execute-api:/*/POST/requests/*/revoke'],
+          conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set(approverPrincipals)] } },
+        }),
+      ],
+    });
+  }
+
   private elevatedRoleName(name: string): string {
-    const prefix = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' });
-    return `${prefix}-${name}`.slice(0, 64);
+    return `${this.elevatedRolePrefix()}-${name}`.slice(0, 64);
+  }
+
+  private elevatedRolePrefix(): string {
+    return Names.uniqueResourceName(this, { maxLength: 40, separator: '-' });
   }
 
   private elevatedRoleArn(name: string): string {
     // Formatted from the role's path and name: the issuer's policy and the handlers' configuration
     // name the roles, and the roles trust the issuer, so references would form a cycle.
-    const roleName = name === '*' ? '*' : this.elevatedRoleName(name);
+    const roleName = name === '*' ? `${this.elevatedRolePrefix()}-*` : this.elevatedRoleName(name);
     return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${GuardrailPaths.ELEVATED_ROLES}${roleName}`;
   }
 
@@ -337,9 +384,8 @@ export class TwoPersonApproval extends Construct {
     });
     issue.addRetry({ errors: ['RequestNotApproved'], maxAttempts: 0 });
     issue.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
-    issue.addCatch(new sfn.Fail(this, 'NotApproved', { error: 'RequestNotApproved', cause: 'the issuer found too few valid approvals in the table' }), {
-      errors: ['RequestNotApproved'],
-    });
+    // Too few valid approvals in the table, or approved too late: the request ends, recorded as expired.
+    issue.addCatch(expireRequest, { errors: ['RequestNotApproved'], resultPath: '$.error' });
 
     const untilSessionEnds = new sfn.Wait(this, 'UntilSessionEnds', { time: sfn.WaitTime.timestampPath('$.session.sessionExpiresAt') });
     const endSession = new tasks.LambdaInvoke(this, 'EndSession', {

@@ -328,10 +328,12 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
   // 3. The guardrail itself: nothing owned by the guardrails can be changed, and no boundary removed.
   statements.push(
     {
+      // Also Identity Center's roles, and any role named like them: the approval workflow trusts
+      // their sessions as humans.
       Sid: 'GuardrailReadOnly',
       Effect: 'Deny',
       NotAction: GUARDRAIL_READ_ACTIONS,
-      Resource: [iamArn('role', GuardrailPaths.ROOT), iamArn('policy', GuardrailPaths.ROOT)],
+      Resource: [iamArn('role', GuardrailPaths.ROOT), iamArn('policy', GuardrailPaths.ROOT), 'arn:*:iam::*:role/*AWSReservedSSO*', 'arn:*:iam::*:role/aws-reserved/*'],
     },
 
     // 4. No escape: every principal an agent creates or empowers carries this boundary.
@@ -380,7 +382,7 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       // its functions and state machine decide, its API is the only way in (execute-api:Invoke).
       Sid: 'WorkflowOffLimits',
       Effect: 'Deny',
-      Action: ['apigateway:*', 'dynamodb:*', 'lambda:*', 'sns:*', 'states:*'],
+      Action: ['apigateway:*', 'dynamodb:*', 'events:*', 'lambda:*', 'sns:*', 'states:*'],
       Resource: '*',
       Condition: { StringEquals: { [`aws:ResourceTag/${GUARDRAIL_COMPONENT_TAG.key}`]: GUARDRAIL_COMPONENT_TAG.approvalWorkflow } },
     },

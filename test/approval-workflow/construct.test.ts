@@ -84,10 +84,48 @@ describe('TwoPersonApproval', () => {
     expect(await assume(`arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`)).not.toBe('Allowed');
   });
 
+  test('the API handler may change inline policies only on this workflow\'s elevated roles', () => {
+    const policies = Object.values(build().template.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p.Properties.PolicyDocument));
+    const revocation = policies.find((p) => p.includes('iam:PutRolePolicy'))!;
+    expect(revocation).toMatch(/role\/agent-guardrails\/elevated\/Approval-[A-Za-z0-9]+-\*/);
+  });
+
   test('only the issuer may call STS for the elevated roles', () => {
     const policies = Object.entries(build().template.findResources('AWS::IAM::Policy'));
     const withAssume = policies.filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('sts:AssumeRole')).map(([id]) => id);
     expect(withAssume).toEqual([expect.stringMatching(/^ApprovalIssuerServiceRoleDefaultPolicy/)]);
+  });
+
+  test('lets only configured approvers approve, deny and revoke, Identity Center users by their reserved path', async () => {
+    const { template } = build();
+    const json = template.toJSON() as any;
+    const api = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::ApiGateway::RestApi');
+    const policy = resolveIntrinsics(api.Properties.Policy, json);
+    const invoke = async (principalArn: string, path: string, caller = principalArn) => {
+      const response = await runSimulation(
+        {
+          request: {
+            principal: caller,
+            action: 'execute-api:Invoke',
+            resource: { resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/v1/${path}`, accountId: ACCOUNT },
+            contextVariables: { 'aws:PrincipalArn': principalArn },
+          },
+          identityPolicies: [{ name: 'invoke', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] } }],
+          resourcePolicy: JSON.parse(JSON.stringify(policy).replace(/execute-api:\//g, `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/`)),
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
+    };
+    const identityCenter = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Approver_0123456789abcdef`;
+    const impostor = `arn:aws:iam::${ACCOUNT}:role/agent-workload/AWSReservedSSO_Approver_0123456789abcdef`;
+    expect(await invoke(identityCenter, 'POST/requests/r1/approve')).toBe('Allowed');
+    expect(await invoke(`arn:aws:iam::${ACCOUNT}:user/bob`, 'POST/requests/r1/deny')).toBe('Allowed');
+    expect(await invoke(impostor, 'POST/requests/r1/approve')).toBe('ExplicitlyDenied');
+    expect(await invoke(`arn:aws:iam::${ACCOUNT}:user/mallory`, 'POST/requests/r1/revoke')).toBe('ExplicitlyDenied');
+    expect(await invoke(`arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`, 'POST/requests')).toBe('Allowed');
   });
 
   test('tags everything it creates so that the agent boundary keeps agents away', () => {
@@ -95,6 +133,7 @@ describe('TwoPersonApproval', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'agent-guardrails:component', Value: 'approval-workflow' }]) });
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { Tags: Match.arrayWith([{ Key: 'agent-guardrails:component', Value: 'approval-workflow' }]) });
     template.hasResourceProperties('AWS::Lambda::Function', { Tags: Match.arrayWith([{ Key: 'agent-guardrails:component', Value: 'approval-workflow' }]) });
+    template.hasResourceProperties('AWS::Events::EventBus', { Tags: Match.arrayWith([{ Key: 'agent-guardrails:component', Value: 'approval-workflow' }]) });
   });
 
   test.each([

@@ -10,7 +10,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -97,15 +97,15 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     },
   }));
   const rolePolicies = new Map<string, string>();
-  iamMock.on(GetRolePolicyCommand).callsFake((input) => {
-    const document = rolePolicies.get(`${input.RoleName}/${input.PolicyName}`);
-    if (!document) {
-      throw new NoSuchEntityException({ message: 'no such policy', $metadata: {} });
-    }
-    return { RoleName: input.RoleName, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(document) };
-  });
   iamMock.on(PutRolePolicyCommand).callsFake((input) => {
     rolePolicies.set(`${input.RoleName}/${input.PolicyName}`, input.PolicyDocument);
+    return {};
+  });
+  iamMock.on(ListRolePoliciesCommand).callsFake((input) => ({
+    PolicyNames: [...rolePolicies.keys()].filter((k) => k.startsWith(`${input.RoleName}/`)).map((k) => k.split('/')[1]),
+  }));
+  iamMock.on(DeleteRolePolicyCommand).callsFake((input) => {
+    rolePolicies.delete(`${input.RoleName}/${input.PolicyName}`);
     return {};
   });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm' });

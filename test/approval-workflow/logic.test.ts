@@ -6,6 +6,7 @@ import {
   decideRevocation,
   ElevationRequest,
   hasEnoughApprovals,
+  isExpired,
   resolveIdentity,
   sessionPolicy,
   sessionTags,
@@ -56,6 +57,11 @@ describe('the identity model', () => {
     expect(resolveIdentity(arn)).toMatchObject({ kind, key });
   });
 
+  test('IAM user and role names count regardless of case, as IAM treats them', () => {
+    expect(resolveIdentity(`arn:aws:iam::${ACCOUNT}:user/Bob`).key).toBe(resolveIdentity(BOB).key);
+    expect(resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/Change-Approver/x`).key).toBe(resolveIdentity(CAROL).key);
+  });
+
   test('one human assuming the same role under two session names counts once', () => {
     const first = resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/alice`);
     const second = resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/bob`);
@@ -85,6 +91,12 @@ describe('approving', () => {
     expect(decideApproval(request(), resolveIdentity(caller), config, LATER)).toMatchObject({ ok: false, code });
   });
 
+  test('an approval that landed before expiry stays in time while the session is issued', () => {
+    const approved = pending({ status: 'APPROVED', approvedAt: '2026-11-21T10:59:59Z' });
+    expect(isExpired(approved, new Date('2026-11-21T11:00:01Z'))).toBe(false);
+    expect(isExpired({ ...approved, approvedAt: '2026-11-21T11:00:00Z' }, new Date('2026-11-21T11:00:01Z'))).toBe(true);
+  });
+
   test('the issuer counts only approvals whose key matches their caller, from eligible humans other than the requester and operator', () => {
     const forged = { ...pending(), approvals: { [`iam-user:${ACCOUNT}:bob`]: { callerArn: MALLORY, at: LATER.toISOString() }, [`identity-center-user:alice@example.com`]: { callerArn: ALICE, at: LATER.toISOString() } } };
     expect(hasEnoughApprovals(forged, config)).toBe(false);
@@ -112,7 +124,8 @@ describe('denying, revoking and delivering', () => {
   test('credentials go to the requester only, once, while the session lives', () => {
     const issued = pending({ status: 'ISSUED', sessionExpiresAt: '2026-11-21T11:00:00Z' });
     const anotherAgentSession = `arn:aws:sts::${ACCOUNT}:assumed-role/coding-agent/task-43`;
-    expect(decideDelivery(issued, resolveIdentity(anotherAgentSession), LATER)).toMatchObject({ ok: true });
+    expect(decideDelivery(issued, resolveIdentity(AGENT), LATER)).toMatchObject({ ok: true });
+    expect(decideDelivery(issued, resolveIdentity(anotherAgentSession), LATER)).toMatchObject({ ok: false, code: 'not-requester' });
     expect(decideDelivery(issued, resolveIdentity(BOB), LATER)).toMatchObject({ ok: false, code: 'not-requester' });
     expect(decideDelivery({ ...issued, delivered: true }, resolveIdentity(AGENT), LATER)).toMatchObject({ ok: false, code: 'already-delivered' });
     expect(decideDelivery({ ...issued, status: 'REVOKED' }, resolveIdentity(AGENT), LATER)).toMatchObject({ ok: false, code: 'revoked' });
@@ -132,13 +145,29 @@ describe('validating a request', () => {
         'durationSeconds must be a whole number from 900 to 3600; got 7200',
         'justification is required: say why, in 10-2000 characters; got "x"',
         'changeSetArn must be a CloudFormation change set ARN; got "nope"',
-        'onBehalfOf must be the ARN of the human the agent works for (IAM user or session); got "alice"',
+        'onBehalfOf must be the ARN of the human the agent works for (IAM user, Identity Center session, or role); got "alice"',
       ],
     });
   });
 
   test('defaults the duration to the role limit', () => {
     expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, context)).toMatchObject({ ok: true, request: { durationSeconds: 1800 } });
+  });
+
+  test.each([
+    ['an STS "user"', `arn:aws:sts::${ACCOUNT}:user/bob`],
+    ['an IAM "assumed-role"', `arn:aws:iam::${ACCOUNT}:assumed-role/x/bob`],
+    ['a federated user', `arn:aws:sts::${ACCOUNT}:federated-user/bob`],
+  ])('fails when onBehalfOf is %s, which names no human the rules can exclude', (_name, onBehalfOf) => {
+    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason', onBehalfOf }, context)).toMatchObject({ ok: false });
+  });
+
+  test('fails when the caller is a federated user or root', () => {
+    const federated = { ...context, caller: resolveIdentity(`arn:aws:sts::${ACCOUNT}:federated-user/batch`) };
+    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, federated)).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/cannot ask: root and federated-user sessions/)],
+    });
   });
 
   test('caps the duration at the role limit and defaults to it within one hour', () => {
@@ -158,7 +187,7 @@ describe('the issued session', () => {
       Effect: 'Allow',
       Action: 'cloudformation:ExecuteChangeSet',
       Resource: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/*`,
-      Condition: { StringEquals: { 'cloudformation:ChangeSetName': ['cdk-deploy-1', changeSetArn] } },
+      Condition: { StringEquals: { 'cloudformation:ChangeSetName': changeSetArn } },
     });
   });
 

@@ -254,12 +254,26 @@ test('a request whose workflow cannot start is closed, not left pending', async 
   expect(await h.store.get(id)).toMatchObject({ status: 'EXPIRED', history: [{ event: 'requested' }, { event: 'workflow-start-failed' }] });
 });
 
-test('revoking twice keeps one statement per request in the revocation policy', async () => {
+test('concurrent revocations on one role both hold, and revocations older than any session are pruned', async () => {
   const h = await start();
   const arn = synthesized.config.roles.deployer.arn;
-  await h.deps.revoker.revoke(arn, 'req-a', new Date());
-  await h.deps.revoker.revoke(arn, 'req-a', new Date());
-  await h.deps.revoker.revoke(arn, 'req-b', new Date());
-  const document = JSON.parse([...h.rolePolicies.values()][0]);
-  expect(document.Statement.map((s: any) => s.Sid)).toEqual(['Revokereqa', 'Revokereqb']);
+  const roleName = arn.split('/').pop();
+  h.rolePolicies.set(`${roleName}/agent-guardrails-revoke-${Math.floor(Date.now() / 1000) - 3 * 3600}-old`, '{}');
+  await Promise.all([h.deps.revoker.revoke(arn, 'req-a', new Date()), h.deps.revoker.revoke(arn, 'req-b', new Date())]);
+  const requests = [...h.rolePolicies.values()].map((d) => JSON.parse(d).Statement?.[0]?.Condition?.StringEquals?.['aws:PrincipalTag/agent-guardrails:request-id']);
+  expect(requests.sort()).toEqual(['req-a', 'req-b']);
+});
+
+test('a task success sent without the approvals (a stolen token) ends the request as expired, with no session', async () => {
+  const h = await start();
+  const id = await requested(h);
+  await h.call('POST', `/requests/${id}/approve`, BOB);
+  await waitFor(async () => Boolean((await h.store.get(id))?.taskToken));
+  const request = (await h.store.get(id))!;
+  // Forge the table's status, then answer the token: the issuer counts approvals, not statuses.
+  await h.store.update(id, request.version, { set: { status: 'APPROVED' }, history: { at: new Date().toISOString(), event: 'forged' } });
+  await h.workflow.approve(request.taskToken!, id);
+  expect(await h.workflow.outcome(id)).toMatchObject({ status: 'SUCCEEDED', output: { error: { Error: 'RequestNotApproved' } } });
+  expect((await h.store.get(id))!.status).toBe('EXPIRED');
+  expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
 });

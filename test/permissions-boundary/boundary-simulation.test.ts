@@ -288,6 +288,9 @@ describe('the approval workflow', () => {
     'publishing fake events': { action: 'sns:Publish', resource: `arn:aws:sns:${REGION}:${ACCOUNT}:Approval-Events`, context: workflow, deniedBy: 'WorkflowOffLimits' },
     'removing the workflow tag': { action: 'dynamodb:UntagResource', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Approval-Requests`, context: { ...workflow, 'aws:TagKeys': ['agent-guardrails:component'] }, deniedBy: 'GuardrailTagKeys' },
     'assuming an elevated role': { action: 'sts:AssumeRole', resource: role('agent-guardrails/elevated/Approval-deployer'), deniedBy: 'AssumeGuardrailRoles' },
+    'forging workflow events on its bus': { action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/Approval-EventBus`, context: workflow, deniedBy: 'WorkflowOffLimits' },
+    'a role named like Identity Center, to pass for its users': { action: 'iam:CreateRole', resource: role('agent-workload/AWSReservedSSO_Approver_0123456789abcdef'), context: bounded, deniedBy: 'GuardrailReadOnly' },
+    'editing the trust of a role named like Identity Center': { action: 'iam:UpdateAssumeRolePolicy', resource: role('AWSReservedSSO_Admin_0123456789abcdef'), context: bounded, deniedBy: 'GuardrailReadOnly' },
   }))('denies %s', expectDenied);
 
   test.each(table({

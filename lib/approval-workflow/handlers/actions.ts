@@ -120,7 +120,10 @@ export async function approve(deps: HandlerDeps, callerArn: string, requestId: s
       return refused(decision);
     }
     const updated = await deps.store.update(requestId, request.version, {
-      set: { approvals: { ...request.approvals, [decision.key]: decision.approval }, ...(decision.complete ? { status: 'APPROVED' as const } : {}) },
+      set: {
+        approvals: { ...request.approvals, [decision.key]: decision.approval },
+        ...(decision.complete ? { status: 'APPROVED' as const, approvedAt: now.toISOString() } : {}),
+      },
       history: { at: now.toISOString(), event: decision.complete ? 'approved-complete' : 'approved', by: callerArn, ...(comment ? { detail: { comment } } : {}) },
     });
     if (decision.complete && updated.taskToken) {

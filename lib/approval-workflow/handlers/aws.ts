@@ -5,7 +5,7 @@
 import { randomUUID } from 'crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -13,8 +13,8 @@ import { EventPublisher, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, W
 import { ENV } from './env';
 import { DynamoRequestStore } from './store';
 
-/** Name of the inline policy on each elevated role that lists revoked requests. */
-export const REVOCATION_POLICY_NAME = 'agent-guardrails-revocations';
+/** Prefix of the inline policies, one per revoked request, on an elevated role. */
+export const REVOCATION_POLICY_PREFIX = 'agent-guardrails-revoke-';
 
 /** Sessions last at most an hour; revocations older than this can no longer match a live session. */
 const REVOCATION_MEMORY_MS = 2 * 3600 * 1000;
@@ -65,7 +65,9 @@ export class StsSessionIssuer implements SessionIssuer {
 /**
  * Revokes sessions the standard way: a Deny on the elevated role for sessions issued before now
  * (`aws:TokenIssueTime`), narrowed to the revoked request's session tag so that other requests'
- * sessions of the same role keep working.
+ * sessions of the same role keep working. Each revocation is its own inline policy, named with
+ * its time, so concurrent revocations never overwrite each other; those older than any session
+ * could live are removed.
  */
 export class IamSessionRevoker implements SessionRevoker {
   constructor(
@@ -75,26 +77,24 @@ export class IamSessionRevoker implements SessionRevoker {
 
   public async revoke(roleArn: string, requestId: string, before: Date): Promise<void> {
     const roleName = roleArn.split('/').pop()!;
-    const existing = await this.currentStatements(roleName);
+    const document = { Version: '2012-10-17', Statement: [revocationStatement(requestId, before)] };
+    await this.client.send(
+      new PutRolePolicyCommand({ RoleName: roleName, PolicyName: revocationPolicyName(requestId, before), PolicyDocument: JSON.stringify(document) }),
+    );
     const cutoff = this.now().getTime() - REVOCATION_MEMORY_MS;
-    const statement = revocationStatement(requestId, before);
-    // Statement ids are unique in a policy: a repeated revocation replaces the earlier one.
-    const kept = existing.filter((s) => s.Sid !== statement.Sid && Date.parse(s.Condition?.DateLessThan?.['aws:TokenIssueTime'] ?? '') > cutoff);
-    const document = { Version: '2012-10-17', Statement: [...kept, statement] };
-    await this.client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOCATION_POLICY_NAME, PolicyDocument: JSON.stringify(document) }));
-  }
-
-  private async currentStatements(roleName: string): Promise<any[]> {
-    try {
-      const result = await this.client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: REVOCATION_POLICY_NAME }));
-      return JSON.parse(decodeURIComponent(result.PolicyDocument ?? '{}')).Statement ?? [];
-    } catch (error) {
-      if (error instanceof NoSuchEntityException || (error as Error).name === 'NoSuchEntityException') {
-        return [];
+    const names = (await this.client.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+    for (const name of names) {
+      const issued = Number(name.startsWith(REVOCATION_POLICY_PREFIX) ? name.slice(REVOCATION_POLICY_PREFIX.length).split('-')[0] : NaN) * 1000;
+      if (issued < cutoff) {
+        await this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
       }
-      throw error;
     }
   }
+}
+
+/** The inline policy name of one revocation: prefix, epoch seconds, request id (128 characters at most). */
+export function revocationPolicyName(requestId: string, at: Date): string {
+  return `${REVOCATION_POLICY_PREFIX}${Math.floor(at.getTime() / 1000)}-${requestId.replace(/[^\w+=,.@-]/g, '')}`.slice(0, 128);
 }
 
 /** The Deny that ends the sessions of one request issued before `before`. */

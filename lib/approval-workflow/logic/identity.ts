@@ -11,6 +11,12 @@
  *
  * Root and federated-user sessions are never eligible: a federated user's name is chosen by the
  * IAM user who minted it.
+ *
+ * A role *named* AWSReservedSSO_* outside Identity Center's reserved path would pass for an
+ * Identity Center user here: the ARN API Gateway reports carries no path. The construct's API
+ * resource policy therefore admits approvers only by full principal ARN (Identity Center roles by
+ * their reserved path `/aws-reserved/sso.amazonaws.com/`), and the agent boundary denies creating
+ * roles with that name.
  */
 
 /** An eligible approver, as configured by the platform team. */
@@ -40,8 +46,9 @@ const IDENTITY_CENTER_ROLE = /^AWSReservedSSO_/;
 export function resolveIdentity(callerArn: string): Identity {
   const user = USER.exec(callerArn);
   if (user) {
+    // IAM user and role names are unique regardless of case.
     const [, , account, name] = user;
-    return { key: `iam-user:${account}:${name}`, kind: 'iam-user', callerArn, name: sourceIdentityName(name) };
+    return { key: `iam-user:${account}:${name.toLowerCase()}`, kind: 'iam-user', callerArn, name: sourceIdentityName(name) };
   }
   const assumed = ASSUMED_ROLE.exec(callerArn);
   if (assumed) {
@@ -51,7 +58,7 @@ export function resolveIdentity(callerArn: string): Identity {
       const userName = sessionName.toLowerCase();
       return { key: `identity-center-user:${userName}`, kind: 'identity-center-user', callerArn, name: sourceIdentityName(userName) };
     }
-    return { key: `role:${account}:${roleName}`, kind: 'role', callerArn, name: sourceIdentityName(roleName) };
+    return { key: `role:${account}:${roleName.toLowerCase()}`, kind: 'role', callerArn, name: sourceIdentityName(roleName) };
   }
   return { key: `unsupported:${callerArn}`, kind: 'unsupported', callerArn, name: 'unknown' };
 }
@@ -66,13 +73,13 @@ export function approverKey(spec: ApproverSpec): string {
   switch (spec.kind) {
     case 'iam-user': {
       const match = USER.exec(spec.userArn);
-      return match ? `iam-user:${match[2]}:${match[3]}` : `invalid:${spec.userArn}`;
+      return match ? `iam-user:${match[2]}:${match[3].toLowerCase()}` : `invalid:${spec.userArn}`;
     }
     case 'identity-center-user':
       return `identity-center-user:${spec.userName.toLowerCase()}`;
     case 'role': {
       const match = ROLE.exec(spec.roleArn);
-      return match ? `role:${match[2]}:${match[3]}` : `invalid:${spec.roleArn}`;
+      return match ? `role:${match[2]}:${match[3].toLowerCase()}` : `invalid:${spec.roleArn}`;
     }
   }
 }

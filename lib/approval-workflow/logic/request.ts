@@ -37,7 +37,7 @@ export type RequestValidation =
   | { readonly ok: false; readonly code: 'invalid-request'; readonly problems: string[] };
 
 const CHANGE_SET_ARN = /^arn:aws[\w-]*:cloudformation:[a-z0-9-]+:\d{12}:changeSet\/[A-Za-z][A-Za-z0-9-]{0,127}\/[\w-]+$/;
-const PRINCIPAL_ARN = /^arn:aws[\w-]*:(iam|sts)::\d{12}:(user|assumed-role|role)\/.+$/;
+const PRINCIPAL_ARN = /^arn:aws[\w-]*:(iam::\d{12}:(user|role)|sts::\d{12}:assumed-role)\/.+$/;
 
 /** Validates `body`, collecting every problem, and builds the request. */
 export function validateCreateRequest(body: CreateRequestBody, context: RequestContext): RequestValidation {
@@ -65,11 +65,15 @@ export function validateCreateRequest(body: CreateRequestBody, context: RequestC
   }
   let onBehalfOf: Identity | undefined;
   if (body.onBehalfOf !== undefined) {
-    if (typeof body.onBehalfOf !== 'string' || !PRINCIPAL_ARN.test(body.onBehalfOf)) {
-      problems.push(`onBehalfOf must be the ARN of the human the agent works for (IAM user or session); got ${JSON.stringify(body.onBehalfOf)}`);
+    const resolved = typeof body.onBehalfOf === 'string' && PRINCIPAL_ARN.test(body.onBehalfOf) ? resolveIdentity(body.onBehalfOf) : undefined;
+    if (!resolved || resolved.kind === 'unsupported') {
+      problems.push(`onBehalfOf must be the ARN of the human the agent works for (IAM user, Identity Center session, or role); got ${JSON.stringify(body.onBehalfOf)}`);
     } else {
-      onBehalfOf = resolveIdentity(body.onBehalfOf);
+      onBehalfOf = resolved;
     }
+  }
+  if (context.caller.kind === 'unsupported') {
+    problems.push(`the caller ${context.caller.callerArn} cannot ask: root and federated-user sessions do not identify a human the rules can hold apart`);
   }
   if (problems.length > 0) {
     return { ok: false, code: 'invalid-request', problems };
@@ -104,17 +108,18 @@ export function sessionPolicy(request: ElevationRequest): Record<string, unknown
   if (!request.changeSetArn) {
     return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
   }
-  const [, partition, , region, account, rest] = request.changeSetArn.split(':');
-  const changeSetName = rest.split('/')[1];
+  const [, partition, , region, account] = request.changeSetArn.split(':');
   const stacks = `arn:${partition}:cloudformation:${region}:${account}:stack/*`;
   return {
     Version: '2012-10-17',
     Statement: [
       {
+        // By ARN only: a change set deleted and recreated under the same name gets a new ARN, so
+        // what runs is what was approved. Execute it with --change-set-name <ARN>.
         Effect: 'Allow',
         Action: 'cloudformation:ExecuteChangeSet',
         Resource: stacks,
-        Condition: { StringEquals: { 'cloudformation:ChangeSetName': [changeSetName, request.changeSetArn] } },
+        Condition: { StringEquals: { 'cloudformation:ChangeSetName': request.changeSetArn } },
       },
       {
         Effect: 'Allow',

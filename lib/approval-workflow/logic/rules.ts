@@ -33,6 +33,8 @@ export interface ElevationRequest {
   readonly expiresAt: string;
   readonly approvals: Readonly<Record<string, Approval>>;
   readonly deniedBy?: Approval & { readonly key: string };
+  /** When the last required approval landed. */
+  readonly approvedAt?: string;
   readonly issuedAt?: string;
   /** When the issued session expires. */
   readonly sessionExpiresAt?: string;
@@ -72,8 +74,15 @@ export interface Refusal {
 
 const refuse = (code: RefusalCode, message: string): Refusal => ({ ok: false, code, message });
 
-/** Whether `request` has expired at `now` (pending requests expire; issued sessions end). */
+/**
+ * Whether `request` has expired at `now`. A pending request expires at `expiresAt`; an approved one
+ * counts as in time if its last approval landed before then (issuing may run a moment later);
+ * an issued session ends at `sessionExpiresAt`.
+ */
 export function isExpired(request: ElevationRequest, now: Date): boolean {
+  if (request.status === 'APPROVED' && request.approvedAt) {
+    return Date.parse(request.approvedAt) >= Date.parse(request.expiresAt);
+  }
   if (request.status === 'PENDING' || request.status === 'APPROVED') {
     return now.getTime() >= Date.parse(request.expiresAt);
   }
@@ -185,10 +194,13 @@ export function decideRevocation(request: ElevationRequest, caller: Identity, co
 /** The outcome of a credentials request. */
 export type DeliveryDecision = Refusal | { readonly ok: true };
 
-/** Only the requester gets the credentials, once, while the session is live. */
+/**
+ * Only the requester gets the credentials: the very session that asked (another session of the
+ * same role may be another task, or another human's agent), once, while the session is live.
+ */
 export function decideDelivery(request: ElevationRequest, caller: Identity, now: Date): DeliveryDecision {
-  if (caller.key !== request.requester.key) {
-    return refuse('not-requester', 'credentials are handed only to the requester');
+  if (caller.callerArn !== request.requester.callerArn) {
+    return refuse('not-requester', 'credentials are handed only to the session that made the request');
   }
   const ended = refuseEnded(request, now);
   if (ended) {
