@@ -6,21 +6,19 @@
  */
 import { AddressInfo } from 'net';
 import { randomUUID } from 'crypto';
-import { App, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Approver, TwoPersonApproval } from '../../lib';
 import { route } from '../../lib/approval-workflow/handlers/api-handler';
 import { IamSessionRevoker, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
-import { HandlerDeps, WorkflowConfig } from '../../lib/approval-workflow/handlers/deps';
+import { HandlerDeps } from '../../lib/approval-workflow/handlers/deps';
 import { DynamoRequestStore, RequestStore } from '../../lib/approval-workflow/handlers/store';
 import { makeTaskHandler } from '../../lib/approval-workflow/handlers/task-handler';
-import { definitionFromTemplate, LocalWorkflow } from '../../lib/approval-workflow/local/local-workflow';
+import { LocalWorkflow } from '../../lib/approval-workflow/local/local-workflow';
+import { synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
 
 export const ACCOUNT = '111122223333';
 export const AGENT = `arn:aws:sts::${ACCOUNT}:assumed-role/coding-agent/task-42`;
@@ -29,29 +27,9 @@ export const BOB = `arn:aws:iam::${ACCOUNT}:user/bob`;
 export const CAROL = `arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/carol`;
 export const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
 
-/** The synthesized workflow: its template, state machine definition and handler configuration. */
+/** The synthesized workflow, exactly as local mode builds it: template, definition and configuration. */
 export function synthesizeWorkflow() {
-  const app = new App();
-  const stack = new Stack(app, 'Approval', { env: { account: ACCOUNT, region: 'us-east-1' } });
-  const workflow = new TwoPersonApproval(stack, 'Approval', {
-    approvers: [Approver.identityCenterUser('alice@example.com'), Approver.iamUser(BOB), Approver.role(`arn:aws:iam::${ACCOUNT}:role/approvers/change-approver`)],
-  });
-  workflow.addElevatedRole('deployer', {
-    statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:Describe*'], resources: ['*'] })],
-  });
-  const template = app.synth().getStackByName(stack.stackName).template;
-  const config = stack.resolve(workflow.workflowConfig()) as WorkflowConfig;
-  return { template, definition: definitionFromTemplate(template), config: resolvePseudo(config) };
-}
-
-function resolvePseudo(config: WorkflowConfig): WorkflowConfig {
-  const roles = Object.fromEntries(
-    Object.entries(config.roles).map(([name, role]) => {
-      const arn = typeof role.arn === 'string' ? role.arn : (role.arn as any)['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : p.Ref === 'AWS::Partition' ? 'aws' : ACCOUNT)).join('');
-      return [name, { ...role, arn }];
-    }),
-  );
-  return { ...config, roles };
+  return synthesizeLocalWorkflow([ALICE, BOB, `arn:aws:iam::${ACCOUNT}:role/approvers/change-approver`]);
 }
 
 /** dynalite on a free loopback port. */

@@ -169,9 +169,16 @@ describe('adversarial', () => {
     const [put] = h.iam.commandCalls(PutRolePolicyCommand);
     const revocation = JSON.parse(put.args[0].input.PolicyDocument!);
     const elevatedRole = synthesized.config.roles.deployer.arn;
+    const account = elevatedRole.split(':')[4];
     const useSession = (requestId: string) =>
       simulate(
-        { action: 'cloudformation:ExecuteChangeSet', resource: 'arn:aws:cloudformation:us-east-1:111122223333:stack/orders-prod/1', principal: elevatedRole, context: { 'aws:TokenIssueTime': issuedAt, 'aws:PrincipalTag/agent-guardrails:request-id': requestId } },
+        {
+          action: 'cloudformation:ExecuteChangeSet',
+          resource: `arn:aws:cloudformation:us-east-1:${account}:stack/orders-prod/1`,
+          principal: elevatedRole,
+          accountId: account,
+          context: { 'aws:TokenIssueTime': issuedAt, 'aws:PrincipalTag/agent-guardrails:request-id': requestId },
+        },
         { identity: [ADMINISTRATOR_ACCESS, revocation] },
       );
     expect((await useSession(id)).result).toBe('ExplicitlyDenied');

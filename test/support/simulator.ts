@@ -20,6 +20,8 @@ export interface SimulatedRequest {
   readonly resource: string;
   readonly context?: Record<string, string | string[]>;
   readonly principal?: string;
+  /** The account of the resource; the test account by default. */
+  readonly accountId?: string;
 }
 
 export interface PrincipalPolicies {
@@ -41,7 +43,7 @@ export async function simulate(request: SimulatedRequest, policies: PrincipalPol
       request: {
         principal,
         action: request.action,
-        resource: { resource: request.resource, accountId: ACCOUNT },
+        resource: { resource: request.resource, accountId: request.accountId ?? ACCOUNT },
         contextVariables: { 'aws:PrincipalArn': principal, ...request.context },
       },
       identityPolicies: policies.identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
