@@ -119,7 +119,7 @@ export class TwoPersonApproval extends Construct {
   /** The function that issues sessions: the only principal the elevated roles trust. */
   public readonly issuer: lambda.Function;
 
-  private readonly roles = new Map<string, { role: iam.Role; config: ElevatedRoleConfig }>();
+  private readonly roles = new Map<string, ElevatedRoleConfig>();
   private readonly requiredApprovals: number;
   private readonly approverSpecs: ApproverSpec[];
   private readonly pendingSeconds: number;
@@ -273,7 +273,7 @@ export class TwoPersonApproval extends Construct {
     role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:SetSourceIdentity', 'sts:TagSession'], principals: [new iam.ArnPrincipal(this.issuer.role!.roleArn)] }));
     const arn = this.elevatedRoleArn(name);
     this.issuer.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], resources: [arn] }));
-    this.roles.set(name, { role, config: { arn, maxSessionSeconds: max.toSeconds() } });
+    this.roles.set(name, { arn, maxSessionSeconds: max.toSeconds() });
     return role;
   }
 
@@ -301,7 +301,7 @@ export class TwoPersonApproval extends Construct {
       requiredApprovals: this.requiredApprovals,
       approvers: this.approverSpecs,
       pendingSeconds: this.pendingSeconds,
-      roles: Object.fromEntries([...this.roles].map(([name, { config }]) => [name, config])),
+      roles: Object.fromEntries(this.roles),
     };
   }
 

@@ -4,12 +4,11 @@
  * the request, asks the pure rules, and writes with a version check; a concurrent change makes it
  * read and decide again.
  */
-import { resolveIdentity } from '../logic/identity';
-import { isEligible } from '../logic/identity';
+import { isEligible, resolveIdentity } from '../logic/identity';
 import { validateCreateRequest } from '../logic/request';
 import { decideApproval, decideDelivery, decideDenial, decideRevocation, Refusal } from '../logic/rules';
 import { HandlerDeps } from './deps';
-import { StoredRequest, VersionConflict } from './store';
+import { onFreshRead, StoredRequest, VersionConflict } from './store';
 
 /** An HTTP response. */
 export interface ActionResult {
@@ -31,8 +30,6 @@ const STATUS_OF_REFUSAL: Record<Refusal['code'], number> = {
   'self-approval': 403,
 };
 
-const MAX_ATTEMPTS = 8;
-
 function refused(refusal: Refusal): ActionResult {
   return { status: STATUS_OF_REFUSAL[refusal.code], body: { error: refusal.code, message: refusal.message } };
 }
@@ -47,22 +44,16 @@ export function view(request: StoredRequest): Record<string, unknown> {
   return visible;
 }
 
-/** Reads, decides and writes until the write lands on the version it decided on. */
+/** Runs an action on a fresh read of the request: 404 if there is none, 409 if it kept changing. */
 async function withFreshRead(deps: HandlerDeps, requestId: string, attempt: (request: StoredRequest) => Promise<ActionResult>): Promise<ActionResult> {
-  for (let i = 0; i < MAX_ATTEMPTS; i++) {
-    const request = await deps.store.get(requestId);
-    if (!request) {
-      return notFound(requestId);
+  try {
+    return (await onFreshRead(deps.store, requestId, attempt)) ?? notFound(requestId);
+  } catch (error) {
+    if (error instanceof VersionConflict) {
+      return { status: 409, body: { error: 'conflict', message: `request ${requestId} kept changing; try again` } };
     }
-    try {
-      return await attempt(request);
-    } catch (error) {
-      if (!(error instanceof VersionConflict)) {
-        throw error;
-      }
-    }
+    throw error;
   }
-  return { status: 409, body: { error: 'conflict', message: `request ${requestId} kept changing; try again` } };
 }
 
 /** `POST /requests` */

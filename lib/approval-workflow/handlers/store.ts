@@ -120,3 +120,27 @@ export class DynamoRequestStore implements RequestStore {
     }
   }
 }
+
+/** How many times a read-decide-write is attempted before a conflict is given up on. */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Reads the request, decides and writes with `attempt`, and does it again from a fresh read when
+ * the write lands on a changed item (VersionConflict), at most 8 times; the last conflict is thrown.
+ * Resolves to undefined when there is no such request.
+ */
+export async function onFreshRead<T>(store: RequestStore, requestId: string, attempt: (request: StoredRequest) => Promise<T>): Promise<T | undefined> {
+  for (let i = 0; ; i++) {
+    const request = await store.get(requestId);
+    if (!request) {
+      return undefined;
+    }
+    try {
+      return await attempt(request);
+    } catch (error) {
+      if (!(error instanceof VersionConflict) || i + 1 >= MAX_ATTEMPTS) {
+        throw error;
+      }
+    }
+  }
+}

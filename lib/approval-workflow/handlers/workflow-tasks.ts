@@ -6,7 +6,7 @@ import { MAX_SESSION_SECONDS, sessionPolicy, sessionTags } from '../logic/reques
 import { countedApprovers, hasEnoughApprovals, isExpired } from '../logic/rules';
 import { publish } from './actions';
 import { HandlerDeps } from './deps';
-import { StoredRequest, VersionConflict } from './store';
+import { onFreshRead, StoredRequest } from './store';
 
 /** An error the state machine catches by name. */
 export class WorkflowError extends Error {
@@ -16,22 +16,13 @@ export class WorkflowError extends Error {
   }
 }
 
-const MAX_ATTEMPTS = 8;
-
+/** Runs a task on a fresh read of the request (again after a concurrent change); there must be one. */
 async function retrying<T>(deps: HandlerDeps, requestId: string, attempt: (request: StoredRequest) => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    const request = await deps.store.get(requestId);
-    if (!request) {
-      throw new WorkflowError('RequestNotFound', `no request ${requestId}`);
-    }
-    try {
-      return await attempt(request);
-    } catch (error) {
-      if (!(error instanceof VersionConflict) || i + 1 >= MAX_ATTEMPTS) {
-        throw error;
-      }
-    }
+  const result = await onFreshRead(deps.store, requestId, async (request) => ({ value: await attempt(request) }));
+  if (!result) {
+    throw new WorkflowError('RequestNotFound', `no request ${requestId}`);
   }
+  return result.value;
 }
 
 /**
