@@ -5,7 +5,8 @@
  *  2. the synth time of an app with 50 service stacks, with and without the guardrails, as a
  *     ratio measured in one run (the variants alternate, so machine noise hits both alike);
  *  3. in local mode, the machine time from a request's second approval to its credentials, and
- *     the states an approved request enters (Standard workflows are billed per state transition).
+ *     the states an approved request enters (Standard workflows are billed per state transition);
+ *  4. the offline evaluator's throughput against iam-simulate's, in the same run.
  *
  * Run with `npm run bench`. Prints a Markdown report.
  */
@@ -18,6 +19,9 @@ import {
   AgentDeployRole,
   AgentPermissionsBoundary,
   AgentRole,
+  compilePolicy,
+  evaluate,
+  EvaluationRequest,
   MANAGED_POLICY_SIZE_LIMIT,
   ProductionProtection,
 } from '../lib';
@@ -144,6 +148,56 @@ async function approvalBench(requests: number): Promise<string[]> {
   ];
 }
 
+/** Offline evaluator throughput against iam-simulate's, on the same requests in the same run. */
+async function evaluatorBench(): Promise<string[]> {
+  const { runSimulation } = require('@cloud-copilot/iam-simulate');
+  const app = buildApp(new App());
+  const boundaryConstruct = app.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
+  const boundary = JSON.parse(JSON.stringify(boundaryConstruct.document()).replace(/\$\{Token\[[^\]]+\]\}/g, '111122223333'));
+  const admin = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+  const requests: EvaluationRequest[] = [
+    { action: 'cloudformation:DeleteStack', resource: 'arn:aws:cloudformation:us-east-1:111122223333:stack/orders-prod/1', context: { 'cloudformation:RoleArn': 'arn:aws:iam::111122223333:role/agent-guardrails/service/Deploy' } },
+    { action: 'dynamodb:DeleteTable', resource: 'arn:aws:dynamodb:us-east-1:111122223333:table/orders', context: { 'aws:ResourceTag/Environment': 'Production' } },
+    { action: 'iam:PassRole', resource: 'arn:aws:iam::111122223333:role/platform-admin', context: {} },
+    { action: 's3:GetObject', resource: 'arn:aws:s3:::orders-prod-x/key', context: {} },
+    { action: 'lambda:UpdateFunctionCode', resource: 'arn:aws:lambda:us-east-1:111122223333:function:dev', context: { 'aws:ResourceTag/Environment': 'development' } },
+  ];
+  const compiledBoundary = compilePolicy('boundary', boundary);
+  const compiledAdmin = [compilePolicy('admin', admin)];
+  const ours = 200_000;
+  let start = performance.now();
+  for (let i = 0; i < ours; i++) {
+    evaluate(compiledAdmin, compiledBoundary, requests[i % requests.length]);
+  }
+  const oursPerSecond = ours / ((performance.now() - start) / 1000);
+  const theirs = 2_000;
+  start = performance.now();
+  for (let i = 0; i < theirs; i++) {
+    const r = requests[i % requests.length];
+    await runSimulation(
+      {
+        request: { principal: 'arn:aws:iam::111122223333:role/agent-guardrails/agent/coding-agent', action: r.action, resource: { resource: r.resource, accountId: '111122223333' }, contextVariables: r.context },
+        identityPolicies: [{ name: 'admin', policy: admin }],
+        permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+  }
+  const theirsPerSecond = theirs / ((performance.now() - start) / 1000);
+  return [
+    '',
+    '### Offline evaluator (example boundary, AdministratorAccess, 5 request shapes)',
+    '',
+    '| evaluator | evaluations per second |',
+    '| --- | ---: |',
+    `| cdk-agent-guardrails (compiled once) | ${Math.round(oursPerSecond).toLocaleString('en')} |`,
+    `| @cloud-copilot/iam-simulate | ${Math.round(theirsPerSecond).toLocaleString('en')} |`,
+    `| ratio | ${(oursPerSecond / theirsPerSecond).toFixed(0)}x |`,
+  ];
+}
+
 async function main(): Promise<void> {
   const lines: string[] = [];
   const example = buildApp(new App());
@@ -189,6 +243,7 @@ async function main(): Promise<void> {
     `| ratio, without the stack-policy custom resource | ${(c / a).toFixed(2)}x |`,
   );
   lines.push(...(await approvalBench(Number(process.env.BENCH_REQUESTS ?? 30))));
+  lines.push(...(await evaluatorBench()));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

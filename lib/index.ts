@@ -11,3 +11,4 @@ export * from './approval-workflow/logic/identity';
 export * from './approval-workflow/logic/rules';
 export * from './approval-workflow/logic/request';
 export * from './approval-workflow/two-person-approval';
+export * from './review/policy-evaluator';

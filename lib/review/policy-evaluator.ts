@@ -1,0 +1,255 @@
+/*
+ * The project's own IAM policy evaluator, for the offline review: policies are compiled once into
+ * matchers, then each request is a handful of comparisons, so that every action of the IAM catalog
+ * can be tried against every production resource in well under a second per role.
+ *
+ * Scope: a role's own identity policies and its permissions boundary, in one account, without
+ * resource policies, SCPs or session policies; policy variables are not expanded. KMS keys are
+ * assumed to have AWS's default key policy, which lets IAM policies decide. A differential
+ * test holds it to @cloud-copilot/iam-simulate on generated requests.
+ *
+ * Pure: no SDK, no CDK, no clock.
+ */
+
+/** A policy document as IAM reads it. */
+export interface EvaluatedPolicy {
+  readonly Statement: unknown;
+}
+
+/** A request to decide: context keys are matched case-insensitively, values as given. */
+export interface EvaluationRequest {
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** Where a statement comes from, for explanations: policy name and statement id (or index). */
+export interface StatementRef {
+  readonly policy: string;
+  readonly statement: string;
+}
+
+/** A decision and the statements that made it. */
+export interface Decision {
+  readonly result: 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+  /** The Deny statements that matched, or the Allow statements that allowed. */
+  readonly decidedBy: StatementRef[];
+}
+
+type Context = ReadonlyMap<string, readonly string[]>;
+type Test = (request: string) => boolean;
+
+interface CompiledStatement {
+  readonly ref: StatementRef;
+  readonly allow: boolean;
+  readonly action: Test;
+  readonly resource: Test;
+  readonly conditions: Array<(context: Context) => boolean>;
+}
+
+/** A policy compiled for evaluation. */
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly statements: readonly CompiledStatement[];
+}
+
+const asArray = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+
+const compiledWildcards = new Map<string, RegExp>();
+
+/** An IAM wildcard pattern (`*`, `?`) as a regular expression, compiled once per pattern. */
+function wildcard(pattern: string, flags = ''): RegExp {
+  const cacheKey = `${flags}/${pattern}`;
+  let re = compiledWildcards.get(cacheKey);
+  if (!re) {
+    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    re = new RegExp(`^${body}$`, `s${flags}`);
+    compiledWildcards.set(cacheKey, re);
+  }
+  return re;
+}
+
+/** Matches any of `patterns`: exact values by set, wildcards by one regular expression. */
+function matcher(patterns: string[], caseInsensitive: boolean): Test {
+  const normal = (v: string) => (caseInsensitive ? v.toLowerCase() : v);
+  if (patterns.includes('*')) {
+    return () => true;
+  }
+  const exact = new Set(patterns.filter((p) => !/[*?]/.test(p)).map(normal));
+  const wild = patterns.filter((p) => /[*?]/.test(p));
+  const re = wild.length ? new RegExp(wild.map((p) => wildcard(normal(p)).source).join('|'), 's') : undefined;
+  return (value) => {
+    const v = normal(value);
+    return exact.has(v) || (re !== undefined && re.test(v));
+  };
+}
+
+/** ARN matching, as ArnLike and the Resource element do it: each of the six parts on its own. */
+function arnMatcher(patterns: string[]): Test {
+  const compiled = patterns.map((pattern) => {
+    if (pattern === '*') {
+      return () => true;
+    }
+    const parts = splitArn(pattern);
+    if (!parts) {
+      const whole = wildcard(pattern);
+      return (arn: string) => whole.test(arn);
+    }
+    const tests = parts.map((part) => wildcard(part));
+    return (arn: string) => {
+      const target = splitArn(arn);
+      return target !== undefined && tests.every((t, i) => t.test(target[i]));
+    };
+  });
+  return (arn) => compiled.some((test) => test(arn));
+}
+
+/** An ARN's six parts (the last keeps its colons), or undefined if it is not an ARN. */
+function splitArn(arn: string): string[] | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') {
+    return undefined;
+  }
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+type Compare = (contextValue: string, policyValue: string) => boolean;
+
+const OPERATORS: Record<string, { compare: Compare; negated: boolean }> = {};
+function define(names: [string, string | undefined], compare: Compare): void {
+  OPERATORS[names[0].toLowerCase()] = { compare, negated: false };
+  if (names[1]) {
+    OPERATORS[names[1].toLowerCase()] = { compare, negated: true };
+  }
+}
+const date = (v: string) => (/^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v));
+define(['StringEquals', 'StringNotEquals'], (c, p) => c === p);
+define(['StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase'], (c, p) => c.toLowerCase() === p.toLowerCase());
+define(['StringLike', 'StringNotLike'], (c, p) => wildcard(p).test(c));
+define(['ArnEquals', 'ArnNotEquals'], (c, p) => arnMatcher([p])(c));
+define(['ArnLike', 'ArnNotLike'], (c, p) => arnMatcher([p])(c));
+define(['NumericEquals', 'NumericNotEquals'], (c, p) => Number(c) === Number(p));
+define(['NumericLessThan', undefined], (c, p) => Number(c) < Number(p));
+define(['NumericLessThanEquals', undefined], (c, p) => Number(c) <= Number(p));
+define(['NumericGreaterThan', undefined], (c, p) => Number(c) > Number(p));
+define(['NumericGreaterThanEquals', undefined], (c, p) => Number(c) >= Number(p));
+define(['DateEquals', 'DateNotEquals'], (c, p) => date(c) === date(p));
+define(['DateLessThan', undefined], (c, p) => date(c) < date(p));
+define(['DateLessThanEquals', undefined], (c, p) => date(c) <= date(p));
+define(['DateGreaterThan', undefined], (c, p) => date(c) > date(p));
+define(['DateGreaterThanEquals', undefined], (c, p) => date(c) >= date(p));
+define(['Bool', undefined], (c, p) => c.toLowerCase() === p.toLowerCase());
+define(['BinaryEquals', undefined], (c, p) => c === p);
+define(['IpAddress', 'NotIpAddress'], () => {
+  throw new Error('IpAddress conditions are not evaluated offline');
+});
+
+/** One condition operator over its keys, as a function of the request context. */
+function compileCondition(operator: string, block: Record<string, unknown>): (context: Context) => boolean {
+  let name = operator;
+  let set: 'any' | 'all' | undefined;
+  if (/^ForAnyValue:/i.test(name)) {
+    set = 'any';
+    name = name.slice('ForAnyValue:'.length);
+  } else if (/^ForAllValues:/i.test(name)) {
+    set = 'all';
+    name = name.slice('ForAllValues:'.length);
+  }
+  const ifExists = /IfExists$/i.test(name);
+  if (ifExists) {
+    name = name.slice(0, -'IfExists'.length);
+  }
+  const tests = Object.entries(block).map(([key, raw]) => {
+    const lookup = key.toLowerCase();
+    const policyValues = asArray(raw);
+    if (name.toLowerCase() === 'null') {
+      const absent = policyValues.some((v) => v.toLowerCase() === 'true');
+      return (context: Context) => (context.has(lookup) && context.get(lookup)!.length > 0) !== absent;
+    }
+    const op = OPERATORS[name.toLowerCase()];
+    if (!op) {
+      throw new Error(`condition operator ${operator} is not supported by the offline evaluator`);
+    }
+    const matchesAny = (value: string) => policyValues.some((p) => op.compare(value, p));
+    return (context: Context) => {
+      const values = context.get(lookup);
+      if (values === undefined || values.length === 0) {
+        if (set === 'all') return true;
+        if (set === 'any') return false;
+        return ifExists || op.negated;
+      }
+      const one = (value: string) => (op.negated ? !matchesAny(value) : matchesAny(value));
+      if (set === 'any') return values.some(one);
+      if (set === 'all') return values.every(one);
+      return op.negated ? !values.some(matchesAny) : values.some(matchesAny);
+    };
+  });
+  return (context) => tests.every((test) => test(context));
+}
+
+/** Compiles a policy document; `name` labels its statements in decisions. */
+export function compilePolicy(name: string, document: EvaluatedPolicy): CompiledPolicy {
+  const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]).map((raw: any, index: number): CompiledStatement => {
+    const actionTest = raw.Action !== undefined ? matcher(asArray(raw.Action), true) : negate(matcher(asArray(raw.NotAction), true));
+    const resourceTest = raw.Resource !== undefined ? arnMatcher(asArray(raw.Resource)) : negate(arnMatcher(asArray(raw.NotResource)));
+    const conditions = Object.entries<Record<string, unknown>>(raw.Condition ?? {}).map(([operator, block]) => compileCondition(operator, block));
+    return {
+      ref: { policy: name, statement: raw.Sid ?? String(index) },
+      allow: raw.Effect === 'Allow',
+      action: actionTest,
+      resource: resourceTest,
+      conditions,
+    };
+  });
+  return { name, statements };
+}
+
+function negate(test: Test): Test {
+  return (value) => !test(value);
+}
+
+function contextOf(request: EvaluationRequest): Context {
+  const context = new Map<string, readonly string[]>();
+  for (const [key, value] of Object.entries(request.context ?? {})) {
+    context.set(key.toLowerCase(), typeof value === 'string' ? [value] : value);
+  }
+  return context;
+}
+
+function matching(policies: readonly CompiledPolicy[], request: EvaluationRequest, context: Context) {
+  const allows: StatementRef[] = [];
+  const denies: StatementRef[] = [];
+  for (const policy of policies) {
+    for (const s of policy.statements) {
+      if (s.action(request.action) && s.resource(request.resource) && s.conditions.every((c) => c(context))) {
+        (s.allow ? allows : denies).push(s.ref);
+      }
+    }
+  }
+  return { allows, denies };
+}
+
+/** Actions IAM allows whatever the policies say (sts:GetCallerIdentity works even under an explicit Deny). */
+const ALWAYS_ALLOWED = new Set(['sts:getcalleridentity']);
+
+/**
+ * Decides a request of a role session: denied explicitly if any Deny matches in its identity
+ * policies or boundary; allowed if its identity policies and its boundary (when it has one) both
+ * allow; otherwise denied implicitly.
+ */
+export function evaluate(identity: readonly CompiledPolicy[], boundary: CompiledPolicy | undefined, request: EvaluationRequest): Decision {
+  if (ALWAYS_ALLOWED.has(request.action.toLowerCase())) {
+    return { result: 'Allowed', decidedBy: [{ policy: 'iam', statement: 'always allowed' }] };
+  }
+  const context = contextOf(request);
+  const own = matching(identity, request, context);
+  const bounded = boundary ? matching([boundary], request, context) : { allows: [{ policy: 'none', statement: 'none' }], denies: [] };
+  const denies = [...own.denies, ...bounded.denies];
+  if (denies.length > 0) {
+    return { result: 'ExplicitlyDenied', decidedBy: denies };
+  }
+  if (own.allows.length > 0 && bounded.allows.length > 0) {
+    return { result: 'Allowed', decidedBy: boundary ? [...own.allows, ...bounded.allows] : own.allows };
+  }
+  return { result: 'ImplicitlyDenied', decidedBy: [] };
+}
