@@ -12,3 +12,6 @@ export * from './approval-workflow/logic/rules';
 export * from './approval-workflow/logic/request';
 export * from './approval-workflow/two-person-approval';
 export * from './review/policy-evaluator';
+export * from './review/assembly';
+export * from './review/rules/rule';
+export * from './review/rules/template-rules';

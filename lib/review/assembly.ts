@@ -1,0 +1,78 @@
+/*
+ * A cloud assembly (cdk.out) as plain data for the review rules: each stack's name, tags,
+ * termination protection and template, and each resource's construct path. Reading the directory
+ * is the only I/O; the rules themselves are pure functions of this model.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** A resource of a synthesized template. */
+export interface AssemblyResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly properties: Record<string, any>;
+  readonly deletionPolicy?: string;
+  readonly updateReplacePolicy?: string;
+  /** The construct path (`aws:cdk:path` metadata), or the logical id if there is none. */
+  readonly constructPath: string;
+}
+
+/** A synthesized stack. */
+export interface AssemblyStack {
+  readonly stackName: string;
+  readonly templateFile: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly terminationProtection: boolean;
+  readonly resources: readonly AssemblyResource[];
+}
+
+/** The stacks of a cloud assembly. */
+export interface AssemblyModel {
+  readonly stacks: readonly AssemblyStack[];
+}
+
+/** Thrown for a missing or unreadable cloud assembly, with what to do about it. */
+export class AssemblyError extends Error {}
+
+/** Builds the model of one stack from its template and manifest properties. */
+export function stackModel(stackName: string, templateFile: string, template: any, properties: { tags?: Record<string, string>; terminationProtection?: boolean }): AssemblyStack {
+  const resources = Object.entries<any>(template?.Resources ?? {}).map(([logicalId, r]) => ({
+    logicalId,
+    type: String(r.Type),
+    properties: r.Properties ?? {},
+    deletionPolicy: r.DeletionPolicy,
+    updateReplacePolicy: r.UpdateReplacePolicy,
+    constructPath: r.Metadata?.['aws:cdk:path'] ?? logicalId,
+  }));
+  return { stackName, templateFile, tags: properties.tags ?? {}, terminationProtection: properties.terminationProtection ?? false, resources };
+}
+
+/** Reads `dir` (a cdk.out directory), including nested assemblies (stages). */
+export function loadAssembly(dir: string): AssemblyModel {
+  const manifestFile = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(manifestFile)) {
+    throw new AssemblyError(`${dir} is not a cloud assembly (no manifest.json); run "npx cdk synth" first, or name the cdk.out directory`);
+  }
+  let manifest: any;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  } catch (error) {
+    throw new AssemblyError(`${manifestFile} is not valid JSON (${(error as Error).message}); synthesize again with "npx cdk synth"`);
+  }
+  const stacks: AssemblyStack[] = [];
+  for (const [id, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
+    if (artifact.type === 'aws:cloudformation:stack') {
+      const templateFile = path.join(dir, artifact.properties.templateFile);
+      let template: any;
+      try {
+        template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+      } catch (error) {
+        throw new AssemblyError(`the template of stack ${id} (${templateFile}) cannot be read: ${(error as Error).message}; synthesize again`);
+      }
+      stacks.push(stackModel(artifact.properties.stackName ?? id, templateFile, template, artifact.properties));
+    } else if (artifact.type === 'cdk:cloud-assembly') {
+      stacks.push(...loadAssembly(path.join(dir, artifact.properties.directoryName)).stacks);
+    }
+  }
+  return { stacks };
+}

@@ -1,0 +1,183 @@
+/*
+ * Review rules that read templates: agent sessions, boundaries on guardrail roles, production
+ * stack protection, and the two-person rule. Each is a pure function of the assembly model.
+ */
+import { GuardrailPaths } from '../../guardrail-paths';
+import { DEFAULT_PRODUCTION_TAG_KEY, DEFAULT_PRODUCTION_TAG_VALUES } from '../../production-protection/production-tag';
+import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
+import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
+import { Finding, isLiteral, Rule, Severity } from './rule';
+
+function finding(rule: Rule, stack: AssemblyStack, resource: AssemblyResource | undefined, severity: Severity, message: string): Finding {
+  return { ruleId: rule.id, severity, message, stackName: stack.stackName, constructPath: resource?.constructPath ?? stack.stackName, logicalId: resource?.logicalId };
+}
+
+const roles = (stack: AssemblyStack) => stack.resources.filter((r) => r.type === 'AWS::IAM::Role');
+const pathOf = (role: AssemblyResource): unknown => role.properties.Path ?? '/';
+
+/** Agent sessions last at most one hour. */
+export const AGENT_SESSION_LENGTH: Rule = {
+  id: 'AGR-SESSION-1H',
+  title: 'Agent sessions last at most one hour',
+  why: 'A short session bounds what a compromised or confused agent can do before it must start again, attributed anew.',
+  fix: 'Use AgentRole, whose sessions last one hour; do not raise MaxSessionDuration on agent roles.',
+  acknowledgeable: true,
+  check(assembly) {
+    return assembly.stacks.flatMap((stack) =>
+      roles(stack)
+        .filter((role) => pathOf(role) === GuardrailPaths.AGENT_ROLES)
+        .flatMap((role) => {
+          const max = role.properties.MaxSessionDuration ?? 3600;
+          if (!isLiteral(max)) {
+            return [finding(this, stack, role, 'unresolved', 'the agent role\'s MaxSessionDuration cannot be read offline')];
+          }
+          return Number(max) > 3600 ? [finding(this, stack, role, 'error', `the agent role allows ${max}-second sessions; at most 3600`)] : [];
+        }),
+    );
+  },
+};
+
+/** Every role under a guardrail path carries the agent permissions boundary. */
+export const GUARDRAIL_ROLES_BOUNDED: Rule = {
+  id: 'AGR-BOUNDARY-ATTACHED',
+  title: 'Every role an agent can reach carries the agent boundary',
+  why: 'A role without the boundary is a way out of it: an agent that can assume or pass it acts without the guardrail.',
+  fix: 'Create agent roles with AgentRole and apply AgentBoundary.of(scope) to the stacks agents deploy.',
+  acknowledgeable: false,
+  check(assembly) {
+    return assembly.stacks.flatMap((stack) =>
+      roles(stack).flatMap((role) => {
+        const rolePath = pathOf(role);
+        if (!isLiteral(rolePath)) {
+          return [finding(this, stack, role, 'unresolved', 'the role\'s path cannot be read offline, so whether agents can reach it is unknown')];
+        }
+        const guarded = String(rolePath).startsWith(GuardrailPaths.ROOT) || String(rolePath).startsWith(GuardrailPaths.WORKLOAD);
+        if (!guarded || String(rolePath).startsWith(GuardrailPaths.ELEVATED_ROLES)) {
+          return [];
+        }
+        const verdict = boundaryVerdict(stack, role.properties.PermissionsBoundary);
+        if (verdict === 'bounded') {
+          return [];
+        }
+        return verdict === 'missing'
+          ? [finding(this, stack, role, 'error', `the role under ${rolePath} has no permissions boundary`)]
+          : [finding(this, stack, role, verdict === 'other' ? 'error' : 'unresolved', verdict === 'other' ? `the role under ${rolePath} carries another boundary` : 'the role\'s boundary cannot be resolved offline')];
+      }),
+    );
+  },
+};
+
+function boundaryVerdict(stack: AssemblyStack, boundary: any): 'bounded' | 'missing' | 'other' | 'unresolved' {
+  if (boundary === undefined) {
+    return 'missing';
+  }
+  if (typeof boundary === 'string') {
+    return boundary.includes(`:policy${GuardrailPaths.ROOT}`) ? 'bounded' : 'other';
+  }
+  if (boundary.Ref) {
+    const policy = stack.resources.find((r) => r.logicalId === boundary.Ref);
+    if (!policy) return 'unresolved';
+    return policy.type === 'AWS::IAM::ManagedPolicy' && policy.properties.Path === GuardrailPaths.ROOT ? 'bounded' : 'other';
+  }
+  const join = boundary['Fn::Join'];
+  if (join) {
+    const last = join[1][join[1].length - 1];
+    if (typeof last === 'string') {
+      return last.includes(`:policy${GuardrailPaths.ROOT}`) ? 'bounded' : 'other';
+    }
+  }
+  return 'unresolved';
+}
+
+/** Options for the production rule. */
+export interface ProductionRuleOptions {
+  readonly tagKey?: string;
+  readonly tagValues?: readonly string[];
+}
+
+/** Production stacks have termination protection, a stack policy, and RETAIN on stateful resources. */
+export function productionStacksProtected(options: ProductionRuleOptions = {}): Rule {
+  const key = options.tagKey ?? DEFAULT_PRODUCTION_TAG_KEY;
+  const values = (options.tagValues ?? DEFAULT_PRODUCTION_TAG_VALUES).map((v) => v.toLowerCase());
+  const stateful = new Set(STATEFUL_RESOURCE_TYPES);
+  return {
+    id: 'AGR-PROD-PROTECTED',
+    title: 'Production stacks are protected against deletion and replacement',
+    why: 'Termination protection, a stack policy and RETAIN keep a production stack and its data even when someone with the rights to change it makes a mistake.',
+    fix: 'Add ProductionProtection to the stack; opt out only with its explicit disable/allow props.',
+    acknowledgeable: true,
+    check(assembly) {
+      return assembly.stacks
+        .filter((stack) => values.includes(String(stack.tags[key] ?? '').toLowerCase()))
+        .flatMap((stack) => {
+          const found: Finding[] = [];
+          if (!stack.terminationProtection) {
+            found.push(finding(this, stack, undefined, 'error', 'the production stack has no termination protection'));
+          }
+          if (!stack.resources.some((r) => r.type === 'Custom::AWS' && JSON.stringify(r.properties.Create ?? '').includes('SetStackPolicy'))) {
+            found.push(finding(this, stack, undefined, 'error', 'no stack policy protects the production stack from replacements and deletions'));
+          }
+          for (const resource of stack.resources.filter((r) => stateful.has(r.type))) {
+            if (resource.deletionPolicy !== 'Retain' || resource.updateReplacePolicy !== 'Retain') {
+              found.push(finding(this, stack, resource, 'error', `${resource.type} is not retained on deletion and replacement`));
+            }
+          }
+          return found;
+        });
+    },
+  };
+}
+
+/** The approval workflow requires at least two approvals. */
+export const TWO_APPROVALS: Rule = {
+  id: 'AGR-TWO-APPROVALS',
+  title: 'Elevated sessions need at least two approvals',
+  why: 'One approval is not a two-person rule: a single human could grant an agent production access.',
+  fix: 'Keep TwoPersonApproval.requiredApprovals at 2 or more, with at least as many approvers.',
+  acknowledgeable: false,
+  check(assembly) {
+    return assembly.stacks.flatMap((stack) =>
+      stack.resources
+        .filter((r) => r.type === 'AWS::Lambda::Function' && r.properties.Environment?.Variables?.AGENT_GUARDRAILS_CONFIG !== undefined)
+        .flatMap((fn) => {
+          const config = readConfig(fn.properties.Environment.Variables.AGENT_GUARDRAILS_CONFIG);
+          if (!config || typeof config.requiredApprovals !== 'number') {
+            return [finding(this, stack, fn, 'unresolved', 'the workflow configuration cannot be read offline')];
+          }
+          if (config.requiredApprovals < 2) {
+            return [finding(this, stack, fn, 'error', `the workflow issues sessions after ${config.requiredApprovals} approval(s); at least 2`)];
+          }
+          if (!Array.isArray(config.approvers) || config.approvers.length < config.requiredApprovals) {
+            return [finding(this, stack, fn, 'error', `the workflow needs ${config.requiredApprovals} approvals but names ${config.approvers?.length ?? 0} approvers`)];
+          }
+          return [];
+        }),
+    );
+  },
+};
+
+/** The handler configuration, with intrinsics (inside JSON strings) replaced by a placeholder. */
+function readConfig(value: unknown): any | undefined {
+  let text: string | undefined;
+  if (typeof value === 'string') {
+    text = value;
+  } else if (value && typeof value === 'object' && 'Fn::Join' in value) {
+    const [separator, parts] = (value as any)['Fn::Join'];
+    text = (parts as unknown[]).map((p) => (typeof p === 'string' ? p : 'unresolved')).join(separator);
+  }
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The template rules with their defaults. */
+export function templateRules(options: ProductionRuleOptions = {}): Rule[] {
+  return [GUARDRAIL_ROLES_BOUNDED, AGENT_SESSION_LENGTH, productionStacksProtected(options), TWO_APPROVALS];
+}
+
+/** Runs `rules` over `assembly`. */
+export function review(assembly: AssemblyModel, rules: readonly Rule[]): Finding[] {
+  return rules.flatMap((rule) => rule.check(assembly));
+}

@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Fn, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import {
+  AGENT_SESSION_LENGTH,
+  AgentPermissionsBoundary,
+  AgentRole,
+  AssemblyError,
+  Approver,
+  GUARDRAIL_ROLES_BOUNDED,
+  loadAssembly,
+  productionStacksProtected,
+  ProductionProtection,
+  review,
+  templateRules,
+  TWO_APPROVALS,
+  TwoPersonApproval,
+} from '../../lib';
+import { buildApp as codingAgent } from '../../examples/coding-agent';
+import { buildApp as twoPersonApproval } from '../../examples/two-person-approval';
+
+function synthesized(build: (app: App) => void) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-review-'));
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } }); // as the CDK CLI synthesizes
+  build(app);
+  app.synth();
+  return loadAssembly(outdir);
+}
+
+function guardrails(app: App) {
+  const stack = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
+  const boundary = new AgentPermissionsBoundary(stack, 'Boundary');
+  return { stack, boundary };
+}
+
+test.each([
+  ['examples/coding-agent.ts', codingAgent],
+  ['examples/two-person-approval.ts', twoPersonApproval],
+])('%s passes every template rule', (_name, build) => {
+  expect(review(synthesized((app) => build(app)), templateRules())).toEqual([]);
+});
+
+describe('AGR-SESSION-1H', () => {
+  test('fails when an agent role allows longer sessions', () => {
+    const assembly = synthesized((app) => {
+      const { stack, boundary } = guardrails(app);
+      const agent = new AgentRole(stack, 'Agent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal('arn:aws:iam::111122223333:role/launcher') });
+      (agent.node.defaultChild as iam.CfnRole).addPropertyOverride('MaxSessionDuration', 7200);
+    });
+    expect(AGENT_SESSION_LENGTH.check(assembly)).toEqual([
+      expect.objectContaining({ severity: 'error', constructPath: 'Guardrails/Agent/Resource', message: expect.stringMatching(/7200-second sessions/) }),
+    ]);
+  });
+});
+
+describe('AGR-BOUNDARY-ATTACHED', () => {
+  test('fails when a role under a guardrail path has no boundary, or another one', () => {
+    const assembly = synthesized((app) => {
+      const { stack } = guardrails(app);
+      new iam.CfnRole(stack, 'Unbounded', { path: '/agent-workload/', assumeRolePolicyDocument: { Statement: [] } });
+      const other = new iam.ManagedPolicy(stack, 'Permissive', { statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })] });
+      new iam.CfnRole(stack, 'OtherBoundary', { path: '/agent-guardrails/agent/', permissionsBoundary: other.managedPolicyArn, assumeRolePolicyDocument: { Statement: [] } });
+    });
+    expect(GUARDRAIL_ROLES_BOUNDED.check(assembly).map((f) => [f.constructPath, f.severity])).toEqual([
+      ['Guardrails/Unbounded', 'error'],
+      ['Guardrails/OtherBoundary', 'error'],
+    ]);
+  });
+
+  test('reports a boundary it cannot resolve offline as unresolved, not as passing', () => {
+    const assembly = synthesized((app) => {
+      const { stack } = guardrails(app);
+      new iam.CfnRole(stack, 'Imported', { path: '/agent-workload/', permissionsBoundary: Fn.importValue('boundary-arn'), assumeRolePolicyDocument: { Statement: [] } });
+    });
+    expect(GUARDRAIL_ROLES_BOUNDED.check(assembly)).toEqual([expect.objectContaining({ severity: 'unresolved', constructPath: 'Guardrails/Imported' })]);
+  });
+});
+
+describe('AGR-PROD-PROTECTED', () => {
+  test('fails for each protection a production stack lacks', () => {
+    const assembly = synthesized((app) => {
+      const prod = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+      new sqs.Queue(prod, 'Orders');
+      new ProductionProtection(prod, 'ProductionProtection', { disableStackPolicy: true, disableTerminationProtection: true, allowStatefulResourceDeletion: true });
+    });
+    expect(productionStacksProtected().check(assembly).map((f) => f.message)).toEqual([
+      'the production stack has no termination protection',
+      'no stack policy protects the production stack from replacements and deletions',
+      'AWS::SQS::Queue is not retained on deletion and replacement',
+    ]);
+  });
+
+  test('recognises production by the configured tag, in any case', () => {
+    const assembly = synthesized((app) => {
+      const prod = new Stack(app, 'Prod', { stackName: 'orders-prod', tags: { stage: 'LIVE' } });
+      new sqs.Queue(prod, 'Orders');
+    });
+    expect(productionStacksProtected({ tagKey: 'stage', tagValues: ['live'] }).check(assembly)).toHaveLength(3);
+    expect(productionStacksProtected().check(assembly)).toEqual([]);
+  });
+});
+
+describe('AGR-TWO-APPROVALS', () => {
+  test('fails when the deployed configuration asks for one approval', () => {
+    const assembly = synthesized((app) => {
+      const stack = new Stack(app, 'Approvals');
+      const workflow = new TwoPersonApproval(stack, 'Approval', {
+        approvers: [Approver.iamUser('arn:aws:iam::111122223333:user/bob'), Approver.iamUser('arn:aws:iam::111122223333:user/carol')],
+      });
+      workflow.addElevatedRole('deployer', { statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })] });
+      const fn = workflow.node.findChild('Issuer').node.defaultChild as any;
+      fn.addPropertyOverride('Environment.Variables.AGENT_GUARDRAILS_CONFIG', JSON.stringify({ requiredApprovals: 1, approvers: [] }));
+    });
+    expect(TWO_APPROVALS.check(assembly)).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/after 1 approval/), constructPath: 'Approvals/Approval/Issuer/Resource' })]);
+  });
+});
+
+describe('loadAssembly', () => {
+  test('fails with what to do when there is no cloud assembly', () => {
+    expect(() => loadAssembly(path.join(os.tmpdir(), 'no-such-cdk-out'))).toThrow(new AssemblyError(`${path.join(os.tmpdir(), 'no-such-cdk-out')} is not a cloud assembly (no manifest.json); run "npx cdk synth" first, or name the cdk.out directory`));
+  });
+
+  test('fails with what to do when the manifest is corrupt', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-corrupt-'));
+    fs.writeFileSync(path.join(dir, 'manifest.json'), '{ not json');
+    expect(() => loadAssembly(dir)).toThrow(/manifest.json is not valid JSON .*synthesize again with "npx cdk synth"/);
+  });
+});
