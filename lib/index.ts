@@ -15,3 +15,4 @@ export * from './review/policy-evaluator';
 export * from './review/assembly';
 export * from './review/rules/rule';
 export * from './review/rules/template-rules';
+export * from './review/rules/grant-rules';

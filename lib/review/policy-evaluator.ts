@@ -69,6 +69,11 @@ function wildcard(pattern: string, flags = ''): RegExp {
   return re;
 }
 
+/** Whether the IAM action pattern `pattern` (wildcards allowed) names `action`; case-insensitive, as IAM matches actions. */
+export function actionMatches(pattern: string, action: string): boolean {
+  return wildcard(pattern.toLowerCase()).test(action.toLowerCase());
+}
+
 /** Matches any of `patterns`: exact values by set, wildcards by one regular expression. */
 function matcher(patterns: string[], caseInsensitive: boolean): Test {
   const normal = (v: string) => (caseInsensitive ? v.toLowerCase() : v);

@@ -12,6 +12,7 @@ import {
   Approver,
   GUARDRAIL_ROLES_BOUNDED,
   loadAssembly,
+  NO_BROAD_GRANTS,
   productionStacksProtected,
   ProductionProtection,
   review,
@@ -127,5 +128,34 @@ describe('loadAssembly', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-corrupt-'));
     fs.writeFileSync(path.join(dir, 'manifest.json'), '{ not json');
     expect(() => loadAssembly(dir)).toThrow(/manifest.json is not valid JSON .*synthesize again with "npx cdk synth"/);
+  });
+});
+
+describe('AGR-NO-BROAD-GRANTS', () => {
+  function agentWith(...statements: iam.PolicyStatement[]) {
+    return synthesized((app) => {
+      const { stack, boundary } = guardrails(app);
+      const agent = new AgentRole(stack, 'Agent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal('arn:aws:iam::111122223333:role/launcher') });
+      statements.forEach((s) => agent.addToPrincipalPolicy(s));
+    });
+  }
+
+  test.each([
+    ['passing any role', new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['*'] }), /may pass \*, which is not a bounded role/],
+    ['passing the CDK cfn-exec-role', new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-us-east-1'] }), /may pass arn:aws:iam::111122223333:role\/cdk-hnb659fds-cfn-exec-role/],
+    ['iam:* on everything', new iam.PolicyStatement({ actions: ['iam:*'], resources: ['*'] }), /is granted iam:\* on "\*"/],
+    ['cloudformation:* on everything', new iam.PolicyStatement({ actions: ['cloudformation:*'], resources: ['*'] }), /is granted cloudformation:\* on "\*"/],
+    ['sts:AssumeRole on everything', new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: ['*'] }), /is granted sts:AssumeRole on "\*"/],
+  ])('fails for %s', (_name, statement, message) => {
+    // iam:* on "*" also passes any role: each grant is reported on its own.
+    expect(NO_BROAD_GRANTS.check(agentWith(statement))).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'error', message: expect.stringMatching(message) })]));
+  });
+
+  test('passes exact grants and passing a bounded deploy role', () => {
+    const assembly = agentWith(
+      new iam.PolicyStatement({ actions: ['cloudformation:Describe*', 'iam:Get*'], resources: ['*'] }),
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['arn:aws:iam::111122223333:role/agent-workload/orders-dev-Writer'] }),
+    );
+    expect(NO_BROAD_GRANTS.check(assembly)).toEqual([]);
   });
 });

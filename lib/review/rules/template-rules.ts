@@ -6,6 +6,7 @@ import { GuardrailPaths } from '../../guardrail-paths';
 import { DEFAULT_PRODUCTION_TAG_KEY, DEFAULT_PRODUCTION_TAG_VALUES } from '../../production-protection/production-tag';
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
+import { NO_BROAD_GRANTS } from './grant-rules';
 import { Finding, isLiteral, Rule, Severity } from './rule';
 
 function finding(rule: Rule, stack: AssemblyStack, resource: AssemblyResource | undefined, severity: Severity, message: string): Finding {
@@ -174,7 +175,7 @@ function readConfig(value: unknown): any | undefined {
 
 /** The template rules with their defaults. */
 export function templateRules(options: ProductionRuleOptions = {}): Rule[] {
-  return [GUARDRAIL_ROLES_BOUNDED, AGENT_SESSION_LENGTH, productionStacksProtected(options), TWO_APPROVALS];
+  return [GUARDRAIL_ROLES_BOUNDED, AGENT_SESSION_LENGTH, productionStacksProtected(options), TWO_APPROVALS, NO_BROAD_GRANTS];
 }
 
 /** Runs `rules` over `assembly`. */
