@@ -1,4 +1,5 @@
 import { Stack, Token } from 'aws-cdk-lib';
+import { renderIntrinsic } from './intrinsics';
 
 /**
  * Turns a string that may contain tokens (`{ "Fn::Join": ["", ["data-", { "Ref": "AWS::AccountId" }]] }`)
@@ -15,21 +16,9 @@ export function tokenPattern(stack: Stack, value: unknown): string {
   if (typeof value === 'string' && !Token.isUnresolved(value)) {
     return value;
   }
-  return flatten(stack.resolve(value)).replace(/\*+/g, '*');
+  return renderIntrinsic(stack.resolve(value), '*').replace(/\*+/g, '*');
 }
 
-function flatten(resolved: unknown): string {
-  if (typeof resolved === 'string') {
-    return resolved;
-  }
-  if (resolved && typeof resolved === 'object' && 'Fn::Join' in resolved) {
-    const [separator, parts] = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    if (typeof separator === 'string' && Array.isArray(parts)) {
-      return parts.map(flatten).join(separator);
-    }
-  }
-  return '*';
-}
 
 /**
  * The prefix CloudFormation uses when it names a resource itself: `<stack name>-<logical id>-<random>`.

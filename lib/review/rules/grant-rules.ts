@@ -3,6 +3,7 @@
  * unscoped IAM, CloudFormation or role-assumption grants.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
+import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
 import { AssemblyResource, AssemblyStack } from '../assembly';
 import { actionMatches } from '../policy-evaluator';
 import { Finding, Rule } from './rule';
@@ -30,7 +31,6 @@ function agentStatements(stack: AssemblyStack): Array<{ role: AssemblyResource; 
  * referenced by Fn::GetAtt, is written with its path. Undefined if it cannot be read at all.
  */
 function resourceText(stack: AssemblyStack, value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
   const getAtt = (value as any)?.['Fn::GetAtt'];
   if (getAtt && getAtt[1] === 'Arn') {
     const target = stack.resources.find((r) => r.logicalId === getAtt[0]);
@@ -39,9 +39,7 @@ function resourceText(stack: AssemblyStack, value: unknown): string | undefined 
     }
     return undefined;
   }
-  const join = (value as any)?.['Fn::Join'];
-  if (join) return (join[1] as unknown[]).map((p) => (typeof p === 'string' ? p : '<unresolved>')).join(join[0]);
-  return undefined;
+  return isJoinOrString(value) ? renderIntrinsic(value, '<unresolved>') : undefined;
 }
 
 /** Agent roles pass only bounded roles and get no unscoped IAM, CloudFormation or assume-role grants. */

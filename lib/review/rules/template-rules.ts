@@ -3,6 +3,7 @@
  * stack protection, and the two-person rule. Each is a pure function of the assembly model.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
+import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
 import { DEFAULT_PRODUCTION_TAG_KEY, DEFAULT_PRODUCTION_TAG_VALUES } from '../../production-protection/production-tag';
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
@@ -12,6 +13,8 @@ import { Finding, isLiteral, Rule, Severity } from './rule';
 function finding(rule: Rule, stack: AssemblyStack, resource: AssemblyResource | undefined, severity: Severity, message: string): Finding {
   return { ruleId: rule.id, severity, message, stackName: stack.stackName, constructPath: resource?.constructPath ?? stack.stackName, logicalId: resource?.logicalId };
 }
+
+const UNRESOLVED = 'unresolved';
 
 const roles = (stack: AssemblyStack) => stack.resources.filter((r) => r.type === 'AWS::IAM::Role');
 const pathOf = (role: AssemblyResource): unknown => role.properties.Path ?? '/';
@@ -72,22 +75,19 @@ function boundaryVerdict(stack: AssemblyStack, boundary: any): 'bounded' | 'miss
   if (boundary === undefined) {
     return 'missing';
   }
-  if (typeof boundary === 'string') {
-    return boundary.includes(`:policy${GuardrailPaths.ROOT}`) ? 'bounded' : 'other';
-  }
   if (boundary.Ref) {
     const policy = stack.resources.find((r) => r.logicalId === boundary.Ref);
     if (!policy) return 'unresolved';
     return policy.type === 'AWS::IAM::ManagedPolicy' && policy.properties.Path === GuardrailPaths.ROOT ? 'bounded' : 'other';
   }
-  const join = boundary['Fn::Join'];
-  if (join) {
-    const last = join[1][join[1].length - 1];
-    if (typeof last === 'string') {
-      return last.includes(`:policy${GuardrailPaths.ROOT}`) ? 'bounded' : 'other';
-    }
+  if (!isJoinOrString(boundary)) {
+    return 'unresolved';
   }
-  return 'unresolved';
+  const arn = renderIntrinsic(boundary, UNRESOLVED);
+  if (new RegExp(`:policy${GuardrailPaths.ROOT}[^/]+$`).test(arn)) {
+    return 'bounded';
+  }
+  return arn.includes(UNRESOLVED) ? 'unresolved' : 'other';
 }
 
 /** Options for the production rule. */
@@ -159,15 +159,11 @@ export const TWO_APPROVALS: Rule = {
 
 /** The handler configuration, with intrinsics (inside JSON strings) replaced by a placeholder. */
 function readConfig(value: unknown): any | undefined {
-  let text: string | undefined;
-  if (typeof value === 'string') {
-    text = value;
-  } else if (value && typeof value === 'object' && 'Fn::Join' in value) {
-    const [separator, parts] = (value as any)['Fn::Join'];
-    text = (parts as unknown[]).map((p) => (typeof p === 'string' ? p : 'unresolved')).join(separator);
+  if (!isJoinOrString(value)) {
+    return undefined;
   }
   try {
-    return text === undefined ? undefined : JSON.parse(text);
+    return JSON.parse(renderIntrinsic(value, UNRESOLVED));
   } catch {
     return undefined;
   }
