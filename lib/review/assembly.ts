@@ -15,6 +15,8 @@ export interface AssemblyResource {
   readonly updateReplacePolicy?: string;
   /** The construct path (`aws:cdk:path` metadata), or the logical id if there is none. */
   readonly constructPath: string;
+  /** The resource's template metadata. */
+  readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 /** A synthesized stack. */
@@ -23,6 +25,11 @@ export interface AssemblyStack {
   readonly templateFile: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly terminationProtection: boolean;
+  /** The stack's account and region, when the app names them. */
+  readonly account?: string;
+  readonly region?: string;
+  /** The template's own metadata. */
+  readonly metadata: Readonly<Record<string, unknown>>;
   readonly resources: readonly AssemblyResource[];
 }
 
@@ -35,7 +42,12 @@ export interface AssemblyModel {
 export class AssemblyError extends Error {}
 
 /** Builds the model of one stack from its template and manifest properties. */
-export function stackModel(stackName: string, templateFile: string, template: any, properties: { tags?: Record<string, string>; terminationProtection?: boolean }): AssemblyStack {
+export function stackModel(
+  stackName: string,
+  templateFile: string,
+  template: any,
+  properties: { tags?: Record<string, string>; terminationProtection?: boolean; environment?: string },
+): AssemblyStack {
   const resources = Object.entries<any>(template?.Resources ?? {}).map(([logicalId, r]) => ({
     logicalId,
     type: String(r.Type),
@@ -43,8 +55,19 @@ export function stackModel(stackName: string, templateFile: string, template: an
     deletionPolicy: r.DeletionPolicy,
     updateReplacePolicy: r.UpdateReplacePolicy,
     constructPath: r.Metadata?.['aws:cdk:path'] ?? logicalId,
+    metadata: r.Metadata ?? {},
   }));
-  return { stackName, templateFile, tags: properties.tags ?? {}, terminationProtection: properties.terminationProtection ?? false, resources };
+  const [, account, region] = /^aws:\/\/([^/]*)\/(.*)$/.exec(properties.environment ?? '') ?? [];
+  return {
+    stackName,
+    templateFile,
+    tags: properties.tags ?? {},
+    terminationProtection: properties.terminationProtection ?? false,
+    account: /^\d{12}$/.test(account ?? '') ? account : undefined,
+    region: region && !region.startsWith('unknown') ? region : undefined,
+    metadata: template?.Metadata ?? {},
+    resources,
+  };
 }
 
 /** Reads `dir` (a cdk.out directory), including nested assemblies (stages). */
@@ -69,7 +92,7 @@ export function loadAssembly(dir: string): AssemblyModel {
       } catch (error) {
         throw new AssemblyError(`the template of stack ${id} (${templateFile}) cannot be read: ${(error as Error).message}; synthesize again`);
       }
-      stacks.push(stackModel(artifact.properties.stackName ?? id, templateFile, template, artifact.properties));
+      stacks.push(stackModel(artifact.properties.stackName ?? id, templateFile, template, { ...artifact.properties, environment: artifact.environment }));
     } else if (artifact.type === 'cdk:cloud-assembly') {
       stacks.push(...loadAssembly(path.join(dir, artifact.properties.directoryName)).stacks);
     }

@@ -21,6 +21,13 @@ export interface EvaluationRequest {
   readonly action: string;
   readonly resource: string;
   readonly context?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * Context keys the caller chooses (request tags, a CloudFormation role ARN, the source IP...),
+   * lower case. A condition on one of them may go either way: a Deny that depends on it does not
+   * count as denying, an Allow that depends on it counts as allowing, and the decision says so.
+   * @default - every key is as `context` says: present with its values, or absent
+   */
+  readonly callerChosen?: (lowerCaseKey: string) => boolean;
 }
 
 /** Where a statement comes from, for explanations: policy name and statement id (or index). */
@@ -31,20 +38,33 @@ export interface StatementRef {
 
 /** A decision and the statements that made it. */
 export interface Decision {
+  /** With caller-chosen keys, `Allowed` means allowed for some requests (see `dependsOn`). */
   readonly result: 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
   /** The Deny statements that matched, or the Allow statements that allowed. */
   readonly decidedBy: StatementRef[];
+  /**
+   * Statements whose conditions on caller-chosen keys decide whether an allowed request goes
+   * through: Deny statements the caller can avoid, Allow statements the caller must satisfy.
+   * Empty when the request is allowed whatever the caller chooses.
+   */
+  readonly dependsOn?: StatementRef[];
 }
 
 type Context = ReadonlyMap<string, readonly string[]>;
 type Test = (request: string) => boolean;
+
+interface ConditionTest {
+  /** The context key, lower case. */
+  readonly key: string;
+  readonly test: (context: Context) => boolean;
+}
 
 interface CompiledStatement {
   readonly ref: StatementRef;
   readonly allow: boolean;
   readonly action: Test;
   readonly resource: Test;
-  readonly conditions: Array<(context: Context) => boolean>;
+  readonly conditions: readonly ConditionTest[];
 }
 
 /** A policy compiled for evaluation. */
@@ -149,8 +169,8 @@ define(['IpAddress', 'NotIpAddress'], () => {
   throw new Error('IpAddress conditions are not evaluated offline');
 });
 
-/** One condition operator over its keys, as a function of the request context. */
-function compileCondition(operator: string, block: Record<string, unknown>): (context: Context) => boolean {
+/** One condition operator over its keys, as one test per key. */
+function compileCondition(operator: string, block: Record<string, unknown>): ConditionTest[] {
   let name = operator;
   let set: 'any' | 'all' | undefined;
   if (/^ForAnyValue:/i.test(name)) {
@@ -164,32 +184,42 @@ function compileCondition(operator: string, block: Record<string, unknown>): (co
   if (ifExists) {
     name = name.slice(0, -'IfExists'.length);
   }
-  const tests = Object.entries(block).map(([key, raw]) => {
-    const lookup = key.toLowerCase();
-    const policyValues = asArray(raw);
-    if (name.toLowerCase() === 'null') {
-      const absent = policyValues.some((v) => v.toLowerCase() === 'true');
-      return (context: Context) => (context.has(lookup) && context.get(lookup)!.length > 0) !== absent;
+  const parsed: ParsedOperator = { operator, name: name.toLowerCase(), set, ifExists };
+  return Object.entries(block).map(([key, raw]) => ({ key: key.toLowerCase(), test: compileKeyTest(parsed, key.toLowerCase(), asArray(raw)) }));
+}
+
+interface ParsedOperator {
+  /** As written in the policy, for errors. */
+  readonly operator: string;
+  /** Lower case, without set operator or IfExists. */
+  readonly name: string;
+  readonly set: 'any' | 'all' | undefined;
+  readonly ifExists: boolean;
+}
+
+/** The test of one condition key against the request context. */
+function compileKeyTest({ operator, name, set, ifExists }: ParsedOperator, lookup: string, policyValues: string[]): (context: Context) => boolean {
+  if (name === 'null') {
+    const absent = policyValues.some((v) => v.toLowerCase() === 'true');
+    return (context) => (context.has(lookup) && context.get(lookup)!.length > 0) !== absent;
+  }
+  const op = OPERATORS[name];
+  if (!op) {
+    throw new Error(`condition operator ${operator} is not supported by the offline evaluator`);
+  }
+  const matchesAny = (value: string) => policyValues.some((p) => op.compare(value, p));
+  return (context) => {
+    const values = context.get(lookup);
+    if (values === undefined || values.length === 0) {
+      if (set === 'all') return true;
+      if (set === 'any') return false;
+      return ifExists || op.negated;
     }
-    const op = OPERATORS[name.toLowerCase()];
-    if (!op) {
-      throw new Error(`condition operator ${operator} is not supported by the offline evaluator`);
-    }
-    const matchesAny = (value: string) => policyValues.some((p) => op.compare(value, p));
-    return (context: Context) => {
-      const values = context.get(lookup);
-      if (values === undefined || values.length === 0) {
-        if (set === 'all') return true;
-        if (set === 'any') return false;
-        return ifExists || op.negated;
-      }
-      const one = (value: string) => (op.negated ? !matchesAny(value) : matchesAny(value));
-      if (set === 'any') return values.some(one);
-      if (set === 'all') return values.every(one);
-      return op.negated ? !values.some(matchesAny) : values.some(matchesAny);
-    };
-  });
-  return (context) => tests.every((test) => test(context));
+    const one = (value: string) => (op.negated ? !matchesAny(value) : matchesAny(value));
+    if (set === 'any') return values.some(one);
+    if (set === 'all') return values.every(one);
+    return op.negated ? !values.some(matchesAny) : values.some(matchesAny);
+  };
 }
 
 /** Compiles a policy document; `name` labels its statements in decisions. */
@@ -197,7 +227,7 @@ export function compilePolicy(name: string, document: EvaluatedPolicy): Compiled
   const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]).map((raw: any, index: number): CompiledStatement => {
     const actionTest = raw.Action !== undefined ? matcher(asArray(raw.Action), true) : negate(matcher(asArray(raw.NotAction), true));
     const resourceTest = raw.Resource !== undefined ? arnMatcher(asArray(raw.Resource)) : negate(arnMatcher(asArray(raw.NotResource)));
-    const conditions = Object.entries<Record<string, unknown>>(raw.Condition ?? {}).map(([operator, block]) => compileCondition(operator, block));
+    const conditions = Object.entries<Record<string, unknown>>(raw.Condition ?? {}).flatMap(([operator, block]) => compileCondition(operator, block));
     return {
       ref: { policy: name, statement: raw.Sid ?? String(index) },
       allow: raw.Effect === 'Allow',
@@ -221,21 +251,96 @@ function contextOf(request: EvaluationRequest): Context {
   return context;
 }
 
-function matching(policies: readonly CompiledPolicy[], request: EvaluationRequest, context: Context) {
-  const allows: StatementRef[] = [];
-  const denies: StatementRef[] = [];
-  for (const policy of policies) {
-    for (const s of policy.statements) {
-      if (s.action(request.action) && s.resource(request.resource) && s.conditions.every((c) => c(context))) {
-        (s.allow ? allows : denies).push(s.ref);
-      }
+const TRUE = 1;
+const FALSE = 0;
+const DEPENDS = 2;
+
+/** Whether a statement's conditions hold: TRUE, FALSE, or DEPENDS on caller-chosen keys. */
+function conditionsHold(statement: CompiledStatement, context: Context, callerChosen: ((key: string) => boolean) | undefined): number {
+  let state = TRUE;
+  for (const condition of statement.conditions) {
+    if (callerChosen?.(condition.key)) {
+      state = DEPENDS;
+    } else if (!condition.test(context)) {
+      return FALSE;
     }
   }
-  return { allows, denies };
+  return state;
+}
+
+interface Matches {
+  readonly allows: StatementRef[];
+  readonly denies: StatementRef[];
+  readonly maybeAllows: StatementRef[];
+  readonly maybeDenies: StatementRef[];
+}
+
+function matching(statements: readonly CompiledStatement[], request: EvaluationRequest, context: Context): Matches {
+  const found: Matches = { allows: [], denies: [], maybeAllows: [], maybeDenies: [] };
+  for (const s of statements) {
+    if (!s.resource(request.resource)) continue;
+    const state = conditionsHold(s, context, request.callerChosen);
+    if (state === TRUE) {
+      (s.allow ? found.allows : found.denies).push(s.ref);
+    } else if (state === DEPENDS) {
+      (s.allow ? found.maybeAllows : found.maybeDenies).push(s.ref);
+    }
+  }
+  return found;
 }
 
 /** Actions IAM allows whatever the policies say (sts:GetCallerIdentity works even under an explicit Deny). */
 const ALWAYS_ALLOWED = new Set(['sts:getcalleridentity']);
+
+const UNBOUNDED: StatementRef = { policy: 'none', statement: 'none' };
+
+/**
+ * A role's policies compiled for one action: only the statements that name the action are kept,
+ * so that trying the action on many resources costs a few comparisons each.
+ */
+export class ActionEvaluator {
+  private readonly identity: readonly CompiledStatement[];
+  private readonly boundary: readonly CompiledStatement[] | undefined;
+
+  constructor(public readonly action: string, identity: readonly CompiledPolicy[], boundary: CompiledPolicy | undefined) {
+    const naming = (policies: readonly CompiledPolicy[]) => policies.flatMap((p) => p.statements.filter((s) => s.action(action)));
+    this.identity = naming(identity);
+    this.boundary = boundary ? naming([boundary]) : undefined;
+  }
+
+  /** Whether any statement could allow the action at all, on any resource. */
+  public get mayAllow(): boolean {
+    return this.identity.some((s) => s.allow) && (this.boundary === undefined || this.boundary.some((s) => s.allow));
+  }
+
+  /** Decides `request` (whose action must be this evaluator's). */
+  public decide(request: Omit<EvaluationRequest, 'action'>): Decision {
+    if (ALWAYS_ALLOWED.has(this.action.toLowerCase())) {
+      return { result: 'Allowed', decidedBy: [{ policy: 'iam', statement: 'always allowed' }] };
+    }
+    const full = { ...request, action: this.action };
+    const context = contextOf(full);
+    const own = matching(this.identity, full, context);
+    const bounded: Matches = this.boundary ? matching(this.boundary, full, context) : { allows: [UNBOUNDED], denies: [], maybeAllows: [], maybeDenies: [] };
+    const denies = [...own.denies, ...bounded.denies];
+    if (denies.length > 0) {
+      return { result: 'ExplicitlyDenied', decidedBy: denies };
+    }
+    const ownAllowed = own.allows.length > 0 || own.maybeAllows.length > 0;
+    const boundaryAllowed = bounded.allows.length > 0 || bounded.maybeAllows.length > 0;
+    if (!ownAllowed || !boundaryAllowed) {
+      return { result: 'ImplicitlyDenied', decidedBy: [] };
+    }
+    const dependsOn = [
+      ...own.maybeDenies,
+      ...bounded.maybeDenies,
+      ...(own.allows.length === 0 ? own.maybeAllows : []),
+      ...(bounded.allows.length === 0 ? bounded.maybeAllows : []),
+    ];
+    const decidedBy = [...own.allows, ...own.maybeAllows, ...(this.boundary ? [...bounded.allows, ...bounded.maybeAllows] : [])];
+    return dependsOn.length > 0 ? { result: 'Allowed', decidedBy, dependsOn } : { result: 'Allowed', decidedBy };
+  }
+}
 
 /**
  * Decides a request of a role session: denied explicitly if any Deny matches in its identity
@@ -243,18 +348,5 @@ const ALWAYS_ALLOWED = new Set(['sts:getcalleridentity']);
  * allow; otherwise denied implicitly.
  */
 export function evaluate(identity: readonly CompiledPolicy[], boundary: CompiledPolicy | undefined, request: EvaluationRequest): Decision {
-  if (ALWAYS_ALLOWED.has(request.action.toLowerCase())) {
-    return { result: 'Allowed', decidedBy: [{ policy: 'iam', statement: 'always allowed' }] };
-  }
-  const context = contextOf(request);
-  const own = matching(identity, request, context);
-  const bounded = boundary ? matching([boundary], request, context) : { allows: [{ policy: 'none', statement: 'none' }], denies: [] };
-  const denies = [...own.denies, ...bounded.denies];
-  if (denies.length > 0) {
-    return { result: 'ExplicitlyDenied', decidedBy: denies };
-  }
-  if (own.allows.length > 0 && bounded.allows.length > 0) {
-    return { result: 'Allowed', decidedBy: boundary ? [...own.allows, ...bounded.allows] : own.allows };
-  }
-  return { result: 'ImplicitlyDenied', decidedBy: [] };
+  return new ActionEvaluator(request.action, identity, boundary).decide(request);
 }

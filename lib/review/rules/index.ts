@@ -1,0 +1,27 @@
+/*
+ * Every review rule, with its defaults, in the order reports list them.
+ */
+import { NO_BROAD_GRANTS } from './grant-rules';
+import { Rule } from './rule';
+import { boundaryDeniesDestruction, effectivePermissions } from './sweep-rules';
+import { AGENT_SESSION_LENGTH, GUARDRAIL_ROLES_BOUNDED, ProductionRuleOptions, productionStacksProtected, TWO_APPROVALS } from './template-rules';
+import { ELEVATED_TRUST } from './trust-rules';
+
+/** Every review rule, configured for the production tag in `options`. */
+export function allRules(options: ProductionRuleOptions = {}): Rule[] {
+  return [
+    GUARDRAIL_ROLES_BOUNDED,
+    boundaryDeniesDestruction(options),
+    effectivePermissions(options),
+    productionStacksProtected(options),
+    ELEVATED_TRUST,
+    TWO_APPROVALS,
+    NO_BROAD_GRANTS,
+    AGENT_SESSION_LENGTH,
+  ];
+}
+
+/** Whether the rule `ruleId` exists and may be acknowledged; undefined for an unknown id. */
+export function isAcknowledgeable(ruleId: string): boolean | undefined {
+  return allRules().find((r) => r.id === ruleId)?.acknowledgeable;
+}

@@ -1,0 +1,71 @@
+/*
+ * Review rule over trust policies: elevated roles trust only the approval workflow.
+ */
+import { GuardrailPaths } from '../../guardrail-paths';
+import { AssemblyResource, AssemblyStack } from '../assembly';
+import { Finding, Rule } from './rule';
+
+const asArray = (v: unknown): any[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Logical ids of the execution roles of the approval workflow's functions in `stack`. */
+function workflowRoles(stack: AssemblyStack): Set<string> {
+  return new Set(
+    stack.resources
+      .filter((r) => r.type === 'AWS::Lambda::Function' && r.properties.Environment?.Variables?.AGENT_GUARDRAILS_CONFIG !== undefined)
+      .map((fn) => fn.properties.Role?.['Fn::GetAtt']?.[0])
+      .filter((id): id is string => typeof id === 'string'),
+  );
+}
+
+/** Elevated roles trust only the approval workflow's functions, and nothing else. */
+export const ELEVATED_TRUST: Rule = {
+  id: 'AGR-ELEVATED-TRUST',
+  title: 'Elevated roles trust only the approval workflow',
+  why: 'An elevated role that someone else can assume skips the two-person rule: its sessions are issued without any approval.',
+  fix: 'Create elevated roles with TwoPersonApproval.addElevatedRole and do not add principals to their trust policy.',
+  acknowledgeable: false,
+  check(assembly) {
+    const findings: Finding[] = [];
+    for (const stack of assembly.stacks) {
+      const trusted = workflowRoles(stack);
+      const elevated = stack.resources.filter((r) => r.type === 'AWS::IAM::Role' && typeof r.properties.Path === 'string' && r.properties.Path.startsWith(GuardrailPaths.ELEVATED_ROLES));
+      for (const role of elevated) {
+        const at = (severity: Finding['severity'], message: string): Finding => ({ ruleId: this.id, severity, message, stackName: stack.stackName, constructPath: role.constructPath, logicalId: role.logicalId });
+        for (const statement of asArray(role.properties.AssumeRolePolicyDocument?.Statement)) {
+          if (statement?.Effect !== 'Allow') continue;
+          findings.push(...principalFindings(statement, trusted, at));
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+function principalFindings(statement: any, trusted: Set<string>, at: (severity: Finding['severity'], message: string) => Finding): Finding[] {
+  if (statement.NotPrincipal !== undefined) {
+    return [at('error', 'the elevated role trusts everyone but a NotPrincipal list')];
+  }
+  const principal = statement.Principal;
+  if (principal === '*' || typeof principal !== 'object' || principal === null) {
+    return [at('error', `the elevated role trusts ${JSON.stringify(principal)}`)];
+  }
+  const found: Finding[] = [];
+  for (const [kind, values] of Object.entries(principal)) {
+    if (kind !== 'AWS') {
+      found.push(at('error', `the elevated role trusts ${kind} principals (${asArray(values).map((v) => JSON.stringify(v)).join(', ')})`));
+      continue;
+    }
+    for (const value of asArray(values)) {
+      const id = (value as AssemblyResource['properties'])?.['Fn::GetAtt']?.[0];
+      if (typeof id === 'string' && trusted.has(id)) continue;
+      if (typeof value === 'string') {
+        found.push(at('error', `the elevated role trusts ${value}, which is not the approval workflow`));
+      } else if (typeof id === 'string') {
+        found.push(at('error', `the elevated role trusts ${id}, which is not a role of the approval workflow`));
+      } else {
+        found.push(at('unresolved', `the elevated role trusts a principal that cannot be resolved offline (${JSON.stringify(value)})`));
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,166 @@
+/*
+ * The roles the sweep evaluates, as IAM would see their sessions: identity policies (inline,
+ * attached and managed) and permissions boundary, resolved from the assembly and compiled once.
+ *
+ * What cannot be read offline is assumed against the agent, and each assumption is recorded: an
+ * Allow whose resource or condition cannot be resolved is widened, a Deny that cannot be resolved
+ * is dropped, and a managed policy that is not in the assembly (an AWS managed policy) is taken to
+ * allow everything.
+ */
+import { GuardrailPaths } from '../../guardrail-paths';
+import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
+import { compilePolicy, CompiledPolicy } from '../policy-evaluator';
+import { IamCatalog } from './iam-catalog';
+import { environmentOf, findByArn, resolveValue, resourceArn, UNRESOLVED } from './resources';
+
+/** A role whose sessions the sweep evaluates. */
+export interface SweptRole {
+  readonly stack: AssemblyStack;
+  readonly resource: AssemblyResource;
+  readonly arn: string;
+  /** `agent` for agent roles, `service` for the deploy roles agents pass to CloudFormation, `other` for any other role. */
+  readonly kind: 'agent' | 'service' | 'other';
+  readonly identity: readonly CompiledPolicy[];
+  /** The compiled boundary; undefined when the role has none or it cannot be read. */
+  readonly boundary?: CompiledPolicy;
+  /** The boundary policy's construct path, when found in the assembly. */
+  readonly boundaryPath?: string;
+  /** Principal context keys with known values (lower-case keys). */
+  readonly principalContext: Readonly<Record<string, string>>;
+  /** What the sweep assumed because it could not read it offline. */
+  readonly assumptions: readonly string[];
+}
+
+const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Everything allowed: what an unreadable managed policy is assumed to grant. */
+export const ALLOW_EVERYTHING = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/**
+ * Resolves and compiles one policy document of `stack`, widening or dropping what cannot be read
+ * (see the file comment) and recording it in `assumptions`.
+ */
+export function compileResolved(name: string, document: unknown, stack: AssemblyStack, catalog: IamCatalog, assumptions: string[]): CompiledPolicy {
+  const resolved = resolveValue(document, stack, catalog) as any;
+  const statements: any[] = [];
+  for (const [index, statement] of asArray(resolved?.Statement).entries()) {
+    const s = statement as Record<string, any>;
+    const label = `${name} statement ${s.Sid ?? index}`;
+    let usable = s;
+    if (JSON.stringify(s).includes(UNRESOLVED)) {
+      if (s.Effect !== 'Allow') {
+        assumptions.push(`${label}: a Deny that cannot be resolved offline is not counted`);
+        continue;
+      }
+      usable = widen(s);
+      assumptions.push(`${label}: values that cannot be resolved offline are taken as "*"`);
+    }
+    try {
+      compilePolicy(name, { Statement: [usable] });
+      statements.push(usable);
+    } catch (error) {
+      if (s.Effect === 'Allow') {
+        const { Condition: _ignored, ...unconditional } = usable;
+        statements.push(unconditional);
+      }
+      assumptions.push(`${label}: ${(error as Error).message}; ${s.Effect === 'Allow' ? 'its conditions are taken as met' : 'it is not counted'}`);
+    }
+  }
+  return compilePolicy(name, { Statement: statements });
+}
+
+/** An Allow with unresolved parts widened: wildcards in names, unreadable conditions dropped. */
+function widen(statement: Record<string, any>): Record<string, any> {
+  const star = (v: unknown): unknown => (typeof v === 'string' ? v.split(UNRESOLVED).join('*') : Array.isArray(v) ? v.map(star) : v);
+  const widened: Record<string, any> = {};
+  for (const [key, value] of Object.entries(statement)) {
+    if (key === 'Condition') {
+      const kept: Record<string, Record<string, unknown>> = {};
+      for (const [operator, block] of Object.entries<Record<string, unknown>>(value ?? {})) {
+        const readable = Object.entries(block).filter(([, v]) => !JSON.stringify(v).includes(UNRESOLVED));
+        if (readable.length > 0) kept[operator] = Object.fromEntries(readable);
+      }
+      widened.Condition = kept;
+    } else {
+      widened[key] = star(value);
+    }
+  }
+  return widened;
+}
+
+/** The kind of role the sweep evaluates, from its path; undefined for other roles. */
+export function sweptKind(role: AssemblyResource): SweptRole['kind'] | undefined {
+  const rolePath = role.properties.Path;
+  if (rolePath === GuardrailPaths.AGENT_ROLES) return 'agent';
+  if (rolePath === GuardrailPaths.SERVICE_ROLES) return 'service';
+  return undefined;
+}
+
+/** Every agent role and guardrail service role of the assembly, ready for evaluation. */
+export function sweptRoles(assembly: AssemblyModel, catalog: IamCatalog): SweptRole[] {
+  return assembly.stacks.flatMap((stack) =>
+    stack.resources
+      .filter((r) => r.type === 'AWS::IAM::Role' && sweptKind(r) !== undefined)
+      .map((role) => sweptRole(assembly, stack, role, catalog)),
+  );
+}
+
+/** One role of the assembly, ready for evaluation. */
+export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: AssemblyResource, catalog: IamCatalog): SweptRole {
+  const assumptions: string[] = [];
+  const arn = resourceArn(catalog, stack, role)!;
+  const identity: CompiledPolicy[] = [];
+  for (const inline of asArray(role.properties.Policies) as any[]) {
+    identity.push(compileResolved(`inline policy ${inline.PolicyName}`, inline.PolicyDocument, stack, catalog, assumptions));
+  }
+  const namesRole = (refs: unknown) => asArray(refs).some((ref: any) => ref?.Ref === role.logicalId);
+  for (const policy of stack.resources.filter((r) => (r.type === 'AWS::IAM::Policy' || r.type === 'AWS::IAM::ManagedPolicy') && namesRole(r.properties.Roles))) {
+    identity.push(compileResolved(policy.constructPath, policy.properties.PolicyDocument, stack, catalog, assumptions));
+  }
+  for (const managed of asArray(resolveValue(role.properties.ManagedPolicyArns, stack, catalog))) {
+    const found = typeof managed === 'string' ? findByArn(catalog, assembly, managed) : undefined;
+    if (found && found.resource.type === 'AWS::IAM::ManagedPolicy') {
+      identity.push(compileResolved(found.resource.constructPath, found.resource.properties.PolicyDocument, found.stack, catalog, assumptions));
+    } else {
+      const label = typeof managed === 'string' && !managed.includes(UNRESOLVED) ? managed : 'a managed policy that cannot be resolved offline';
+      assumptions.push(`${label} is not in the assembly and is taken to allow everything`);
+      identity.push(compilePolicy(label, ALLOW_EVERYTHING));
+    }
+  }
+
+  let boundary: CompiledPolicy | undefined;
+  let boundaryPath: string | undefined;
+  const boundaryArn = resolveValue(role.properties.PermissionsBoundary, stack, catalog);
+  if (boundaryArn !== undefined) {
+    const found = typeof boundaryArn === 'string' ? findByArn(catalog, assembly, boundaryArn) : undefined;
+    if (found && found.resource.type === 'AWS::IAM::ManagedPolicy') {
+      boundary = compileResolved('permissions boundary', found.resource.properties.PolicyDocument, found.stack, catalog, assumptions);
+      boundaryPath = found.resource.constructPath;
+    } else {
+      assumptions.push('the permissions boundary is not in the assembly, so the role is evaluated as if it had none');
+    }
+  }
+
+  const env = environmentOf(stack);
+  const principalContext: Record<string, string> = {
+    'aws:principalarn': arn,
+    'aws:principalaccount': env.account,
+    'aws:principaltype': 'AssumedRole',
+    'aws:principalisawsservice': 'false',
+  };
+  const sourceIdentity = requiredSourceIdentity(role);
+  if (sourceIdentity) principalContext['aws:sourceidentity'] = sourceIdentity;
+  for (const tag of asArray(role.properties.Tags) as any[]) {
+    if (typeof tag?.Key === 'string' && typeof tag?.Value === 'string') principalContext[`aws:principaltag/${tag.Key.toLowerCase()}`] = tag.Value;
+  }
+  return { stack, resource: role, arn, kind: sweptKind(role) ?? 'other', identity, boundary, boundaryPath, principalContext, assumptions };
+}
+
+/** The source identity the trust policy requires (`sts:SourceIdentity` equals one literal), if any. */
+function requiredSourceIdentity(role: AssemblyResource): string | undefined {
+  for (const statement of asArray(role.properties.AssumeRolePolicyDocument?.Statement) as any[]) {
+    const value = statement?.Condition?.StringEquals?.['sts:SourceIdentity'];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}

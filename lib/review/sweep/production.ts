@@ -1,0 +1,111 @@
+/*
+ * What the app holds in production: every stack that carries the production tag (or that a
+ * boundary names as production), and every resource of those stacks with the ARN, IAM resource
+ * type and tags IAM would see.
+ */
+import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
+import { AssemblyModel, AssemblyStack } from '../assembly';
+import { IamCatalog } from './iam-catalog';
+import { environmentOf, iamResourceTypeOf, resourceArn } from './resources';
+
+/** The production tag: a key and the values that mean production (compared case-insensitively). */
+export interface ProductionTagSpec {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+/** A production stack or resource, as IAM sees it. */
+export interface ProductionResource {
+  readonly stackName: string;
+  readonly templateFile: string;
+  readonly constructPath: string;
+  /** Undefined for the stack itself. */
+  readonly logicalId?: string;
+  readonly cfnType: string;
+  /** The IAM service prefix and resource type. */
+  readonly service: string;
+  readonly iamType: string;
+  readonly arn: string;
+  /** Tags IAM would report as `aws:ResourceTag` (where the resource type supports it). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A production resource whose IAM resource type is unknown, so the sweep cannot try it. */
+export interface NotSwept {
+  readonly stackName: string;
+  readonly templateFile: string;
+  readonly constructPath: string;
+  readonly logicalId: string;
+  readonly cfnType: string;
+  /** Stateful types hold data; not sweeping one is reported as unresolved. */
+  readonly stateful: boolean;
+}
+
+/** The production part of an app. */
+export interface ProductionInventory {
+  readonly stackNames: readonly string[];
+  readonly resources: readonly ProductionResource[];
+  readonly notSwept: readonly NotSwept[];
+}
+
+/** Resource types that are not resources IAM authorizes on their own (metadata, attachments). */
+const NOT_RESOURCES = /^(AWS::CDK::Metadata|AWS::CloudFormation::(WaitCondition\w*|CustomResource)|AWS::IAM::Policy|AWS::Lambda::(Permission|EventSourceMapping)|AWS::SQS::QueuePolicy|AWS::SNS::(TopicPolicy|Subscription)|AWS::S3::BucketPolicy|AWS::EC2::(SubnetRouteTableAssociation|VPCGatewayAttachment|Route|SecurityGroupIngress|SecurityGroupEgress)|Custom::.*)$/;
+
+/** Whether `stack` carries the production tag. */
+export function isProductionStack(stack: AssemblyStack, tag: ProductionTagSpec): boolean {
+  const values = tag.values.map((v) => v.toLowerCase());
+  return Object.entries(stack.tags).some(([k, v]) => k === tag.key && values.includes(String(v).toLowerCase()));
+}
+
+const tagsOf = (value: unknown): Record<string, string> => {
+  if (Array.isArray(value)) {
+    return Object.fromEntries(value.filter((t) => typeof t?.Key === 'string' && typeof t?.Value === 'string').map((t) => [t.Key, t.Value]));
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  }
+  return {};
+};
+
+/** The production stacks and resources of `assembly`: tagged, or named in `namedStacks`. */
+export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog, tag: ProductionTagSpec, namedStacks: readonly string[] = []): ProductionInventory {
+  const stateful = new Set(STATEFUL_RESOURCE_TYPES);
+  const resources: ProductionResource[] = [];
+  const notSwept: NotSwept[] = [];
+  const stacks = assembly.stacks.filter((s) => isProductionStack(s, tag) || namedStacks.includes(s.stackName));
+  for (const stack of stacks) {
+    const env = environmentOf(stack);
+    const stackTags = { ...stack.tags, 'aws:cloudformation:stack-name': stack.stackName };
+    resources.push({
+      stackName: stack.stackName,
+      templateFile: stack.templateFile,
+      constructPath: stack.stackName,
+      cfnType: 'AWS::CloudFormation::Stack',
+      service: 'cloudformation',
+      iamType: 'stack',
+      arn: `arn:${env.partition}:cloudformation:${env.region}:${env.account}:stack/${stack.stackName}/00000000-0000-0000-0000-000000000000`,
+      tags: stack.tags,
+    });
+    for (const resource of stack.resources) {
+      if (NOT_RESOURCES.test(resource.type)) continue;
+      const type = iamResourceTypeOf(catalog, resource.type);
+      const arn = resourceArn(catalog, stack, resource);
+      if (!type || !arn) {
+        notSwept.push({ stackName: stack.stackName, templateFile: stack.templateFile, constructPath: resource.constructPath, logicalId: resource.logicalId, cfnType: resource.type, stateful: stateful.has(resource.type) });
+        continue;
+      }
+      resources.push({
+        stackName: stack.stackName,
+        templateFile: stack.templateFile,
+        constructPath: resource.constructPath,
+        logicalId: resource.logicalId,
+        cfnType: resource.type,
+        service: type.service,
+        iamType: type.name,
+        arn,
+        tags: { ...stackTags, ...tagsOf(resource.properties.Tags), 'aws:cloudformation:logical-id': resource.logicalId },
+      });
+    }
+  }
+  return { stackNames: stacks.map((s) => s.stackName), resources, notSwept };
+}

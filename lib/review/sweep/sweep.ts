@@ -1,0 +1,167 @@
+/*
+ * The effective-permission sweep: every action of the IAM catalog, tried against every production
+ * stack and resource of a type the catalog says it acts on, through a role's identity policies and its boundary. It lists
+ * what is destructive and still allowed, and the destructive actions no tag can protect with the
+ * statement that covers each (or that nothing does).
+ *
+ * Requests are built as IAM would see them: resource tags only where the action's resource type
+ * supports `aws:ResourceTag`, request keys only where the action supports them, and keys the caller
+ * chooses (request tags, the stack role, the source IP...) left open: a Deny that depends on them
+ * does not count, an Allow that depends on them does. Pure: no SDK, no CDK, no clock.
+ */
+import { ActionEvaluator, CompiledPolicy, Decision } from '../policy-evaluator';
+import { CatalogAction, IamCatalog } from './iam-catalog';
+import { ProductionInventory, ProductionResource, ProductionTagSpec } from './production';
+
+/** The policies of one principal, compiled. */
+export interface SweptPolicies {
+  readonly identity: readonly CompiledPolicy[];
+  readonly boundary?: CompiledPolicy;
+  /** Principal context keys with known values (lower-case keys). */
+  readonly principalContext: Readonly<Record<string, string>>;
+}
+
+/**
+ * How a destructive request was tried: on the resource as tagged; on a production stack without
+ * its tags (so only the protection by name applies); or changing or removing the production tag.
+ */
+export type Scenario = 'as tagged' | 'untagged, by name' | 'production tag changed';
+
+/** A destructive action still allowed on a production resource. */
+export interface AllowedDestructive {
+  readonly action: string;
+  readonly resource: ProductionResource;
+  readonly scenario: Scenario;
+  readonly decision: Decision;
+}
+
+/** A destructive action no tag can protect on a production resource type, and how it is covered. */
+export interface TagBlindAction {
+  readonly action: string;
+  /** `service:type`. */
+  readonly resourceType: string;
+  readonly decision: Decision;
+}
+
+/** What one sweep found and how much it tried. */
+export interface SweepResult {
+  /** Catalog actions tried (those acting on a production resource type). */
+  readonly actions: number;
+  readonly evaluations: number;
+  readonly allowed: readonly AllowedDestructive[];
+  readonly tagBlind: readonly TagBlindAction[];
+}
+
+const NOTHING_ALLOWS: Decision = { result: 'ImplicitlyDenied', decidedBy: [] };
+
+/** Change-set proposals: they change nothing until a human executes them. */
+const PROPOSALS = new Set(['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet']);
+const DESTRUCTIVE_VERBS = /^(Delete|Terminate|Purge|Destroy|Drop|Deregister|Schedule\w*Deletion)/;
+
+/** Services whose resource tags IAM evaluates only when switched on (S3: ABAC per bucket), so no tag can be relied on. */
+const TAGS_IGNORED = new Set(['s3']);
+
+/**
+ * Whether `action` is destructive on a resource of `iamType`: on a stack, anything but reading
+ * and proposing change sets (any stack change can delete or replace its resources); elsewhere, a
+ * write that deletes, terminates, purges, destroys, drops or deregisters the resource or its data,
+ * or schedules that. Tagging is tried on its own, as a change of the production tag. Actions that
+ * name no resource type act on the account, not on a production resource, and are not tried.
+ */
+export function isDestructive(action: CatalogAction, iamType: string): boolean {
+  if (action.accessLevel === 'Read' || action.accessLevel === 'List') return false;
+  if (action.service === 'cloudformation' && iamType === 'stack') return !PROPOSALS.has(`${action.service}:${action.name}`);
+  return action.accessLevel !== 'Tagging' && DESTRUCTIVE_VERBS.test(action.name);
+}
+
+/** Lower-case condition keys an action supports on a resource type (`${...}` marks a family). */
+function supportedKeys(catalog: IamCatalog, action: CatalogAction, typeName: string | undefined): (key: string) => boolean {
+  const onType = typeName ? action.resourceTypes.find((t) => t.name.toLowerCase() === typeName.toLowerCase()) : undefined;
+  const keys = [...action.conditionKeys, ...(onType?.conditionKeys ?? []), ...(typeName ? (catalog.resourceType(action.service, typeName)?.conditionKeys ?? []) : [])].map((k) => k.toLowerCase());
+  const exact = new Set(keys.filter((k) => !k.includes('${')));
+  const families = keys.filter((k) => k.includes('${')).map((k) => k.slice(0, k.indexOf('${')));
+  return (key) => exact.has(key) || families.some((f) => key.startsWith(f));
+}
+
+const PRINCIPAL_KEYS = /^aws:(principal|sourceidentity$|userid$|username$)/;
+
+/**
+ * Whether the caller chooses `key` in a request: principal facts and resource facts are not the
+ * caller's, request keys are, but only those the action supports (the others are absent).
+ */
+function callerChosen(key: string, context: Readonly<Record<string, unknown>>, supports: (key: string) => boolean): boolean {
+  if (key in context) return false;
+  if (PRINCIPAL_KEYS.test(key)) return true;
+  if (key.startsWith('aws:resourcetag/') || key === 'aws:resourceaccount') return false;
+  if (key.startsWith('aws:requesttag/') || key === 'aws:tagkeys') return supports(key);
+  if (key.startsWith('aws:')) return true;
+  return supports(key);
+}
+
+/** One request the sweep decided, for callers that want to see every evaluation (benchmarks, live verification). */
+export interface SweptRequest {
+  readonly action: string;
+  readonly resource: ProductionResource;
+  readonly scenario: Scenario;
+  readonly destructive: boolean;
+  readonly context: Readonly<Record<string, string | string[]>>;
+  readonly decision: Decision;
+}
+
+/** Sweeps one principal over the production inventory; `observe` sees every request decided. */
+export function sweep(policies: SweptPolicies, inventory: ProductionInventory, catalog: IamCatalog, tag: ProductionTagSpec, observe?: (request: SweptRequest) => void): SweepResult {
+  const byType = new Map<string, ProductionResource[]>();
+  for (const r of inventory.resources) {
+    const key = `${r.service}:${r.iamType.toLowerCase()}`;
+    byType.set(key, [...(byType.get(key) ?? []), r]);
+  }
+  const allowed: AllowedDestructive[] = [];
+  const tagBlind = new Map<string, TagBlindAction>();
+  let actions = 0;
+  let evaluations = 0;
+
+  for (const action of catalog.actions) {
+    const name = `${action.service}:${action.name}`;
+    const targets = action.resourceTypes.flatMap((t) => (byType.get(`${action.service}:${t.name.toLowerCase()}`) ?? []).map((r) => ({ type: t.name, resource: r })));
+    if (targets.length === 0) continue;
+    actions++;
+    const evaluator = new ActionEvaluator(name, policies.identity, policies.boundary);
+
+    for (const { type, resource } of targets) {
+      const supports = supportedKeys(catalog, action, type);
+      const tagged = supports('aws:resourcetag/x') && !TAGS_IGNORED.has(action.service);
+      const destructive = isDestructive(action, resource.iamType);
+      const scenarios: Scenario[] = destructive
+        ? resource.iamType === 'stack'
+          ? ['as tagged', 'untagged, by name']
+          : ['as tagged']
+        : action.accessLevel === 'Tagging' && tagged
+          ? ['production tag changed']
+          : ['as tagged'];
+      for (const scenario of scenarios) {
+        evaluations++;
+        const context: Record<string, string | string[]> = { ...policies.principalContext, 'aws:resourceaccount': resource.arn.split(':')[4] };
+        if (tagged && scenario !== 'untagged, by name') {
+          for (const [k, v] of Object.entries(resource.tags)) {
+            context[`aws:resourcetag/${k.toLowerCase()}`] = v;
+            if (supports(`${action.service}:resourcetag/x`)) context[`${action.service}:resourcetag/${k.toLowerCase()}`] = v;
+          }
+        }
+        if (scenario === 'production tag changed') {
+          if (supports('aws:tagkeys')) context['aws:tagkeys'] = [tag.key];
+          if (supports('aws:requesttag/x')) context[`aws:requesttag/${tag.key.toLowerCase()}`] = 'changed';
+        }
+        const decision = evaluator.mayAllow ? evaluator.decide({ resource: resource.arn, context, callerChosen: (k) => callerChosen(k, context, supports) }) : NOTHING_ALLOWS;
+        observe?.({ action: name, resource, scenario, destructive, context, decision });
+        if (destructive && !tagged) {
+          const key = `${name} ${action.service}:${type}`;
+          if (!tagBlind.has(key) || decision.result === 'Allowed') tagBlind.set(key, { action: name, resourceType: `${action.service}:${type}`, decision });
+        }
+        if (decision.result === 'Allowed' && (destructive || scenario === 'production tag changed')) {
+          allowed.push({ action: name, resource, scenario, decision });
+        }
+      }
+    }
+  }
+  return { actions, evaluations, allowed, tagBlind: [...tagBlind.values()] };
+}
