@@ -1,13 +1,15 @@
 /*
  * `agent-guardrails`: ask for, approve, deny, revoke and collect elevated sessions, signing every
- * call with the caller's AWS credentials (SigV4); or run the whole workflow locally.
+ * call with the caller's AWS credentials (SigV4); run the whole workflow locally; or review a
+ * synthesized app (review, simulate, verify).
  *
- * Exit codes: 0 done; 1 refused by the workflow (the JSON error says why); 2 bad input.
+ * Exit codes: 0 done; 1 refused by the workflow, or review errors found; 2 bad input.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer } from '../approval-workflow/local/server';
+import { runReviewCommand } from './review-commands';
 
 /** Where the CLI writes, and what it reads; replaced in tests. */
 export interface Io {
@@ -25,6 +27,9 @@ commands:
   approve ID [--comment TEXT]      deny ID [--comment TEXT]      revoke ID
   status ID                        credentials ID
   local [--port N] [--approvers ARN,ARN]
+  review [CDK_OUT] [--format text|json|sarif|markdown] [--production-tag KEY=VALUE[,VALUE]] [--fail-on-unresolved]
+  simulate [CDK_OUT] --role PATH --action SERVICE:ACTION --resource ARN [--tag KEY=VALUE ...]
+  verify [CDK_OUT] --role-arn ARN [--role PATH]     (checks a deployed role with IAM's simulator)
 
 options:
   --url URL         the approval API (or AGENT_GUARDRAILS_URL)
@@ -38,14 +43,35 @@ interface Parsed {
   readonly command: string;
   readonly positional: string[];
   readonly flags: Record<string, string | true>;
+  readonly repeated: Record<string, string[]>;
 }
 
-const VALUE_FLAGS = new Set(['role', 'justification', 'duration', 'ticket', 'change-set', 'on-behalf-of', 'comment', 'url', 'identity', 'region', 'port', 'approvers']);
-const BOOLEAN_FLAGS = new Set(['json', 'help']);
+const VALUE_FLAGS = new Set([
+  'role',
+  'justification',
+  'duration',
+  'ticket',
+  'change-set',
+  'on-behalf-of',
+  'comment',
+  'url',
+  'identity',
+  'region',
+  'port',
+  'approvers',
+  'format',
+  'production-tag',
+  'action',
+  'resource',
+  'role-arn',
+]);
+const REPEATED_FLAGS = new Set(['tag']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'fail-on-unresolved']);
 
 function parse(argv: string[]): Parsed {
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
+  const repeated: Record<string, string[]> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
@@ -55,19 +81,23 @@ function parse(argv: string[]): Parsed {
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
     if (BOOLEAN_FLAGS.has(name)) {
       flags[name] = true;
-    } else if (VALUE_FLAGS.has(name)) {
+    } else if (VALUE_FLAGS.has(name) || REPEATED_FLAGS.has(name)) {
       const value = inline ?? argv[++i];
       if (value === undefined || value.startsWith('--')) {
         throw new UsageError(`--${name} needs a value`);
       }
-      flags[name] = value;
+      if (REPEATED_FLAGS.has(name)) {
+        (repeated[name] ??= []).push(value);
+      } else {
+        flags[name] = value;
+      }
     } else {
       throw new UsageError(`unknown option --${name}`);
     }
   }
   // Options may come before or after the command: the command is the first word.
   const [command = 'help', ...rest] = positional;
-  return { command, positional: rest, flags };
+  return { command, positional: rest, flags, repeated };
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -80,6 +110,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     if (args.command === 'local') {
       return await runLocal(args, io);
+    }
+    if (args.command === 'review' || args.command === 'simulate' || args.command === 'verify') {
+      return await runReviewCommand(args.command, args, io);
     }
     return await runRemote(args, io);
   } catch (error) {

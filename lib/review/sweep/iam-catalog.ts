@@ -18,7 +18,7 @@ export interface CatalogActionResource {
 export interface CatalogAction {
   readonly service: string;
   readonly name: string;
-  /** `Read`, `List`, `Write`, `Permissions management` or `Tagging`. */
+  /** `Read`, `List`, `Write`, `Permissions management, Write` or `Tagging, Write`. */
   readonly accessLevel: string;
   readonly resourceTypes: readonly CatalogActionResource[];
   readonly conditionKeys: readonly string[];

@@ -71,8 +71,11 @@ const TAGS_IGNORED = new Set(['s3']);
 export function isDestructive(action: CatalogAction, iamType: string): boolean {
   if (action.accessLevel === 'Read' || action.accessLevel === 'List') return false;
   if (action.service === 'cloudformation' && iamType === 'stack') return !PROPOSALS.has(`${action.service}:${action.name}`);
-  return action.accessLevel !== 'Tagging' && DESTRUCTIVE_VERBS.test(action.name);
+  return !isTagging(action) && DESTRUCTIVE_VERBS.test(action.name);
 }
+
+/** Whether `action` adds or removes tags (the catalog's access level reads `Tagging, Write`). */
+const isTagging = (action: CatalogAction) => action.accessLevel.includes('Tagging');
 
 /** Lower-case condition keys an action supports on a resource type (`${...}` marks a family). */
 function supportedKeys(catalog: IamCatalog, action: CatalogAction, typeName: string | undefined): (key: string) => boolean {
@@ -135,7 +138,7 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
         ? resource.iamType === 'stack'
           ? ['as tagged', 'untagged, by name']
           : ['as tagged']
-        : action.accessLevel === 'Tagging' && tagged
+        : isTagging(action) && tagged
           ? ['production tag changed']
           : ['as tagged'];
       for (const scenario of scenarios) {

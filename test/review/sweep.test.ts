@@ -1,0 +1,192 @@
+/**
+ * The effective-permission sweep and the rules it decides, on synthesized apps: the examples pass,
+ * and each way of leaving production open is found, with the actions, the resource and how it was
+ * tried. Decisions the sweep makes without caller-chosen keys are held to iam-simulate.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import {
+  AgentPermissionsBoundary,
+  AgentRole,
+  ALLOW_EVERYTHING,
+  boundaryDeniesDestruction,
+  buildBoundaryDocument,
+  compilePolicy,
+  effectivePermissions,
+  iamCatalog,
+  loadIamCatalog,
+  ProductionProtection,
+  resolveValue,
+  sweep,
+  sweepAssembly,
+  SweptRequest,
+} from '../../lib';
+import { buildApp as codingAgent } from '../../examples/coding-agent';
+import { buildApp as twoPersonApproval } from '../../examples/two-person-approval';
+import { synthesizeApp } from '../support/assembly';
+import { simulate } from '../support/simulator';
+
+const TAG = { key: 'Environment', values: ['production'] };
+const catalog = loadIamCatalog();
+
+/** A production stack with a table, and a guardrails stack whose boundary lacks the statements in `without`. */
+function appWithBoundary(options: { without?: string[]; stackNames?: string[]; extra?: (prod: Stack) => void; agentStatements?: iam.PolicyStatement[]; bounded?: boolean }) {
+  return synthesizeApp((app: App) => {
+    const prod = new Stack(app, 'Prod', { stackName: 'orders-prod', tags: { Environment: 'production' } });
+    new dynamodb.Table(prod, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    options.extra?.(prod);
+    const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
+    const document = buildBoundaryDocument({
+      productionTag: { key: TAG.key, values: [...TAG.values] },
+      productionStackNames: options.stackNames ?? ['orders-prod'],
+      productionBucketNames: [],
+      boundaryPolicyName: 'AgentBoundary',
+      accountId: '123456789012',
+    });
+    const statements = document.Statement.filter((s) => !(options.without ?? []).includes(s.Sid ?? ''));
+    const boundary = new iam.CfnManagedPolicy(guardrails, 'Boundary', { path: '/agent-guardrails/', managedPolicyName: 'AgentBoundary', policyDocument: { ...document, Statement: statements } });
+    new iam.CfnRole(guardrails, 'Agent', {
+      path: '/agent-guardrails/agent/',
+      permissionsBoundary: options.bounded === false ? undefined : boundary.ref,
+      assumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/launcher' }, Action: 'sts:AssumeRole' }] },
+      policies: [{ policyName: 'own', policyDocument: { Version: '2012-10-17', Statement: (options.agentStatements ?? [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })]).map((s) => s.toStatementJson()) } }],
+    });
+  }).assembly;
+}
+
+const actionsOf = (findings: Array<{ message: string }>) => findings.map((f) => f.message).join('\n');
+
+describe('the examples', () => {
+  test.each([
+    ['examples/coding-agent.ts', codingAgent],
+    ['examples/two-person-approval.ts', twoPersonApproval],
+  ])('%s: no agent, deploy role or boundary leaves anything destructive allowed on production', (_name, build) => {
+    const { assembly } = synthesizeApp((app) => build(app));
+    const swept = sweepAssembly(assembly);
+    expect(swept.inventory.resources.length).toBeGreaterThan(3);
+    expect(swept.roles.length + swept.boundaries.length).toBeGreaterThanOrEqual(2);
+    for (const s of [...swept.roles, ...swept.boundaries]) {
+      expect(s.result.evaluations).toBeGreaterThan(100);
+      expect(s.result.allowed).toEqual([]);
+    }
+    expect(boundaryDeniesDestruction().check(assembly)).toEqual([]);
+    expect(effectivePermissions().check(assembly)).toEqual([]);
+  });
+
+  test('the coding agent example sweeps every production resource it deploys', () => {
+    const { assembly } = synthesizeApp((app) => codingAgent(app));
+    const swept = sweepAssembly(assembly);
+    expect(swept.inventory.stackNames).toEqual(['orders-prod']);
+    expect(swept.inventory.resources.map((r) => r.cfnType).sort()).toEqual(
+      expect.arrayContaining(['AWS::CloudFormation::Stack', 'AWS::DynamoDB::GlobalTable', 'AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::IAM::Role']),
+    );
+    expect(swept.inventory.notSwept).toEqual([]);
+    // AWS managed policies are not in the assembly: the sweep says it assumed the worst.
+    const agent = swept.roles.find((r) => r.kind === 'agent')!;
+    expect(agent.assumptions).toEqual([expect.stringMatching(/ViewOnlyAccess is not in the assembly and is taken to allow everything/)]);
+  });
+});
+
+describe('AGR-BOUNDARY-DENIES and AGR-EFFECTIVE-PERMISSIONS', () => {
+  test('pass with the whole boundary, even for an agent granted every permission', () => {
+    const assembly = appWithBoundary({});
+    expect(boundaryDeniesDestruction().check(assembly)).toEqual([]);
+    expect(effectivePermissions().check(assembly)).toEqual([]);
+  });
+
+  test('fails when the boundary does not deny destructive actions on tagged resources', () => {
+    const assembly = appWithBoundary({ without: ['ProdResourceByTag'] });
+    const boundaryFindings = boundaryDeniesDestruction().check(assembly);
+    expect(boundaryFindings).toEqual([
+      expect.objectContaining({ severity: 'error', constructPath: 'Guardrails/Boundary', message: expect.stringMatching(/dynamodb:DeleteTable.*on production resource Prod\/Orders\/Resource \(AWS::DynamoDB::Table\), as tagged/) }),
+    ]);
+    expect(actionsOf(effectivePermissions().check(assembly))).toMatch(/agent role Guardrails\/Agent still allows .*dynamodb:DeleteTable/);
+  });
+
+  test('fails when a production stack is protected by tag only, not by name', () => {
+    const assembly = appWithBoundary({ stackNames: [] });
+    expect(actionsOf(boundaryDeniesDestruction().check(assembly))).toMatch(/cloudformation:DeleteStack.* on production stack orders-prod, untagged, by name/);
+  });
+
+  test('fails when the production tag can be removed', () => {
+    const assembly = appWithBoundary({ without: ['ProdTagKey'] });
+    const message = actionsOf(boundaryDeniesDestruction().check(assembly));
+    expect(message).toMatch(/dynamodb:UntagResource.*production tag changed/);
+  });
+
+  test('fails when an agent role has no boundary, and passes when its own policy grants nothing destructive', () => {
+    expect(actionsOf(effectivePermissions().check(appWithBoundary({ bounded: false })))).toMatch(/cloudformation:DeleteStack.*orders-prod, as tagged/);
+    const readOnly = appWithBoundary({ bounded: false, agentStatements: [new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'cloudformation:Describe*'], resources: ['*'] })] });
+    expect(effectivePermissions().check(readOnly)).toEqual([]);
+  });
+
+  test('lists destructive actions no tag can protect, and fails when nothing covers one', () => {
+    const assembly = appWithBoundary({
+      extra: (prod) => new lambda.CfnLayerVersion(prod, 'Layer', { content: { s3Bucket: 'artifacts', s3Key: 'layer.zip' } }),
+    });
+    const swept = sweepAssembly(assembly);
+    const agent = swept.roles.find((r) => r.kind === 'agent')!;
+    expect(agent.result.tagBlind).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'lambda:DeleteLayerVersion', resourceType: 'lambda:layerVersion', decision: expect.objectContaining({ result: 'Allowed' }) })]));
+    expect(actionsOf(boundaryDeniesDestruction().check(assembly))).toMatch(/lambda:DeleteLayerVersion on production resource Prod\/Layer \(AWS::Lambda::LayerVersion\)/);
+  });
+
+  test('reports a stateful production resource it cannot try as unresolved, not as passing', () => {
+    const assembly = appWithBoundary({});
+    const full = loadIamCatalog();
+    // A catalog without DynamoDB's table type: the table can no longer be tried.
+    const partial = iamCatalog(full.actions, []);
+    const rule = boundaryDeniesDestruction({}, (a) => sweepAssembly(a, { catalog: partial }));
+    expect(rule.check(assembly)).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'unresolved', constructPath: 'Prod/Orders/Resource' })]));
+  });
+});
+
+test('the sweep decides as iam-simulate does wherever no caller-chosen key is involved', async () => {
+  const { assembly } = synthesizeApp((app) => {
+    codingAgent(app);
+    // Production resources of more kinds, for more varied requests.
+    const prod = app.node.findChild('OrdersProd') as Stack;
+    new lambda.CfnLayerVersion(prod, 'Layer', { content: { s3Bucket: 'artifacts', s3Key: 'layer.zip' } });
+  });
+  const swept = sweepAssembly(assembly);
+  const guardrails = assembly.stacks.find((s) => s.stackName === 'agent-guardrails')!;
+  const boundaryResource = guardrails.resources.find((r) => r.type === 'AWS::IAM::ManagedPolicy')!;
+  const boundary = resolveValue(boundaryResource.properties.PolicyDocument, guardrails, catalog);
+  const agentArn = 'arn:aws:iam::123456789012:role/agent-guardrails/agent/any-agent';
+  const requests: SweptRequest[] = [];
+  const probe = {
+    identity: [compilePolicy('admin', ALLOW_EVERYTHING)],
+    boundary: compilePolicy('boundary', boundary),
+    principalContext: { 'aws:principalarn': agentArn, 'aws:principalaccount': '123456789012' },
+  };
+  sweep(probe, swept.inventory, catalog, TAG, (r) => requests.push(r));
+  const definite = requests.filter((r) => (r.decision.dependsOn ?? []).length === 0);
+  expect(definite.length).toBeGreaterThan(200);
+  expect(definite.some((r) => r.decision.result === 'Allowed') && definite.some((r) => r.decision.result === 'ExplicitlyDenied')).toBe(true);
+  const disagreements: string[] = [];
+  for (const r of definite) {
+    const theirs = await simulate(
+      { action: r.action, resource: r.resource.arn, context: r.context as Record<string, string | string[]>, principal: agentArn, accountId: '123456789012' },
+      { identity: [ALLOW_EVERYTHING], boundary },
+    );
+    if (theirs.result !== r.decision.result) disagreements.push(`${r.action} on ${r.resource.arn} (${r.scenario}): ours ${r.decision.result}, iam-simulate ${theirs.result}`);
+  }
+  expect(disagreements).toEqual([]);
+});
+
+test('an agent role made with AgentRole is swept through its boundary', () => {
+  const { assembly } = synthesizeApp((app) => {
+    const prod = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    new dynamodb.TableV2(prod, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    new ProductionProtection(prod, 'ProductionProtection');
+    const guardrails = new Stack(app, 'Guardrails');
+    const boundary = new AgentPermissionsBoundary(guardrails, 'Boundary');
+    const agent = new AgentRole(guardrails, 'Agent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal('arn:aws:iam::123456789012:role/launcher') });
+    agent.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:*', 'cloudformation:*'], resources: ['*'] }));
+  });
+  const agent = sweepAssembly(assembly).roles.find((r) => r.kind === 'agent')!;
+  expect(agent.assumptions).toEqual([]);
+  expect(agent.result.allowed).toEqual([]);
+  expect(agent.result.evaluations).toBeGreaterThan(50);
+});
