@@ -6,9 +6,11 @@
  *     ratio measured in one run (the variants alternate, so machine noise hits both alike);
  *  3. in local mode, the machine time from a request's second approval to its credentials, and
  *     the states an approved request enters (Standard workflows are billed per state transition);
- *  4. the offline evaluator's throughput against iam-simulate's, in the same run.
+ *  4. the offline evaluator's throughput against iam-simulate's, in the same run;
+ *  5. the effective-permission sweep: time per role, evaluations per second against iam-simulate on
+ *     the sweep's own requests, and the review time of the example app.
  *
- * Run with `npm run bench`. Prints a Markdown report.
+ * Run with `npm run bench` (`BENCH_ONLY=sweep npm run bench` for the sweep alone). Prints a Markdown report.
  */
 import { performance } from 'perf_hooks';
 import { App, Stack } from 'aws-cdk-lib';
@@ -24,6 +26,13 @@ import {
   EvaluationRequest,
   MANAGED_POLICY_SIZE_LIMIT,
   ProductionProtection,
+  loadAssembly,
+  loadIamCatalog,
+  reviewAssembly,
+  sweep,
+  sweepAssembly,
+  SweptRequest,
+  sweptRoles,
 } from '../lib';
 import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer } from '../lib/approval-workflow/local/server';
 
@@ -198,7 +207,87 @@ async function evaluatorBench(): Promise<string[]> {
   ];
 }
 
+/** The sweep per role, its throughput against iam-simulate on its own requests, and review time. */
+async function sweepBench(): Promise<string[]> {
+  const { runSimulation } = require('@cloud-copilot/iam-simulate');
+  let start = performance.now();
+  const catalog = loadIamCatalog();
+  const catalogMs = performance.now() - start;
+  const apps = [
+    { name: 'examples/coding-agent.ts', dir: buildApp(new App()).synth().directory },
+    { name: `${STACKS} service stacks (25 production)`, dir: serviceApp(true).synth().directory },
+  ];
+  const lines = [
+    '',
+    `### Effective-permission sweep (${catalog.actions.length.toLocaleString('en')} catalog actions; catalog loaded once in ${catalogMs.toFixed(0)} ms)`,
+    '',
+    '| app | role | production resources | actions tried | evaluations | ms per sweep (median of 5) | evaluations per second |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  let sample: Array<{ request: SweptRequest; principal: string }> = [];
+  let sampleRate = 0;
+  for (const app of apps) {
+    const swept = sweepAssembly(loadAssembly(app.dir));
+    const roles = sweptRoles(loadAssembly(app.dir), catalog);
+    for (const role of roles) {
+      const times: number[] = [];
+      let result = sweep(role, swept.inventory, catalog, swept.productionTag);
+      for (let i = 0; i < 5; i++) {
+        start = performance.now();
+        result = sweep(role, swept.inventory, catalog, swept.productionTag);
+        times.push(performance.now() - start);
+      }
+      const ms = median(times);
+      const rate = result.evaluations / (ms / 1000);
+      lines.push(`| ${app.name} | ${role.resource.constructPath} (${role.kind}) | ${swept.inventory.resources.length} | ${result.actions} | ${result.evaluations.toLocaleString('en')} | ${ms.toFixed(1)} | ${Math.round(rate).toLocaleString('en')} |`);
+      if (app === apps[1] && sample.length === 0) {
+        sampleRate = rate;
+        sweep(role, swept.inventory, catalog, swept.productionTag, (request) => sample.push({ request, principal: role.arn }));
+      }
+    }
+  }
+  // iam-simulate on the same requests, with the role's resolved policies taken as the worst case
+  // (every permission) under the boundary: the cost of one request is what matters.
+  const boundaryDoc = buildApp(new App()).node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
+  const boundary = JSON.parse(JSON.stringify(boundaryDoc.document()).replace(/\$\{Token\[[^\]]+\]\}/g, '123456789012'));
+  sample = sample.slice(0, 1000);
+  start = performance.now();
+  for (const { request, principal } of sample) {
+    await runSimulation(
+      {
+        request: { principal, action: request.action, resource: { resource: request.resource.arn, accountId: '123456789012' }, contextVariables: request.context },
+        identityPolicies: [{ name: 'admin', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+        permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+  }
+  const theirsRate = sample.length / ((performance.now() - start) / 1000);
+  lines.push(
+    '',
+    '| sweep requests of the first role of the 50-stack app | evaluations per second |',
+    '| --- | ---: |',
+    `| the sweep (whole sweep, catalog walk and request building included) | ${Math.round(sampleRate).toLocaleString('en')} |`,
+    `| iam-simulate on ${sample.length} of the same requests | ${Math.round(theirsRate).toLocaleString('en')} |`,
+    `| ratio | ${(sampleRate / theirsRate).toFixed(0)}x |`,
+  );
+  const reviewTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    start = performance.now();
+    reviewAssembly(loadAssembly(apps[0].dir));
+    reviewTimes.push(performance.now() - start);
+  }
+  lines.push('', `Review of examples/coding-agent.ts (read cdk.out, every rule, every sweep; catalog already loaded): ${median(reviewTimes).toFixed(0)} ms median of 5; the first review in a process also loads the catalog (${catalogMs.toFixed(0)} ms).`);
+  return lines;
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'sweep') {
+    process.stdout.write(`${(await sweepBench()).join('\n')}\n`);
+    return;
+  }
   const lines: string[] = [];
   const example = buildApp(new App());
   const exampleBoundary = example.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
@@ -244,6 +333,7 @@ async function main(): Promise<void> {
   );
   lines.push(...(await approvalBench(Number(process.env.BENCH_REQUESTS ?? 30))));
   lines.push(...(await evaluatorBench()));
+  lines.push(...(await sweepBench()));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

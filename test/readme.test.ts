@@ -22,3 +22,13 @@ test('every action a tag cannot protect is listed', () => {
   const unlisted = Object.keys(TAG_BLIND_PRODUCTION_ACTIONS).filter((action) => !readme.includes(`\`${action}\``));
   expect(unlisted).toEqual([]);
 });
+
+test('every review rule is in the rules table with its id, and the unacknowledgeable ones are named', () => {
+  const { allRules } = require('../lib') as typeof import('../lib');
+  const table = readme.split('### Review rules')[1].split('\n\n')[1];
+  const ids = table.split('\n').slice(2).map((row) => /^\| `([A-Z0-9-]+)` \|/.exec(row)?.[1]);
+  expect(ids.sort()).toEqual(allRules().map((r) => r.id).sort());
+  const guarded = allRules().filter((r) => !r.acknowledgeable).map((r) => r.id);
+  const sentence = readme.split('### Review rules')[1].split('cannot be acknowledged')[0];
+  expect(guarded.filter((id) => !sentence.split(table)[1].includes(`\`${id}\``))).toEqual([]);
+});
