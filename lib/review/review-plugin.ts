@@ -14,6 +14,16 @@ export interface AgentGuardrailsReviewProps extends Pick<ReviewOptions, 'tagKey'
    * @default false - unresolved findings are printed but do not fail synthesis
    */
   readonly failOnUnresolved?: boolean;
+
+  /**
+   * Print no summary line. CDK prints findings itself, but nothing when the review passes, so by
+   * default the plugin writes one line to stderr saying what it checked.
+   * @default false
+   */
+  readonly quiet?: boolean;
+
+  /** Where the summary line goes. @default - process.stderr */
+  readonly log?: (line: string) => void;
 }
 
 /** The agent guardrails review, run by `cdk synth`. */
@@ -49,6 +59,15 @@ export class AgentGuardrailsReview implements IPolicyValidationPlugin {
         violatingResources: [{ resourceLogicalId: f.logicalId, constructPath: f.constructPath, templatePath: f.templateFile, locations: f.logicalId ? [`Resources/${f.logicalId}`] : [] }],
       }));
     const unresolved = report.findings.filter((f) => f.acknowledgedReason === undefined && f.severity === 'unresolved');
+    if (!this.props.quiet) {
+      const sweeps = [...report.sweep.roles, ...report.sweep.boundaries];
+      const evaluations = sweeps.reduce((n, s) => n + s.result.evaluations, 0);
+      const { errors, acknowledged } = report.summary;
+      (this.props.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+        `agent-guardrails review: ${errors} errors, ${unresolved.length} unresolved, ${acknowledged} acknowledged; ${report.rules.length} rules, ` +
+          `${report.sweep.roles.length} roles and ${report.sweep.boundaries.length} boundaries swept over ${report.sweep.inventory.resources.length} production resources (${evaluations} evaluations)`,
+      );
+    }
     return {
       success: report.summary.errors === 0 && (!this.props.failOnUnresolved || unresolved.length === 0),
       violations,

@@ -100,12 +100,14 @@ describe('acknowledgements', () => {
 });
 
 describe('the validation plugin', () => {
-  test('cdk synth of the examples passes the review', () => {
+  test('cdk synth of the examples passes the review, and says what it checked', () => {
     for (const build of [codingAgent, twoPersonApproval]) {
       const app = new App();
-      Validations.of(app).addPlugins(new AgentGuardrailsReview());
+      const lines: string[] = [];
+      Validations.of(app).addPlugins(new AgentGuardrailsReview({ log: (line) => lines.push(line) }));
       build(app);
       expect(() => app.synth()).not.toThrow();
+      expect(lines).toEqual([expect.stringMatching(/^agent-guardrails review: 0 errors, 0 unresolved, 0 acknowledged; 8 rules, [1-9]\d* roles and 1 boundaries swept over [1-9]\d* production resources \([1-9]\d* evaluations\)$/)]);
     }
   });
 
@@ -113,7 +115,7 @@ describe('the validation plugin', () => {
     const app = new App();
     const stack = new Stack(app, 'Guardrails');
     new iam.CfnRole(stack, 'Unbounded', { path: '/agent-guardrails/agent/', assumeRolePolicyDocument: { Statement: [] } });
-    const plugin = new AgentGuardrailsReview();
+    const plugin = new AgentGuardrailsReview({ quiet: true });
     let report: any;
     const original = plugin.validate.bind(plugin);
     plugin.validate = (context) => (report = original(context));
