@@ -85,7 +85,7 @@ export function loadAssembly(dir: string): AssemblyModel {
   const stacks: AssemblyStack[] = [];
   for (const [id, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
     if (artifact.type === 'aws:cloudformation:stack') {
-      const templateFile = path.join(dir, artifact.properties.templateFile);
+      const templateFile = path.resolve(dir, artifact.properties.templateFile);
       let template: any;
       try {
         template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));

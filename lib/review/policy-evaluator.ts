@@ -308,11 +308,6 @@ export class ActionEvaluator {
     this.boundary = boundary ? naming([boundary]) : undefined;
   }
 
-  /** Whether any statement could allow the action at all, on any resource. */
-  public get mayAllow(): boolean {
-    return this.identity.some((s) => s.allow) && (this.boundary === undefined || this.boundary.some((s) => s.allow));
-  }
-
   /** Decides `request` (whose action must be this evaluator's). */
   public decide(request: Omit<EvaluationRequest, 'action'>): Decision {
     if (ALWAYS_ALLOWED.has(this.action.toLowerCase())) {

@@ -152,7 +152,7 @@ test('the sweep decides as iam-simulate does wherever no caller-chosen key is in
   const swept = sweepAssembly(assembly);
   const guardrails = assembly.stacks.find((s) => s.stackName === 'agent-guardrails')!;
   const boundaryResource = guardrails.resources.find((r) => r.type === 'AWS::IAM::ManagedPolicy')!;
-  const boundary = resolveValue(boundaryResource.properties.PolicyDocument, guardrails, catalog);
+  const boundary = resolveValue(boundaryResource.properties.PolicyDocument, guardrails, catalog) as { Statement: unknown };
   const agentArn = 'arn:aws:iam::123456789012:role/agent-guardrails/agent/any-agent';
   const requests: SweptRequest[] = [];
   const probe = {

@@ -52,8 +52,6 @@ export interface SweepResult {
   readonly tagBlind: readonly TagBlindAction[];
 }
 
-const NOTHING_ALLOWS: Decision = { result: 'ImplicitlyDenied', decidedBy: [] };
-
 /** Change-set proposals: they change nothing until a human executes them. */
 const PROPOSALS = new Set(['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet']);
 const DESTRUCTIVE_VERBS = /^(Delete|Terminate|Purge|Destroy|Drop|Deregister|Schedule\w*Deletion)/;
@@ -154,7 +152,7 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
           if (supports('aws:tagkeys')) context['aws:tagkeys'] = [tag.key];
           if (supports('aws:requesttag/x')) context[`aws:requesttag/${tag.key.toLowerCase()}`] = 'changed';
         }
-        const decision = evaluator.mayAllow ? evaluator.decide({ resource: resource.arn, context, callerChosen: (k) => callerChosen(k, context, supports) }) : NOTHING_ALLOWS;
+        const decision = evaluator.decide({ resource: resource.arn, context, callerChosen: (k) => callerChosen(k, context, supports) });
         observe?.({ action: name, resource, scenario, destructive, context, decision });
         if (destructive && !tagged) {
           const key = `${name} ${action.service}:${type}`;
