@@ -3,7 +3,7 @@
  * and each way of leaving production open is found, with the actions, the resource and how it was
  * tried. Decisions the sweep makes without caller-chosen keys are held to iam-simulate.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +16,7 @@ import {
   compilePolicy,
   effectivePermissions,
   iamCatalog,
+  iamResourceTypeOf,
   loadIamCatalog,
   ProductionProtection,
   resolveValue,
@@ -189,4 +190,44 @@ test('an agent role made with AgentRole is swept through its boundary', () => {
   expect(agent.assumptions).toEqual([]);
   expect(agent.result.allowed).toEqual([]);
   expect(agent.result.evaluations).toBeGreaterThan(50);
+});
+
+test('every CloudFormation type the sweep maps names a resource type of the IAM catalog', () => {
+  const types = [
+    'AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Lambda::Function', 'AWS::Lambda::LayerVersion',
+    'AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::IAM::ManagedPolicy', 'AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::RDS::DBInstance', 'AWS::RDS::DBCluster',
+    'AWS::Neptune::DBCluster', 'AWS::DocDB::DBCluster', 'AWS::StepFunctions::StateMachine', 'AWS::Events::EventBus', 'AWS::Events::Rule',
+    'AWS::SecretsManager::Secret', 'AWS::ECS::Cluster', 'AWS::ECS::Service', 'AWS::EC2::Instance', 'AWS::EC2::Volume', 'AWS::EC2::VPC', 'AWS::EC2::EIP',
+    'AWS::EFS::FileSystem', 'AWS::ECR::Repository', 'AWS::Kinesis::Stream', 'AWS::KinesisFirehose::DeliveryStream', 'AWS::Cognito::UserPool',
+    'AWS::ElastiCache::ReplicationGroup', 'AWS::ElastiCache::CacheCluster', 'AWS::AutoScaling::AutoScalingGroup', 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    'AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::EKS::Cluster', 'AWS::CloudFront::Distribution',
+    'AWS::Backup::BackupVault', 'AWS::SSM::Parameter', 'AWS::ApiGateway::RestApi', 'AWS::OpenSearchService::Domain', 'AWS::Elasticsearch::Domain',
+    'AWS::Redshift::Cluster', 'AWS::MSK::Cluster', 'AWS::RedshiftServerless::Namespace', 'AWS::OpenSearchServerless::Collection',
+  ];
+  const unmapped = types.filter((t) => iamResourceTypeOf(catalog, t) === undefined);
+  expect(unmapped).toEqual([]);
+  expect(iamResourceTypeOf(catalog, 'AWS::Made::Up')).toBeUndefined();
+});
+
+test('fails as unresolved when a production resource has a type the sweep cannot map', () => {
+  const assembly = appWithBoundary({ extra: (prod) => new CfnResource(prod, 'Thing', { type: 'AWS::Made::Up' }) });
+  expect(boundaryDeniesDestruction().check(assembly)).toEqual([expect.objectContaining({ severity: 'unresolved', constructPath: 'Prod/Thing', message: expect.stringMatching(/AWS::Made::Up is a production resource whose IAM resource type is unknown/) })]);
+});
+
+test('a production managed policy carries no tags, so only a statement by name could protect it', () => {
+  const assembly = appWithBoundary({ extra: (prod) => new iam.ManagedPolicy(prod, 'Shared', { statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })] }) });
+  expect(actionsOf(boundaryDeniesDestruction().check(assembly))).toMatch(/iam:DeletePolicy.* on production resource Prod\/Shared\/Resource \(AWS::IAM::ManagedPolicy\), as tagged/);
+});
+
+test('policy variables and values that cannot be resolved offline widen an Allow, and are recorded', () => {
+  const assembly = appWithBoundary({
+    bounded: false,
+    agentStatements: [
+      new iam.PolicyStatement({ actions: ['dynamodb:DeleteTable'], resources: ['arn:aws:dynamodb:*:*:table/${aws:PrincipalTag/team}-*'] }),
+      new iam.PolicyStatement({ actions: ['sqs:DeleteQueue'], resources: [Fn.importValue('queue-arn')] }),
+    ],
+  });
+  const agent = sweepAssembly(assembly).roles.find((r) => r.kind === 'agent')!;
+  expect(agent.result.allowed.map((a) => a.action)).toContain('dynamodb:DeleteTable');
+  expect(agent.assumptions).toEqual([expect.stringMatching(/statement 0: .*taken as "\*"/), expect.stringMatching(/statement 1: .*taken as "\*"/)]);
 });

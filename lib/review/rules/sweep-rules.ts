@@ -55,11 +55,11 @@ export function boundaryDeniesDestruction(options: ProductionRuleOptions = {}, s
     check(assembly) {
       const swept = sweepOf(assembly);
       const findings = allowedFindings(this, swept.boundaries, () => 'the boundary, for an agent granted every permission,');
-      for (const r of swept.inventory.notSwept.filter((n) => n.stateful)) {
+      for (const r of swept.inventory.notSwept) {
         findings.push({
           ruleId: this.id,
           severity: 'unresolved',
-          message: `${r.cfnType} is a stateful production resource whose IAM resource type is unknown, so whether the boundary protects it cannot be decided offline`,
+          message: `${r.cfnType} is a production resource${r.stateful ? ' that holds data' : ''} whose IAM resource type is unknown, so whether the boundary protects it cannot be decided offline`,
           stackName: r.stackName,
           constructPath: r.constructPath,
           logicalId: r.logicalId,

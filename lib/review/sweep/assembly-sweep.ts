@@ -46,12 +46,12 @@ export interface AssemblySweepOptions {
   readonly now?: () => number;
 }
 
-/** The production stack names a guardrail boundary protects by name (its ProdStackByName statement). */
+/** The production stack names or patterns a guardrail boundary protects by name (its ProdStackByName statement). */
 function namedStacks(boundary: AssemblyResource): string[] {
   const statements = boundary.properties.PolicyDocument?.Statement;
   const byName = Array.isArray(statements) ? statements.find((s: any) => s?.Sid === 'ProdStackByName') : undefined;
   const resources = byName ? (Array.isArray(byName.Resource) ? byName.Resource : [byName.Resource]) : [];
-  return resources.map((r: unknown) => /:stack\/([^/*]+)\/\*$/.exec(String(r))?.[1]).filter((n: string | undefined): n is string => n !== undefined);
+  return resources.map((r: unknown) => /:stack\/([^/]+)\/\*$/.exec(String(r))?.[1]).filter((n: string | undefined): n is string => n !== undefined);
 }
 
 const guardrailBoundaries = (assembly: AssemblyModel) =>

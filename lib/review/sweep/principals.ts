@@ -47,13 +47,13 @@ export function compileResolved(name: string, document: unknown, stack: Assembly
     const s = statement as Record<string, any>;
     const label = `${name} statement ${s.Sid ?? index}`;
     let usable = s;
-    if (JSON.stringify(s).includes(UNRESOLVED)) {
+    if (mentions(s, isOpen)) {
       if (s.Effect !== 'Allow') {
-        assumptions.push(`${label}: a Deny that cannot be resolved offline is not counted`);
+        assumptions.push(`${label}: a Deny with values that cannot be resolved offline (or policy variables) is not counted`);
         continue;
       }
       usable = widen(s);
-      assumptions.push(`${label}: values that cannot be resolved offline are taken as "*"`);
+      assumptions.push(`${label}: values that cannot be resolved offline (or policy variables) are taken as "*"`);
     }
     try {
       compilePolicy(name, { Statement: [usable] });
@@ -69,18 +69,37 @@ export function compileResolved(name: string, document: unknown, stack: Assembly
   return compilePolicy(name, { Statement: statements });
 }
 
-/** An Allow with unresolved parts widened: wildcards in names, unreadable conditions dropped. */
+const POLICY_VARIABLE = /\$\{[^}]*\}/g;
+
+/** Whether a string holds something only known when IAM evaluates it: an unresolved value or a policy variable. */
+const isOpen = (text: string) => text.includes(UNRESOLVED) || /\$\{[^}]*\}/.test(text);
+
+/** Whether any string inside `value` passes `test`. */
+function mentions(value: unknown, test: (text: string) => boolean): boolean {
+  if (typeof value === 'string') return test(value);
+  if (Array.isArray(value)) return value.some((v) => mentions(v, test));
+  if (value && typeof value === 'object') return Object.values(value).some((v) => mentions(v, test));
+  return false;
+}
+
+/**
+ * An Allow with open parts widened: unresolved values and policy variables in Action and Resource
+ * become wildcards, NotAction and NotResource with open parts are dropped (their complement would
+ * shrink), and conditions on open values are taken as met.
+ */
 function widen(statement: Record<string, any>): Record<string, any> {
-  const star = (v: unknown): unknown => (typeof v === 'string' ? v.split(UNRESOLVED).join('*') : Array.isArray(v) ? v.map(star) : v);
+  const star = (v: unknown): unknown => (typeof v === 'string' ? v.split(UNRESOLVED).join('*').replace(POLICY_VARIABLE, '*') : Array.isArray(v) ? v.map(star) : v);
   const widened: Record<string, any> = {};
   for (const [key, value] of Object.entries(statement)) {
     if (key === 'Condition') {
       const kept: Record<string, Record<string, unknown>> = {};
       for (const [operator, block] of Object.entries<Record<string, unknown>>(value ?? {})) {
-        const readable = Object.entries(block).filter(([, v]) => !JSON.stringify(v).includes(UNRESOLVED));
+        const readable = Object.entries(block).filter(([, v]) => !mentions(v, isOpen));
         if (readable.length > 0) kept[operator] = Object.fromEntries(readable);
       }
       widened.Condition = kept;
+    } else if ((key === 'NotAction' || key === 'NotResource') && mentions(value, isOpen)) {
+      widened[key === 'NotAction' ? 'Action' : 'Resource'] = '*';
     } else {
       widened[key] = star(value);
     }
@@ -113,9 +132,20 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
   for (const inline of asArray(role.properties.Policies) as any[]) {
     identity.push(compileResolved(`inline policy ${inline.PolicyName}`, inline.PolicyDocument, stack, catalog, assumptions));
   }
-  const namesRole = (refs: unknown) => asArray(refs).some((ref: any) => ref?.Ref === role.logicalId);
-  for (const policy of stack.resources.filter((r) => (r.type === 'AWS::IAM::Policy' || r.type === 'AWS::IAM::ManagedPolicy') && namesRole(r.properties.Roles))) {
-    identity.push(compileResolved(policy.constructPath, policy.properties.PolicyDocument, stack, catalog, assumptions));
+  const roleName = role.properties.RoleName;
+  const namesRole = (refs: unknown) => asArray(refs).some((ref: any) => ref?.Ref === role.logicalId || (typeof roleName === 'string' && ref === roleName));
+  for (const other of assembly.stacks) {
+    for (const policy of other.resources) {
+      const attached =
+        ((policy.type === 'AWS::IAM::Policy' || policy.type === 'AWS::IAM::ManagedPolicy') && (other === stack ? namesRole(policy.properties.Roles) : asArray(policy.properties.Roles).some((r) => r === roleName && roleName !== undefined))) ||
+        (policy.type === 'AWS::IAM::RolePolicy' && (other === stack ? namesRole(policy.properties.RoleName) : policy.properties.RoleName === roleName && roleName !== undefined));
+      if (attached) {
+        identity.push(compileResolved(policy.constructPath, policy.properties.PolicyDocument, other, catalog, assumptions));
+      } else if (other === stack && ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy'].includes(policy.type) && mentions(resolveValue(policy.properties.Roles ?? policy.properties.RoleName, stack, catalog), (t) => t.includes(UNRESOLVED))) {
+        assumptions.push(`${policy.constructPath} is attached to a role that cannot be resolved offline; it is taken to apply to this role`);
+        identity.push(compileResolved(policy.constructPath, policy.properties.PolicyDocument, other, catalog, assumptions));
+      }
+    }
   }
   for (const managed of asArray(resolveValue(role.properties.ManagedPolicyArns, stack, catalog))) {
     const found = typeof managed === 'string' ? findByArn(catalog, assembly, managed) : undefined;

@@ -54,7 +54,12 @@ const NOT_RESOURCES = /^(AWS::CDK::Metadata|AWS::CloudFormation::(WaitCondition\
 /** Whether `stack` carries the production tag. */
 export function isProductionStack(stack: AssemblyStack, tag: ProductionTagSpec): boolean {
   const values = tag.values.map((v) => v.toLowerCase());
-  return Object.entries(stack.tags).some(([k, v]) => k === tag.key && values.includes(String(v).toLowerCase()));
+  return Object.entries(stack.tags).some(([k, v]) => k.toLowerCase() === tag.key.toLowerCase() && values.includes(String(v).toLowerCase()));
+}
+
+/** Whether `name` matches one of `patterns` (stack names, `*` wildcards allowed). */
+function namedBy(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name));
 }
 
 const tagsOf = (value: unknown): Record<string, string> => {
@@ -67,12 +72,42 @@ const tagsOf = (value: unknown): Record<string, string> => {
   return {};
 };
 
-/** The production stacks and resources of `assembly`: tagged, or named in `namedStacks`. */
+/**
+ * Resource types whose IAM resource supports tags but whose CloudFormation type takes none, so
+ * that CloudFormation does not propagate the stack's tags to them: they are untagged.
+ */
+const UNTAGGED_TYPES = new Set([
+  'AWS::IAM::ManagedPolicy',
+  'AWS::EC2::LaunchTemplate',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Method',
+  'AWS::Lambda::Alias',
+  'AWS::Lambda::LayerVersion',
+  'AWS::Lambda::Version',
+  'AWS::StepFunctions::StateMachineAlias',
+  'AWS::StepFunctions::StateMachineVersion',
+]);
+
+/**
+ * The tags IAM would see on a resource: the stack's tags and CloudFormation's, which
+ * CloudFormation propagates to resources that take tags, and the resource's own literal tags (a
+ * global table's are on its replica in the stack's region). Types that take no tags get none.
+ */
+function resourceTags(stack: AssemblyStack, resource: AssemblyStack['resources'][number], stackTags: Record<string, string>): Record<string, string> {
+  if (UNTAGGED_TYPES.has(resource.type)) return {};
+  const properties = resource.properties;
+  const replicas: any[] = Array.isArray(properties.Replicas) ? properties.Replicas : [];
+  const replica = replicas.find((r) => r?.Region === stack.region) ?? replicas.find((r) => typeof r?.Region !== 'string') ?? replicas[0];
+  const own = properties.Tags !== undefined ? properties.Tags : replica?.Tags;
+  return { ...stackTags, ...tagsOf(own), 'aws:cloudformation:logical-id': resource.logicalId };
+}
+
+/** The production stacks and resources of `assembly`: tagged, or named by one of `namedStacks` (`*` wildcards allowed). */
 export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog, tag: ProductionTagSpec, namedStacks: readonly string[] = []): ProductionInventory {
   const stateful = new Set(STATEFUL_RESOURCE_TYPES);
   const resources: ProductionResource[] = [];
   const notSwept: NotSwept[] = [];
-  const stacks = assembly.stacks.filter((s) => isProductionStack(s, tag) || namedStacks.includes(s.stackName));
+  const stacks = assembly.stacks.filter((s) => isProductionStack(s, tag) || namedBy(s.stackName, namedStacks));
   for (const stack of stacks) {
     const env = environmentOf(stack);
     const stackTags = { ...stack.tags, 'aws:cloudformation:stack-name': stack.stackName };
@@ -103,7 +138,7 @@ export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog
         service: type.service,
         iamType: type.name,
         arn,
-        tags: { ...stackTags, ...tagsOf(resource.properties.Tags), 'aws:cloudformation:logical-id': resource.logicalId },
+        tags: resourceTags(stack, resource, stackTags),
       });
     }
   }

@@ -33,6 +33,9 @@ const SERVICE_PREFIXES: Record<string, string> = {
   Elasticsearch: 'es',
   Neptune: 'rds',
   DocDB: 'rds',
+  MSK: 'kafka',
+  RedshiftServerless: 'redshift-serverless',
+  OpenSearchServerless: 'aoss',
 };
 
 /** CloudFormation types whose IAM resource type is not their own name. */
@@ -48,6 +51,9 @@ const RESOURCE_TYPES: Record<string, string> = {
   'AWS::IAM::ManagedPolicy': 'policy',
   'AWS::ApiGateway::RestApi': 'RestApi',
   'AWS::KinesisFirehose::DeliveryStream': 'deliverystream',
+  'AWS::EC2::EIP': 'elastic-ip',
+  'AWS::ElasticLoadBalancingV2::Listener': 'listener/app',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'targetgroup',
 };
 
 /** The IAM resource type of a CloudFormation type, if the catalog has one. */
@@ -66,6 +72,10 @@ export function iamResourceTypeOf(catalog: IamCatalog, cfnType: string): { servi
 
 /** The physical name CloudFormation gives a resource: its name property, or stack-LogicalId. */
 export function physicalName(stack: AssemblyStack, resource: AssemblyResource): string {
+  if (resource.type === 'AWS::SSM::Parameter' && typeof resource.properties.Name === 'string') {
+    // The ARN holds the name without its leading slash: parameter/orders/db-url.
+    return resource.properties.Name.replace(/^\//, '');
+  }
   const typeName = resource.type.split('::')[2] ?? '';
   const candidates = [`${typeName}Name`, 'Name', `${typeName}Identifier`, 'DBInstanceIdentifier', 'DBClusterIdentifier', 'ClusterName'];
   for (const property of candidates) {
@@ -112,7 +122,7 @@ export function resourceArn(catalog: IamCatalog, stack: AssemblyStack, resource:
 }
 
 /** Marks a part of a value that cannot be resolved offline. */
-export const UNRESOLVED = '\u0000unresolved\u0000';
+export const UNRESOLVED = '#unresolved#';
 
 /**
  * Resolves a template value for `stack` of `assembly`: pseudo parameters, Ref and Fn::GetAtt Arn of

@@ -85,15 +85,20 @@ function supportedKeys(catalog: IamCatalog, action: CatalogAction, typeName: str
 }
 
 const PRINCIPAL_KEYS = /^aws:(principal|sourceidentity$|userid$|username$)/;
+const RESOURCE_TAG = /^[a-z0-9-]+:resourcetag\/(.+)$/;
 
 /**
- * Whether the caller chooses `key` in a request: principal facts and resource facts are not the
- * caller's, request keys are, but only those the action supports (the others are absent).
+ * Whether the caller chooses `key` in a request: principal facts are not the caller's, and neither
+ * are the resource's production tag, the guardrails' own tags and AWS's tags, which the sweep tries
+ * to change on their own. Any other resource tag could be added or removed first, so it is the
+ * caller's; so are request keys, but only those the action supports (the others are absent).
  */
-function callerChosen(key: string, context: Readonly<Record<string, unknown>>, supports: (key: string) => boolean): boolean {
+function callerChosen(key: string, context: Readonly<Record<string, unknown>>, supports: (key: string) => boolean, productionKey: string): boolean {
   if (key in context) return false;
   if (PRINCIPAL_KEYS.test(key)) return true;
-  if (key.startsWith('aws:resourcetag/') || key === 'aws:resourceaccount') return false;
+  const tag = RESOURCE_TAG.exec(key)?.[1];
+  if (tag !== undefined) return !(tag === productionKey || tag.startsWith('agent-guardrails:') || tag.startsWith('aws:')) && supports(key);
+  if (key === 'aws:resourceaccount') return false;
   if (key.startsWith('aws:requesttag/') || key === 'aws:tagkeys') return supports(key);
   if (key.startsWith('aws:')) return true;
   return supports(key);
@@ -116,6 +121,7 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
     const key = `${r.service}:${r.iamType.toLowerCase()}`;
     byType.set(key, [...(byType.get(key) ?? []), r]);
   }
+  const productionKey = tag.key.toLowerCase();
   const allowed: AllowedDestructive[] = [];
   const tagBlind = new Map<string, TagBlindAction>();
   let actions = 0;
@@ -144,15 +150,17 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
         const context: Record<string, string | string[]> = { ...policies.principalContext, 'aws:resourceaccount': resource.arn.split(':')[4] };
         if (tagged && scenario !== 'untagged, by name') {
           for (const [k, v] of Object.entries(resource.tags)) {
+            const fixed = k.toLowerCase() === productionKey || k.startsWith('agent-guardrails:') || k.startsWith('aws:');
+            if (!fixed) continue;
             context[`aws:resourcetag/${k.toLowerCase()}`] = v;
             if (supports(`${action.service}:resourcetag/x`)) context[`${action.service}:resourcetag/${k.toLowerCase()}`] = v;
           }
         }
-        if (scenario === 'production tag changed') {
-          if (supports('aws:tagkeys')) context['aws:tagkeys'] = [tag.key];
-          if (supports('aws:requesttag/x')) context[`aws:requesttag/${tag.key.toLowerCase()}`] = 'changed';
+        if (scenario === 'production tag changed' && supports('aws:tagkeys')) {
+          // The request names the production tag key; the new value, if any, is the caller's.
+          context['aws:tagkeys'] = [tag.key];
         }
-        const decision = evaluator.decide({ resource: resource.arn, context, callerChosen: (k) => callerChosen(k, context, supports) });
+        const decision = evaluator.decide({ resource: resource.arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
         observe?.({ action: name, resource, scenario, destructive, context, decision });
         if (destructive && !tagged) {
           const key = `${name} ${action.service}:${type}`;
