@@ -231,3 +231,21 @@ test('policy variables and values that cannot be resolved offline widen an Allow
   expect(agent.result.allowed.map((a) => a.action)).toContain('dynamodb:DeleteTable');
   expect(agent.assumptions).toEqual([expect.stringMatching(/statement 0: .*taken as "\*"/), expect.stringMatching(/statement 1: .*taken as "\*"/)]);
 });
+
+test('the shipped boundary leaves nothing destructive allowed on common production resource types', () => {
+  const types = [
+    'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::Logs::LogGroup', 'AWS::KMS::Key',
+    'AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::StepFunctions::StateMachine', 'AWS::Events::EventBus', 'AWS::SecretsManager::Secret',
+    'AWS::ECS::Cluster', 'AWS::ECS::Service', 'AWS::EC2::Instance', 'AWS::EC2::Volume', 'AWS::EFS::FileSystem', 'AWS::ECR::Repository', 'AWS::Kinesis::Stream',
+    'AWS::Cognito::UserPool', 'AWS::ElastiCache::ReplicationGroup', 'AWS::EKS::Cluster', 'AWS::SSM::Parameter', 'AWS::OpenSearchService::Domain',
+  ];
+  const { assembly } = synthesizeApp((app) => {
+    const prod = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    types.forEach((type, i) => new CfnResource(prod, `Resource${i}`, { type }));
+    new ProductionProtection(prod, 'ProductionProtection', { disableStackPolicy: true });
+    new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
+  });
+  const swept = sweepAssembly(assembly);
+  expect(swept.inventory.resources.map((r) => r.cfnType)).toEqual(expect.arrayContaining(types));
+  expect(swept.boundaries[0].result.allowed.map((a) => `${a.action} on ${a.resource.cfnType}`)).toEqual([]);
+});

@@ -225,7 +225,6 @@ describe('verifyRole against a deployment of the synthesized role', () => {
     expect(call.ContextEntries).toEqual(
       expect.arrayContaining([
         { ContextKeyName: 'aws:TagKeys', ContextKeyValues: ['Environment'], ContextKeyType: 'stringList' },
-        { ContextKeyName: 'aws:RequestTag/Environment', ContextKeyValues: ['changed'], ContextKeyType: 'string' },
       ]),
     );
   });

@@ -74,13 +74,13 @@ const tagsOf = (value: unknown): Record<string, string> => {
 
 /**
  * Resource types whose IAM resource supports tags but whose CloudFormation type takes none, so
- * that CloudFormation does not propagate the stack's tags to them: they are untagged.
+ * that CloudFormation does not propagate the stack's tags to them: they are untagged. (API
+ * Gateway's deployments and methods are not among them: API Gateway evaluates them with the tags
+ * of their API.)
  */
 const UNTAGGED_TYPES = new Set([
   'AWS::IAM::ManagedPolicy',
   'AWS::EC2::LaunchTemplate',
-  'AWS::ApiGateway::Deployment',
-  'AWS::ApiGateway::Method',
   'AWS::Lambda::Alias',
   'AWS::Lambda::LayerVersion',
   'AWS::Lambda::Version',

@@ -52,9 +52,15 @@ export interface SweepResult {
   readonly tagBlind: readonly TagBlindAction[];
 }
 
+/**
+ * Actions named like deletions that delete nothing CloudFormation creates: eks:DeregisterCluster
+ * only removes the registration of a connected (external) cluster.
+ */
+const NOT_DELETIONS = new Set(['eks:DeregisterCluster']);
+
 /** Change-set proposals: they change nothing until a human executes them. */
 const PROPOSALS = new Set(['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet']);
-const DESTRUCTIVE_VERBS = /^(Delete|Terminate|Purge|Destroy|Drop|Deregister|Schedule\w*Deletion)/;
+const DESTRUCTIVE_VERBS = /^(admin)?(delete|terminate|purge|destroy|drop|deregister|schedule\w*deletion)|httpdelete$/i;
 
 /** Services whose resource tags IAM evaluates only when switched on (S3: ABAC per bucket), so no tag can be relied on. */
 const TAGS_IGNORED = new Set(['s3']);
@@ -69,7 +75,7 @@ const TAGS_IGNORED = new Set(['s3']);
 export function isDestructive(action: CatalogAction, iamType: string): boolean {
   if (action.accessLevel === 'Read' || action.accessLevel === 'List') return false;
   if (action.service === 'cloudformation' && iamType === 'stack') return !PROPOSALS.has(`${action.service}:${action.name}`);
-  return !isTagging(action) && DESTRUCTIVE_VERBS.test(action.name);
+  return !isTagging(action) && DESTRUCTIVE_VERBS.test(action.name) && !NOT_DELETIONS.has(`${action.service}:${action.name}`);
 }
 
 /** Whether `action` adds or removes tags (the catalog's access level reads `Tagging, Write`). */
