@@ -30,6 +30,8 @@ export interface AssemblyStack {
   readonly region?: string;
   /** The template's own metadata. */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** For a nested stack, the name of the stack that holds it. */
+  readonly nestedIn?: string;
   readonly resources: readonly AssemblyResource[];
 }
 
@@ -46,7 +48,7 @@ export function stackModel(
   stackName: string,
   templateFile: string,
   template: any,
-  properties: { tags?: Record<string, string>; terminationProtection?: boolean; environment?: string },
+  properties: { tags?: Record<string, string>; terminationProtection?: boolean; environment?: string; nestedIn?: string },
 ): AssemblyStack {
   const resources = Object.entries<any>(template?.Resources ?? {}).map(([logicalId, r]) => ({
     logicalId,
@@ -66,11 +68,44 @@ export function stackModel(
     account: /^\d{12}$/.test(account ?? '') ? account : undefined,
     region: region && !region.startsWith('unknown') ? region : undefined,
     metadata: template?.Metadata ?? {},
+    nestedIn: properties.nestedIn,
     resources,
   };
 }
 
-/** Reads `dir` (a cdk.out directory), including nested assemblies (stages). */
+/**
+ * The nested stacks of `parent`, read from the templates CDK writes next to it (`aws:asset:path`),
+ * recursively. A nested stack carries its parent's tags, account and region; its name is the one
+ * CloudFormation gives it without the random suffix.
+ */
+export function nestedStacks(parent: AssemblyStack, dir: string): AssemblyStack[] {
+  const found: AssemblyStack[] = [];
+  for (const resource of parent.resources.filter((r) => r.type === 'AWS::CloudFormation::Stack')) {
+    const file = resource.metadata['aws:asset:path'];
+    const templateFile = typeof file === 'string' ? path.resolve(dir, file) : undefined;
+    if (!templateFile || !fs.existsSync(templateFile)) continue;
+    let template: any;
+    try {
+      template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+    } catch (error) {
+      throw new AssemblyError(`the template of nested stack ${resource.constructPath} (${templateFile}) cannot be read: ${(error as Error).message}; synthesize again`);
+    }
+    const nested = stackModel(`${parent.stackName}-${resource.logicalId}`, templateFile, template, {
+      tags: { ...parent.tags, ...literalTags(resource.properties.Tags) },
+      terminationProtection: parent.terminationProtection,
+      environment: `aws://${parent.account ?? 'unknown-account'}/${parent.region ?? 'unknown-region'}`,
+      nestedIn: parent.stackName,
+    });
+    found.push(nested, ...nestedStacks(nested, dir));
+  }
+  return found;
+}
+
+function literalTags(tags: unknown): Record<string, string> {
+  return Array.isArray(tags) ? Object.fromEntries(tags.filter((t) => typeof t?.Key === 'string' && typeof t?.Value === 'string').map((t) => [t.Key, t.Value])) : {};
+}
+
+/** Reads `dir` (a cdk.out directory), including nested assemblies (stages) and nested stacks. */
 export function loadAssembly(dir: string): AssemblyModel {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
@@ -92,7 +127,8 @@ export function loadAssembly(dir: string): AssemblyModel {
       } catch (error) {
         throw new AssemblyError(`the template of stack ${id} (${templateFile}) cannot be read: ${(error as Error).message}; synthesize again`);
       }
-      stacks.push(stackModel(artifact.properties.stackName ?? id, templateFile, template, { ...artifact.properties, environment: artifact.environment }));
+      const stack = stackModel(artifact.properties.stackName ?? id, templateFile, template, { ...artifact.properties, environment: artifact.environment });
+      stacks.push(stack, ...nestedStacks(stack, path.dirname(templateFile)));
     } else if (artifact.type === 'cdk:cloud-assembly') {
       stacks.push(...loadAssembly(path.join(dir, artifact.properties.directoryName)).stacks);
     }

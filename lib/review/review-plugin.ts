@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
-import { AssemblyModel, stackModel } from './assembly';
+import * as path from 'path';
+import { AssemblyModel, nestedStacks, stackModel } from './assembly';
 import { reviewAssembly, ReviewOptions } from './review';
 
 /** Options of the validation plugin. */
@@ -35,14 +36,15 @@ export class AgentGuardrailsReview implements IPolicyValidationPlugin {
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const stacks = new Map(context.appConstruct.node.findAll().filter(Stack.isStack).map((s) => [s.node.path, s]));
     const assembly: AssemblyModel = {
-      stacks: context.stackTemplates.map((t) => {
+      stacks: context.stackTemplates.flatMap((t) => {
         const stack = stacks.get(t.stackConstructPath);
         const template = JSON.parse(fs.readFileSync(t.templatePath, 'utf8'));
-        return stackModel(stack?.stackName ?? t.stackConstructPath, t.templatePath, template, {
+        const model = stackModel(stack?.stackName ?? t.stackConstructPath, t.templatePath, template, {
           tags: stack?.tags.tagValues(),
           terminationProtection: stack?.terminationProtection,
           environment: `aws://${t.accountId ?? 'unknown-account'}/${t.region ?? 'unknown-region'}`,
         });
+        return [model, ...nestedStacks(model, path.dirname(t.templatePath))];
       }),
     };
     const report = reviewAssembly(assembly, this.props);

@@ -3,7 +3,7 @@
  * and each way of leaving production open is found, with the actions, the resource and how it was
  * tried. Decisions the sweep makes without caller-chosen keys are held to iam-simulate.
  */
-import { App, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Fn, NestedStack, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -19,6 +19,7 @@ import {
   iamResourceTypeOf,
   loadIamCatalog,
   ProductionProtection,
+  productionStacksProtected,
   resolveValue,
   sweep,
   sweepAssembly,
@@ -248,4 +249,32 @@ test('the shipped boundary leaves nothing destructive allowed on common producti
   const swept = sweepAssembly(assembly);
   expect(swept.inventory.resources.map((r) => r.cfnType)).toEqual(expect.arrayContaining(types));
   expect(swept.boundaries[0].result.allowed.map((a) => `${a.action} on ${a.resource.cfnType}`)).toEqual([]);
+});
+
+describe('nested stacks', () => {
+  function nested(bucketName: string | undefined) {
+    return synthesizeApp((app) => {
+      const prod = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+      const data = new NestedStack(prod, 'Data');
+      new dynamodb.Table(data, 'Archive', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+      new lambda.CfnLayerVersion(data, 'Layer', { content: { s3Bucket: bucketName ?? 'artifacts', s3Key: 'layer.zip' } });
+      new ProductionProtection(prod, 'ProductionProtection');
+      new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
+    }).assembly;
+  }
+
+  test('resources of a production stack\'s nested stacks are swept as production', () => {
+    const swept = sweepAssembly(nested(undefined));
+    expect(swept.inventory.resources.map((r) => r.constructPath)).toEqual(expect.arrayContaining(['Prod/Data/Archive/Resource', 'Prod/Data/Layer']));
+    // The nested stack itself is tried as a resource of its root, by tag; only roots are named in the boundary.
+    const nestedStack = swept.inventory.resources.find((r) => r.cfnType === 'AWS::CloudFormation::Stack' && r.logicalId !== undefined)!;
+    expect(nestedStack.constructPath).toMatch(/^Prod\/Data\.NestedStack/);
+    const allowed = swept.boundaries[0].result.allowed.map((a) => `${a.action} on ${a.resource.constructPath}`);
+    // The table is protected by its tag; the layer version carries none, which the sweep finds.
+    expect(allowed).toEqual(['lambda:DeleteLayerVersion on Prod/Data/Layer']);
+  });
+
+  test('AGR-PROD-PROTECTED checks the stateful resources of nested stacks, not their termination protection', () => {
+    expect(productionStacksProtected().check(nested(undefined))).toEqual([]);
+  });
 });

@@ -112,10 +112,13 @@ export function productionStacksProtected(options: ProductionRuleOptions = {}): 
         .filter((stack) => values.includes(String(stack.tags[key] ?? '').toLowerCase()))
         .flatMap((stack) => {
           const found: Finding[] = [];
-          if (!stack.terminationProtection) {
+          // A nested stack has its root's termination protection and is updated through its root,
+          // whose stack policy is checked: only its stateful resources are checked here.
+          const root = stack.nestedIn === undefined;
+          if (root && !stack.terminationProtection) {
             found.push(finding(this, stack, undefined, 'error', 'the production stack has no termination protection'));
           }
-          if (!stack.resources.some((r) => r.type === 'Custom::AWS' && JSON.stringify(r.properties.Create ?? '').includes('SetStackPolicy'))) {
+          if (root && !stack.resources.some((r) => r.type === 'Custom::AWS' && JSON.stringify(r.properties.Create ?? '').includes('SetStackPolicy'))) {
             found.push(finding(this, stack, undefined, 'error', 'no stack policy protects the production stack from replacements and deletions'));
           }
           for (const resource of stack.resources.filter((r) => stateful.has(r.type))) {

@@ -111,7 +111,8 @@ export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog
   for (const stack of stacks) {
     const env = environmentOf(stack);
     const stackTags = { ...stack.tags, 'aws:cloudformation:stack-name': stack.stackName };
-    resources.push({
+    // A nested stack is tried as a resource of the stack that holds it.
+    if (stack.nestedIn === undefined) resources.push({
       stackName: stack.stackName,
       templateFile: stack.templateFile,
       constructPath: stack.stackName,
@@ -123,6 +124,10 @@ export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog
     });
     for (const resource of stack.resources) {
       if (NOT_RESOURCES.test(resource.type)) continue;
+      if (resource.type === 'AWS::CloudFormation::Stack' && !assembly.stacks.some((s) => s.nestedIn === stack.stackName && s.stackName === `${stack.stackName}-${resource.logicalId}`)) {
+        // A nested stack whose template is not in the assembly: its resources cannot be tried.
+        notSwept.push({ stackName: stack.stackName, templateFile: stack.templateFile, constructPath: resource.constructPath, logicalId: resource.logicalId, cfnType: 'AWS::CloudFormation::Stack (nested template not found)', stateful: true });
+      }
       const type = iamResourceTypeOf(catalog, resource.type);
       const arn = resourceArn(catalog, stack, resource);
       if (!type || !arn) {

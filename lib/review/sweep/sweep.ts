@@ -145,7 +145,7 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
       const tagged = supports('aws:resourcetag/x') && !TAGS_IGNORED.has(action.service);
       const destructive = isDestructive(action, resource.iamType);
       const scenarios: Scenario[] = destructive
-        ? resource.iamType === 'stack'
+        ? resource.iamType === 'stack' && resource.logicalId === undefined
           ? ['as tagged', 'untagged, by name']
           : ['as tagged']
         : isTagging(action) && tagged
