@@ -29,3 +29,5 @@ export * from './review/review';
 export * from './review/review-acknowledgements';
 export * from './review/review-plugin';
 export * from './review/simulate';
+export * from './review/report-formats';
+export * from './review/verify';

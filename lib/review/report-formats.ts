@@ -45,7 +45,7 @@ export interface MarkdownReportOptions extends ReportOptions {
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 /** Where the SARIF report says the tool is documented. */
-export const TOOL_INFORMATION_URI = 'https://github.com/cdk-agent-guardrails/cdk-agent-guardrails';
+export const TOOL_INFORMATION_URI = 'https://www.npmjs.com/package/cdk-agent-guardrails';
 
 // ---------------------------------------------------------------------------------------------
 // Shared views of the report

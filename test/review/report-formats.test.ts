@@ -85,7 +85,7 @@ describe('a report with open, acknowledged, refused and unresolved findings', ()
       expect(sarif).toEqual(expect.objectContaining({ $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0' }));
       expect(sarif.runs).toHaveLength(1);
       const { driver } = sarif.runs[0].tool;
-      expect(driver).toEqual(expect.objectContaining({ name: 'agent-guardrails', informationUri: 'https://github.com/cdk-agent-guardrails/cdk-agent-guardrails' }));
+      expect(driver).toEqual(expect.objectContaining({ name: 'agent-guardrails', informationUri: 'https://www.npmjs.com/package/cdk-agent-guardrails' }));
       const ruleIds = driver.rules.map((r: any) => r.id);
       expect(ruleIds).toEqual(report.rules.map((r) => r.id));
       for (const rule of driver.rules) {
