@@ -34,7 +34,7 @@ const TAG = { key: 'Environment', values: ['production'] };
 const catalog = loadIamCatalog();
 
 /** A production stack with a table, and a guardrails stack whose boundary lacks the statements in `without`. */
-function appWithBoundary(options: { without?: string[]; stackNames?: string[]; extra?: (prod: Stack) => void; agentStatements?: iam.PolicyStatement[]; bounded?: boolean }) {
+function appWithBoundary(options: { without?: string[]; stackNames?: string[]; extra?: (prod: Stack) => void; agentStatements?: iam.PolicyStatement[]; bounded?: boolean; sketchResources?: boolean }) {
   return synthesizeApp((app: App) => {
     const prod = new Stack(app, 'Prod', { stackName: 'orders-prod', tags: { Environment: 'production' } });
     new dynamodb.Table(prod, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
@@ -55,7 +55,7 @@ function appWithBoundary(options: { without?: string[]; stackNames?: string[]; e
       assumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/launcher' }, Action: 'sts:AssumeRole' }] },
       policies: [{ policyName: 'own', policyDocument: { Version: '2012-10-17', Statement: (options.agentStatements ?? [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })]).map((s) => s.toStatementJson()) } }],
     });
-  }).assembly;
+  }, options).assembly;
 }
 
 const actionsOf = (findings: Array<{ message: string }>) => findings.map((f) => f.message).join('\n');
@@ -211,7 +211,7 @@ test('every CloudFormation type the sweep maps names a resource type of the IAM 
 });
 
 test('fails as unresolved when a production resource has a type the sweep cannot map', () => {
-  const assembly = appWithBoundary({ extra: (prod) => new CfnResource(prod, 'Thing', { type: 'AWS::Made::Up' }) });
+  const assembly = appWithBoundary({ extra: (prod) => new CfnResource(prod, 'Thing', { type: 'AWS::Made::Up' }), sketchResources: true });
   expect(boundaryDeniesDestruction().check(assembly)).toEqual([expect.objectContaining({ severity: 'unresolved', constructPath: 'Prod/Thing', message: expect.stringMatching(/AWS::Made::Up is a production resource whose IAM resource type is unknown/) })]);
 });
 
@@ -245,7 +245,7 @@ test('the shipped boundary leaves nothing destructive allowed on common producti
     types.forEach((type, i) => new CfnResource(prod, `Resource${i}`, { type }));
     new ProductionProtection(prod, 'ProductionProtection', { disableStackPolicy: true });
     new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
-  });
+  }, { sketchResources: true });
   const swept = sweepAssembly(assembly);
   expect(swept.inventory.resources.map((r) => r.cfnType)).toEqual(expect.arrayContaining(types));
   expect(swept.boundaries[0].result.allowed.map((a) => `${a.action} on ${a.resource.cfnType}`)).toEqual([]);

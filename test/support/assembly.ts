@@ -8,11 +8,20 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { AssemblyModel, loadAssembly } from '../../lib';
 
-/** Builds an app with `build`, synthesizes it, and returns the directory and the model. */
-export function synthesizeApp(build: (app: App) => void): { dir: string; assembly: AssemblyModel } {
+/**
+ * Builds an app with `build`, synthesizes it, and returns the directory and the model.
+ * `sketchResources`: the app holds deliberately incomplete or unknown resources (only their type
+ * matters to the review), so CDK's template validation warnings about them are not printed.
+ */
+export function synthesizeApp(build: (app: App) => void, options: { sketchResources?: boolean } = {}): { dir: string; assembly: AssemblyModel } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-assembly-'));
   const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
   build(app);
-  app.synth();
+  const quiet = options.sketchResources ? jest.spyOn(console, 'error').mockImplementation(() => undefined) : undefined;
+  try {
+    app.synth();
+  } finally {
+    quiet?.mockRestore();
+  }
   return { dir, assembly: loadAssembly(dir) };
 }
