@@ -227,8 +227,9 @@ async function sweepBench(): Promise<string[]> {
   let sample: Array<{ request: SweptRequest; principal: string }> = [];
   let sampleRate = 0;
   for (const app of apps) {
-    const swept = sweepAssembly(loadAssembly(app.dir));
-    const roles = sweptRoles(loadAssembly(app.dir), catalog);
+    const assembly = loadAssembly(app.dir);
+    const swept = sweepAssembly(assembly);
+    const roles = sweptRoles(assembly, catalog);
     for (const role of roles) {
       const times: number[] = [];
       let result = sweep(role, swept.inventory, catalog, swept.productionTag);

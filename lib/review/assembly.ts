@@ -101,8 +101,15 @@ export function nestedStacks(parent: AssemblyStack, dir: string): AssemblyStack[
   return found;
 }
 
-function literalTags(tags: unknown): Record<string, string> {
-  return Array.isArray(tags) ? Object.fromEntries(tags.filter((t) => typeof t?.Key === 'string' && typeof t?.Value === 'string').map((t) => [t.Key, t.Value])) : {};
+/** The literal tags of a template `Tags` value (a list of `{ Key, Value }` or a map); tags with intrinsic values are left out. */
+export function literalTags(tags: unknown): Record<string, string> {
+  if (Array.isArray(tags)) {
+    return Object.fromEntries(tags.filter((t) => typeof t?.Key === 'string' && typeof t?.Value === 'string').map((t) => [t.Key, t.Value]));
+  }
+  if (tags && typeof tags === 'object') {
+    return Object.fromEntries(Object.entries(tags).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  }
+  return {};
 }
 
 /** Reads `dir` (a cdk.out directory), including nested assemblies (stages) and nested stacks. */

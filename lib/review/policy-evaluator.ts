@@ -11,6 +11,8 @@
  * Pure: no SDK, no CDK, no clock.
  */
 
+import { toArray } from '../private/arrays';
+
 /** A policy document as IAM reads it. */
 export interface EvaluatedPolicy {
   readonly Statement: unknown;
@@ -73,7 +75,7 @@ export interface CompiledPolicy {
   readonly statements: readonly CompiledStatement[];
 }
 
-const asArray = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+const asArray = (value: unknown): string[] => toArray(value).map(String);
 
 const compiledWildcards = new Map<string, RegExp>();
 
@@ -87,6 +89,11 @@ function wildcard(pattern: string, flags = ''): RegExp {
     compiledWildcards.set(cacheKey, re);
   }
   return re;
+}
+
+/** Whether `value` matches the IAM wildcard pattern `pattern` (`*`, `?`), case-sensitively. */
+export function wildcardMatches(pattern: string, value: string): boolean {
+  return wildcard(pattern).test(value);
 }
 
 /** Whether the IAM action pattern `pattern` (wildcards allowed) names `action`; case-insensitive, as IAM matches actions. */

@@ -2,11 +2,13 @@
  * A review of a cloud assembly: every rule, the sweep behind them, and the acknowledgements found
  * in the templates. What reports (text, JSON, SARIF, Markdown) and the validation plugin print.
  */
+import { toArray } from '../private/arrays';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from './assembly';
 import { allRules } from './rules';
 import { Finding, Rule } from './rules/rule';
 import { ProductionRuleOptions } from './rules/template-rules';
 import { AssemblySweep, sweepAssembly } from './sweep/assembly-sweep';
+import { productionTagSpec } from './sweep/production';
 
 /** Template metadata key under which acknowledgements are written: `[{ ruleId, reason }]`. */
 export const ACKNOWLEDGEMENTS_METADATA_KEY = 'agent-guardrails:acknowledgements';
@@ -39,19 +41,16 @@ export interface ReviewReport {
   readonly summary: { readonly errors: number; readonly warnings: number; readonly unresolved: number; readonly acknowledged: number };
 }
 
-const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
 /** The acknowledgement of `ruleId` on a resource or its stack, if any. */
 function acknowledgementFor(ruleId: string, stack: AssemblyStack | undefined, resource: AssemblyResource | undefined): { reason: unknown } | undefined {
-  const entries = [...asArray(resource?.metadata[ACKNOWLEDGEMENTS_METADATA_KEY]), ...asArray(stack?.metadata[ACKNOWLEDGEMENTS_METADATA_KEY])];
+  const entries = [...toArray(resource?.metadata[ACKNOWLEDGEMENTS_METADATA_KEY]), ...toArray(stack?.metadata[ACKNOWLEDGEMENTS_METADATA_KEY])];
   return entries.find((e: any) => e?.ruleId === ruleId) as { reason: unknown } | undefined;
 }
 
 /** Reviews `assembly` with every rule (or `options.rules`). */
 export function reviewAssembly(assembly: AssemblyModel, options: ReviewOptions = {}): ReviewReport {
-  const productionTag = options.tagKey || options.tagValues ? { key: options.tagKey ?? 'Environment', values: options.tagValues ?? ['production'] } : undefined;
   // Sweep first (with progress and timings); the sweep rules reuse this result.
-  const sweep = sweepAssembly(assembly, { productionTag, onProgress: options.onProgress, now: options.now });
+  const sweep = sweepAssembly(assembly, { productionTag: productionTagSpec(options), onProgress: options.onProgress, now: options.now });
   const rules = options.rules ?? allRules(options);
   const findings = rules.flatMap((rule) =>
     rule.check(assembly).map((finding): ReviewedFinding => {

@@ -14,14 +14,13 @@
  */
 import { ContextEntry, EvaluationResult, GetRoleCommand, IAMClient, Role, SimulatePrincipalPolicyCommand, Statement } from '@aws-sdk/client-iam';
 import { GuardrailPaths } from '../guardrail-paths';
-import { DEFAULT_PRODUCTION_TAG_KEY, DEFAULT_PRODUCTION_TAG_VALUES } from '../production-protection/production-tag';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from './assembly';
 import { Decision, StatementRef } from './policy-evaluator';
 import { findRole, ReviewInputError } from './simulate';
 import { sweepAssembly } from './sweep/assembly-sweep';
 import { IamCatalog, loadIamCatalog } from './sweep/iam-catalog';
 import { SweptRole, sweptRole } from './sweep/principals';
-import { ProductionTagSpec } from './sweep/production';
+import { ProductionTagSpec, productionTagSpec } from './sweep/production';
 import { ASSUMED_ENVIRONMENT, findByArn, resolveValue, UNRESOLVED } from './sweep/resources';
 import { Scenario, sweep, SweptRequest } from './sweep/sweep';
 
@@ -167,7 +166,7 @@ export async function verifyRole(input: VerifyInput): Promise<VerifyResult> {
   const deployed = await getRole(input.iam, input.roleArn, arn);
   const boundary = checkBoundary(input.assembly, role, deployed, catalog);
 
-  const productionTag = input.productionTag ?? { key: DEFAULT_PRODUCTION_TAG_KEY, values: DEFAULT_PRODUCTION_TAG_VALUES };
+  const productionTag = input.productionTag ?? productionTagSpec();
   const { inventory } = sweepAssembly(input.assembly, { productionTag, catalog: input.catalog });
   const swept: SweptRequest[] = [];
   sweep(role, inventory, catalog, productionTag, (request) => swept.push(request));

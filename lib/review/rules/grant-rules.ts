@@ -3,6 +3,7 @@
  * unscoped IAM, CloudFormation or role-assumption grants.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
+import { toArray } from '../../private/arrays';
 import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
 import { AssemblyResource, AssemblyStack } from '../assembly';
 import { actionMatches } from '../policy-evaluator';
@@ -12,16 +13,14 @@ import { Finding, Rule } from './rule';
 const isBroad = (action: string) => action === '*' || /^(iam|cloudformation):\*$/i.test(action) || actionMatches(action, 'sts:AssumeRole');
 const BOUNDED_PASSABLE = [`:role${GuardrailPaths.SERVICE_ROLES}`, `:role${GuardrailPaths.WORKLOAD}`];
 
-const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
 /** The identity-policy statements of each agent role in a stack (inline, and AWS::IAM::Policy attached). */
 function agentStatements(stack: AssemblyStack): Array<{ role: AssemblyResource; statement: any; source: AssemblyResource }> {
   const agents = stack.resources.filter((r) => r.type === 'AWS::IAM::Role' && r.properties.Path === GuardrailPaths.AGENT_ROLES);
   return agents.flatMap((role) => {
-    const inline = asArray(role.properties.Policies).flatMap((p: any) => asArray(p.PolicyDocument?.Statement)).map((statement) => ({ role, statement, source: role }));
+    const inline = toArray(role.properties.Policies).flatMap((p: any) => toArray(p.PolicyDocument?.Statement)).map((statement) => ({ role, statement, source: role }));
     const attached = stack.resources
-      .filter((r) => r.type === 'AWS::IAM::Policy' && asArray(r.properties.Roles).some((ref: any) => ref?.Ref === role.logicalId))
-      .flatMap((policy) => asArray(policy.properties.PolicyDocument?.Statement).map((statement) => ({ role, statement, source: policy })));
+      .filter((r) => r.type === 'AWS::IAM::Policy' && toArray(r.properties.Roles).some((ref: any) => ref?.Ref === role.logicalId))
+      .flatMap((policy) => toArray(policy.properties.PolicyDocument?.Statement).map((statement) => ({ role, statement, source: policy })));
     return [...inline, ...attached];
   });
 }
@@ -54,8 +53,8 @@ export const NO_BROAD_GRANTS: Rule = {
     for (const stack of assembly.stacks) {
       for (const { role, statement, source } of agentStatements(stack)) {
         if (statement.Effect !== 'Allow') continue;
-        const actions = asArray(statement.Action).map(String);
-        const resources = asArray(statement.Resource).map((r) => resourceText(stack, r));
+        const actions = toArray(statement.Action).map(String);
+        const resources = toArray(statement.Resource).map((r) => resourceText(stack, r));
         const at = { ruleId: NO_BROAD_GRANTS.id, stackName: stack.stackName, constructPath: source.constructPath, logicalId: source.logicalId };
         if (statement.NotAction !== undefined || statement.NotResource !== undefined) {
           findings.push({ ...at, severity: 'unresolved', message: `a statement of agent role ${role.constructPath} uses NotAction or NotResource, which this rule does not judge` });

@@ -5,6 +5,7 @@
  */
 import { AssemblyModel } from '../assembly';
 import { AssemblySweep, PrincipalSweep, sweepAssembly } from '../sweep/assembly-sweep';
+import { productionTagSpec } from '../sweep/production';
 import { AllowedDestructive } from '../sweep/sweep';
 import { ProductionRuleOptions } from './template-rules';
 import { Finding, Rule } from './rule';
@@ -42,10 +43,8 @@ function allowedFindings(rule: Rule, sweeps: readonly PrincipalSweep[], describe
   return findings;
 }
 
-const tagOf = (options: ProductionRuleOptions) => (options.tagKey || options.tagValues ? { productionTag: { key: options.tagKey ?? 'Environment', values: options.tagValues ?? ['production'] } } : {});
-
 /** The boundary denies every destructive action on production, by tag and by name. */
-export function boundaryDeniesDestruction(options: ProductionRuleOptions = {}, sweepOf: (a: AssemblyModel) => AssemblySweep = (a) => sweepAssembly(a, tagOf(options))): Rule {
+export function boundaryDeniesDestruction(options: ProductionRuleOptions = {}, sweepOf: (a: AssemblyModel) => AssemblySweep = (a) => sweepAssembly(a, { productionTag: productionTagSpec(options) })): Rule {
   return {
     id: 'AGR-BOUNDARY-DENIES',
     title: 'The boundary denies every destructive action on production, by tag and by name',
@@ -71,7 +70,7 @@ export function boundaryDeniesDestruction(options: ProductionRuleOptions = {}, s
 }
 
 /** No agent or service role can do anything destructive to production. */
-export function effectivePermissions(options: ProductionRuleOptions = {}, sweepOf: (a: AssemblyModel) => AssemblySweep = (a) => sweepAssembly(a, tagOf(options))): Rule {
+export function effectivePermissions(options: ProductionRuleOptions = {}, sweepOf: (a: AssemblyModel) => AssemblySweep = (a) => sweepAssembly(a, { productionTag: productionTagSpec(options) })): Rule {
   return {
     id: 'AGR-EFFECTIVE-PERMISSIONS',
     title: 'No agent role can delete, recreate or untag production',

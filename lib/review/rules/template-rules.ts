@@ -4,9 +4,9 @@
  */
 import { GuardrailPaths } from '../../guardrail-paths';
 import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
-import { DEFAULT_PRODUCTION_TAG_KEY, DEFAULT_PRODUCTION_TAG_VALUES } from '../../production-protection/production-tag';
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
+import { isProductionStack, productionTagSpec } from '../sweep/production';
 import { NO_BROAD_GRANTS } from './grant-rules';
 import { Finding, isLiteral, Rule, Severity } from './rule';
 
@@ -98,8 +98,7 @@ export interface ProductionRuleOptions {
 
 /** Production stacks have termination protection, a stack policy, and RETAIN on stateful resources. */
 export function productionStacksProtected(options: ProductionRuleOptions = {}): Rule {
-  const key = options.tagKey ?? DEFAULT_PRODUCTION_TAG_KEY;
-  const values = (options.tagValues ?? DEFAULT_PRODUCTION_TAG_VALUES).map((v) => v.toLowerCase());
+  const tag = productionTagSpec(options);
   const stateful = new Set(STATEFUL_RESOURCE_TYPES);
   return {
     id: 'AGR-PROD-PROTECTED',
@@ -109,7 +108,7 @@ export function productionStacksProtected(options: ProductionRuleOptions = {}): 
     acknowledgeable: true,
     check(assembly) {
       return assembly.stacks
-        .filter((stack) => values.includes(String(stack.tags[key] ?? '').toLowerCase()))
+        .filter((stack) => isProductionStack(stack, tag))
         .flatMap((stack) => {
           const found: Finding[] = [];
           // A nested stack has its root's termination protection and is updated through its root,
@@ -141,9 +140,7 @@ export const TWO_APPROVALS: Rule = {
   acknowledgeable: false,
   check(assembly) {
     return assembly.stacks.flatMap((stack) =>
-      stack.resources
-        .filter((r) => r.type === 'AWS::Lambda::Function' && r.properties.Environment?.Variables?.AGENT_GUARDRAILS_CONFIG !== undefined)
-        .flatMap((fn) => {
+      workflowFunctions(stack).flatMap((fn) => {
           const config = readConfig(fn.properties.Environment.Variables.AGENT_GUARDRAILS_CONFIG);
           if (!config || typeof config.requiredApprovals !== 'number') {
             return [finding(this, stack, fn, 'unresolved', 'the workflow configuration cannot be read offline')];
@@ -159,6 +156,11 @@ export const TWO_APPROVALS: Rule = {
     );
   },
 };
+
+/** The approval workflow's functions in `stack`: those that carry its configuration. */
+export function workflowFunctions(stack: AssemblyStack): AssemblyResource[] {
+  return stack.resources.filter((r) => r.type === 'AWS::Lambda::Function' && r.properties.Environment?.Variables?.AGENT_GUARDRAILS_CONFIG !== undefined);
+}
 
 /** The handler configuration, with intrinsics (inside JSON strings) replaced by a placeholder. */
 function readConfig(value: unknown): any | undefined {

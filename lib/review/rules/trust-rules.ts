@@ -2,16 +2,15 @@
  * Review rule over trust policies: elevated roles trust only the approval workflow.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
+import { toArray } from '../../private/arrays';
 import { AssemblyResource, AssemblyStack } from '../assembly';
 import { Finding, Rule } from './rule';
-
-const asArray = (v: unknown): any[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+import { workflowFunctions } from './template-rules';
 
 /** Logical ids of the execution roles of the approval workflow's functions in `stack`. */
 function workflowRoles(stack: AssemblyStack): Set<string> {
   return new Set(
-    stack.resources
-      .filter((r) => r.type === 'AWS::Lambda::Function' && r.properties.Environment?.Variables?.AGENT_GUARDRAILS_CONFIG !== undefined)
+    workflowFunctions(stack)
       .map((fn) => fn.properties.Role?.['Fn::GetAtt']?.[0])
       .filter((id): id is string => typeof id === 'string'),
   );
@@ -31,7 +30,7 @@ export const ELEVATED_TRUST: Rule = {
       const elevated = stack.resources.filter((r) => r.type === 'AWS::IAM::Role' && typeof r.properties.Path === 'string' && r.properties.Path.startsWith(GuardrailPaths.ELEVATED_ROLES));
       for (const role of elevated) {
         const at = (severity: Finding['severity'], message: string): Finding => ({ ruleId: this.id, severity, message, stackName: stack.stackName, constructPath: role.constructPath, logicalId: role.logicalId });
-        for (const statement of asArray(role.properties.AssumeRolePolicyDocument?.Statement)) {
+        for (const statement of toArray<any>(role.properties.AssumeRolePolicyDocument?.Statement)) {
           if (statement?.Effect !== 'Allow') continue;
           findings.push(...principalFindings(statement, trusted, at));
         }
@@ -52,10 +51,10 @@ function principalFindings(statement: any, trusted: Set<string>, at: (severity: 
   const found: Finding[] = [];
   for (const [kind, values] of Object.entries(principal)) {
     if (kind !== 'AWS') {
-      found.push(at('error', `the elevated role trusts ${kind} principals (${asArray(values).map((v) => JSON.stringify(v)).join(', ')})`));
+      found.push(at('error', `the elevated role trusts ${kind} principals (${toArray(values).map((v) => JSON.stringify(v)).join(', ')})`));
       continue;
     }
-    for (const value of asArray(values)) {
+    for (const value of toArray(values)) {
       const id = (value as AssemblyResource['properties'])?.['Fn::GetAtt']?.[0];
       if (typeof id === 'string' && trusted.has(id)) continue;
       if (typeof value === 'string') {

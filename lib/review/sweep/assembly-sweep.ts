@@ -5,12 +5,11 @@
  * rules and the reports.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
-import { DEFAULT_PRODUCTION_TAG_KEY, DEFAULT_PRODUCTION_TAG_VALUES } from '../../production-protection/production-tag';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { compilePolicy } from '../policy-evaluator';
 import { IamCatalog, loadIamCatalog } from './iam-catalog';
 import { ALLOW_EVERYTHING, compileResolved, SweptRole, sweptRoles } from './principals';
-import { ProductionInventory, productionInventory, ProductionTagSpec } from './production';
+import { ProductionInventory, productionInventory, ProductionTagSpec, productionTagSpec } from './production';
 import { environmentOf } from './resources';
 import { sweep, SweepResult } from './sweep';
 
@@ -61,7 +60,7 @@ const cache = new WeakMap<AssemblyModel, Map<string, AssemblySweep>>();
 
 /** Sweeps `assembly` (memoized per assembly and production tag). */
 export function sweepAssembly(assembly: AssemblyModel, options: AssemblySweepOptions = {}): AssemblySweep {
-  const productionTag = options.productionTag ?? { key: DEFAULT_PRODUCTION_TAG_KEY, values: DEFAULT_PRODUCTION_TAG_VALUES };
+  const productionTag = options.productionTag ?? productionTagSpec();
   const cacheKey = JSON.stringify(productionTag) + (options.catalog ? '/custom' : '');
   const cached = cache.get(assembly)?.get(cacheKey);
   if (cached) return cached;

@@ -8,6 +8,7 @@
  * allow everything.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
+import { toArray } from '../../private/arrays';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { compilePolicy, CompiledPolicy } from '../policy-evaluator';
 import { IamCatalog } from './iam-catalog';
@@ -31,8 +32,6 @@ export interface SweptRole {
   readonly assumptions: readonly string[];
 }
 
-const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
 /** Everything allowed: what an unreadable managed policy is assumed to grant. */
 export const ALLOW_EVERYTHING = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
@@ -43,7 +42,7 @@ export const ALLOW_EVERYTHING = { Version: '2012-10-17', Statement: [{ Effect: '
 export function compileResolved(name: string, document: unknown, stack: AssemblyStack, catalog: IamCatalog, assumptions: string[]): CompiledPolicy {
   const resolved = resolveValue(document, stack, catalog) as any;
   const statements: any[] = [];
-  for (const [index, statement] of asArray(resolved?.Statement).entries()) {
+  for (const [index, statement] of toArray(resolved?.Statement).entries()) {
     const s = statement as Record<string, any>;
     const label = `${name} statement ${s.Sid ?? index}`;
     let usable = s;
@@ -129,15 +128,15 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
   const assumptions: string[] = [];
   const arn = resourceArn(catalog, stack, role)!;
   const identity: CompiledPolicy[] = [];
-  for (const inline of asArray(role.properties.Policies) as any[]) {
+  for (const inline of toArray(role.properties.Policies) as any[]) {
     identity.push(compileResolved(`inline policy ${inline.PolicyName}`, inline.PolicyDocument, stack, catalog, assumptions));
   }
   const roleName = role.properties.RoleName;
-  const namesRole = (refs: unknown) => asArray(refs).some((ref: any) => ref?.Ref === role.logicalId || (typeof roleName === 'string' && ref === roleName));
+  const namesRole = (refs: unknown) => toArray(refs).some((ref: any) => ref?.Ref === role.logicalId || (typeof roleName === 'string' && ref === roleName));
   for (const other of assembly.stacks) {
     for (const policy of other.resources) {
       const attached =
-        ((policy.type === 'AWS::IAM::Policy' || policy.type === 'AWS::IAM::ManagedPolicy') && (other === stack ? namesRole(policy.properties.Roles) : asArray(policy.properties.Roles).some((r) => r === roleName && roleName !== undefined))) ||
+        ((policy.type === 'AWS::IAM::Policy' || policy.type === 'AWS::IAM::ManagedPolicy') && (other === stack ? namesRole(policy.properties.Roles) : toArray(policy.properties.Roles).some((r) => r === roleName && roleName !== undefined))) ||
         (policy.type === 'AWS::IAM::RolePolicy' && (other === stack ? namesRole(policy.properties.RoleName) : policy.properties.RoleName === roleName && roleName !== undefined));
       if (attached) {
         identity.push(compileResolved(policy.constructPath, policy.properties.PolicyDocument, other, catalog, assumptions));
@@ -147,7 +146,7 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
       }
     }
   }
-  for (const managed of asArray(resolveValue(role.properties.ManagedPolicyArns, stack, catalog))) {
+  for (const managed of toArray(resolveValue(role.properties.ManagedPolicyArns, stack, catalog))) {
     const found = typeof managed === 'string' ? findByArn(catalog, assembly, managed) : undefined;
     if (found && found.resource.type === 'AWS::IAM::ManagedPolicy') {
       identity.push(compileResolved(found.resource.constructPath, found.resource.properties.PolicyDocument, found.stack, catalog, assumptions));
@@ -180,7 +179,7 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
   };
   const sourceIdentity = requiredSourceIdentity(role);
   if (sourceIdentity) principalContext['aws:sourceidentity'] = sourceIdentity;
-  for (const tag of asArray(role.properties.Tags) as any[]) {
+  for (const tag of toArray(role.properties.Tags) as any[]) {
     if (typeof tag?.Key === 'string' && typeof tag?.Value === 'string') principalContext[`aws:principaltag/${tag.Key.toLowerCase()}`] = tag.Value;
   }
   return { stack, resource: role, arn, kind: sweptKind(role) ?? 'other', identity, boundary, boundaryPath, principalContext, assumptions };
@@ -188,7 +187,7 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
 
 /** The source identity the trust policy requires (`sts:SourceIdentity` equals one literal), if any. */
 function requiredSourceIdentity(role: AssemblyResource): string | undefined {
-  for (const statement of asArray(role.properties.AssumeRolePolicyDocument?.Statement) as any[]) {
+  for (const statement of toArray(role.properties.AssumeRolePolicyDocument?.Statement) as any[]) {
     const value = statement?.Condition?.StringEquals?.['sts:SourceIdentity'];
     if (typeof value === 'string') return value;
   }

@@ -4,7 +4,9 @@
  * type and tags IAM would see.
  */
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
-import { AssemblyModel, AssemblyStack } from '../assembly';
+import { DEFAULT_PRODUCTION_TAG_KEY, DEFAULT_PRODUCTION_TAG_VALUES } from '../../production-protection/production-tag';
+import { AssemblyModel, AssemblyStack, literalTags } from '../assembly';
+import { wildcardMatches } from '../policy-evaluator';
 import { IamCatalog } from './iam-catalog';
 import { environmentOf, iamResourceTypeOf, resourceArn } from './resources';
 
@@ -51,6 +53,11 @@ export interface ProductionInventory {
 /** Resource types that are not resources IAM authorizes on their own (metadata, attachments). */
 const NOT_RESOURCES = /^(AWS::CDK::Metadata|AWS::CloudFormation::(WaitCondition\w*|CustomResource)|AWS::IAM::Policy|AWS::Lambda::(Permission|EventSourceMapping)|AWS::SQS::QueuePolicy|AWS::SNS::(TopicPolicy|Subscription)|AWS::S3::BucketPolicy|AWS::EC2::(SubnetRouteTableAssociation|VPCGatewayAttachment|Route|SecurityGroupIngress|SecurityGroupEgress)|Custom::.*)$/;
 
+/** The production tag from review options: `tagKey` and `tagValues`, each defaulting to `Environment=production`. */
+export function productionTagSpec(options: { readonly tagKey?: string; readonly tagValues?: readonly string[] } = {}): ProductionTagSpec {
+  return { key: options.tagKey ?? DEFAULT_PRODUCTION_TAG_KEY, values: options.tagValues ?? DEFAULT_PRODUCTION_TAG_VALUES };
+}
+
 /** Whether `stack` carries the production tag. */
 export function isProductionStack(stack: AssemblyStack, tag: ProductionTagSpec): boolean {
   const values = tag.values.map((v) => v.toLowerCase());
@@ -59,18 +66,8 @@ export function isProductionStack(stack: AssemblyStack, tag: ProductionTagSpec):
 
 /** Whether `name` matches one of `patterns` (stack names, `*` wildcards allowed). */
 function namedBy(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name));
+  return patterns.some((p) => wildcardMatches(p, name));
 }
-
-const tagsOf = (value: unknown): Record<string, string> => {
-  if (Array.isArray(value)) {
-    return Object.fromEntries(value.filter((t) => typeof t?.Key === 'string' && typeof t?.Value === 'string').map((t) => [t.Key, t.Value]));
-  }
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  }
-  return {};
-};
 
 /**
  * Resource types whose IAM resource supports tags but whose CloudFormation type takes none, so
@@ -99,7 +96,7 @@ function resourceTags(stack: AssemblyStack, resource: AssemblyStack['resources']
   const replicas: any[] = Array.isArray(properties.Replicas) ? properties.Replicas : [];
   const replica = replicas.find((r) => r?.Region === stack.region) ?? replicas.find((r) => typeof r?.Region !== 'string') ?? replicas[0];
   const own = properties.Tags !== undefined ? properties.Tags : replica?.Tags;
-  return { ...stackTags, ...tagsOf(own), 'aws:cloudformation:logical-id': resource.logicalId };
+  return { ...stackTags, ...literalTags(own), 'aws:cloudformation:logical-id': resource.logicalId };
 }
 
 /** The production stacks and resources of `assembly`: tagged, or named by one of `namedStacks` (`*` wildcards allowed). */
