@@ -4,6 +4,8 @@ export * from './agent-roles/agent-deploy-role';
 export * from './permissions-boundary/agent-permissions-boundary';
 export * from './permissions-boundary/agent-boundary';
 export * from './permissions-boundary/boundary-document';
+export * from './permissions-boundary/action-patterns';
+export * from './permissions-boundary/metadata';
 export * from './production-protection/production-protection';
 export * from './production-protection/production-tag';
 export * from './production-protection/stateful-resource-types';

@@ -40,9 +40,12 @@ describe('examples/coding-agent.ts', () => {
   });
 
   test('the coding agent reads production but cannot delete, update or recreate it', async () => {
-    expect(await decide('cloudformation:GetTemplate', stackArn('orders-prod'))).toBe('Allowed');
-    for (const action of ['cloudformation:DeleteStack', 'cloudformation:UpdateStack', 'cloudformation:CreateStack']) {
-      expect(await decide(action, stackArn('orders-prod'), { 'cloudformation:RoleArn': deployRole })).toBe('ExplicitlyDenied');
+    const production = { 'aws:ResourceTag/Environment': 'production' };
+    expect(await decide('cloudformation:GetTemplate', stackArn('orders-prod'), production)).toBe('Allowed');
+    for (const action of ['cloudformation:DeleteStack', 'cloudformation:UpdateStack']) {
+      expect(await decide(action, stackArn('orders-prod'), { ...production, 'cloudformation:RoleArn': deployRole })).toBe('ExplicitlyDenied');
     }
+    // Recreating it: a new stack carrying the production tag.
+    expect(await decide('cloudformation:CreateStack', stackArn('orders-prod-v2'), { 'aws:RequestTag/Environment': 'production', 'cloudformation:RoleArn': deployRole })).toBe('ExplicitlyDenied');
   });
 });

@@ -2,14 +2,13 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
-import { requireBoundaryUnderGuardrailPaths } from '../permissions-boundary/agent-boundary';
 import { AgentPermissionsBoundary } from '../permissions-boundary/agent-permissions-boundary';
 import { STACK_ROLE_ACTIONS } from '../permissions-boundary/boundary-document';
 import { wildcardOverlap } from '../private/wildcards';
 
 /** Properties for `AgentDeployRole`. */
 export interface AgentDeployRoleProps {
-  /** The agent permissions boundary; the deploy role carries it, so nothing deployed through it escapes. */
+  /** The agent guardrails; the deploy role carries their workload boundary, so nothing deployed through it reaches production or escapes. */
   readonly boundary: AgentPermissionsBoundary;
 
   /**
@@ -36,7 +35,7 @@ export interface AgentDeployRoleProps {
 
 /**
  * A CloudFormation service role for stacks that agents deploy. It lives under
- * `/agent-guardrails/service/` and carries the agent boundary, so it is the only kind of role an
+ * `/agent-guardrails/service/` and carries the workload boundary, so it is the only kind of role an
  * agent may name with `cdk deploy --role-arn` (the CDK bootstrap `cfn-exec-role` is an
  * administrator, which agents may neither assume nor pass). `grantDeploy` lets an agent deploy the
  * named stacks through it, and nothing else.
@@ -82,14 +81,13 @@ export class AgentDeployRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
       path: GuardrailPaths.SERVICE_ROLES,
-      permissionsBoundary: props.boundary.managedPolicy,
+      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, 'WorkloadBoundary', props.boundary.workloadArnFor(this)),
       description: `CloudFormation service role for agent deployments of ${this.stackNames.join(', ')}`,
       managedPolicies: props.executionPolicies ?? [iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess')],
     });
     if (props.executionPolicies === undefined) {
       this.role.addToPrincipalPolicy(workloadIamStatement(Stack.of(this)));
     }
-    requireBoundaryUnderGuardrailPaths(this.role.node.defaultChild as iam.CfnRole, props.boundary);
     this.node.addValidation({ validate: () => this.validateNotProduction() });
   }
 

@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
 import { AgentPermissionsBoundary } from '../permissions-boundary/agent-permissions-boundary';
-import { requireBoundaryUnderGuardrailPaths } from '../permissions-boundary/agent-boundary';
 import { renderedProperties } from '../private/render';
 import { tokenPattern } from '../private/tokens';
 
@@ -57,8 +56,8 @@ export interface ReadOnlyOptions {
 /**
  * A dedicated IAM role for one AI agent. It never runs with a human's permissions: it is assumed
  * only by the configured launcher with a source identity naming the agent, its sessions last at
- * most one hour, it always carries the agent permissions boundary, and it refuses administrator
- * managed policies. Give it least privilege with `grantReadOnly`, `AgentDeployRole.grantDeploy` or
+ * most one hour, it always carries the agent boundary and the agent denies policy, and it refuses
+ * administrator managed policies. Give it least privilege with `grantReadOnly`, `AgentDeployRole.grantDeploy` or
  * your own statements.
  *
  * @example
@@ -96,8 +95,9 @@ export class AgentRole extends iam.Role {
     Tags.of(this).add(AGENT_ROLE_TAG_KEY, 'agent');
     Tags.of(this).add(AGENT_NAME_TAG_KEY, props.agentName);
 
+    // The agent denies policy is as binding as the boundary: nothing bounded can change this role.
+    super.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(this, 'AgentDenies', props.boundary.denyPolicyArnFor(this)));
     const cfnRole = this.node.defaultChild as iam.CfnRole;
-    requireBoundaryUnderGuardrailPaths(cfnRole, props.boundary);
     this.node.addValidation({ validate: () => refusedManagedPolicies(cfnRole) });
   }
 

@@ -1,7 +1,7 @@
-import { Annotations, Aspects, AspectPriority, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, AspectPriority, CfnResource, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { AgentPermissionsBoundary, isBoundaryArn } from './agent-permissions-boundary';
+import { AgentPermissionsBoundary } from './agent-permissions-boundary';
 import { GuardrailPaths } from '../guardrail-paths';
 import { renderedProperties } from '../private/render';
 import { ProductionProtection } from '../production-protection/production-protection';
@@ -9,9 +9,10 @@ import { ProductionProtection } from '../production-protection/production-protec
 /** Options for `AgentBoundary.apply`. */
 export interface AgentBoundaryOptions {
   /**
-   * Keep the IAM paths of roles instead of moving them under `/agent-workload/`. Agents can only
-   * pass roles under that path (or guardrail service roles), so an agent that deploys this scope
-   * could not pass roles that keep another path. Changing a role's path replaces the role.
+   * Keep the IAM paths of roles and managed policies instead of moving them under
+   * `/agent-workload/`. Agents can only pass roles, and edit or delete managed policies, under
+   * that path, so an agent that deploys this scope could not pass roles that keep another path.
+   * Changing a path replaces the role or policy.
    *
    * @default false
    */
@@ -19,14 +20,14 @@ export interface AgentBoundaryOptions {
 }
 
 /**
- * Applies the agent permissions boundary to every IAM role and user in a scope, L1 included, so
- * that whatever an agent deploys, passes or reaches there is bounded too. Roles are moved under
+ * Applies the workload boundary to every IAM role and user in a scope, L1 and raw `CfnResource`
+ * included, so that whatever an agent deploys, passes or reaches there is bounded too. Roles are moved under
  * `/agent-workload/` so that agents may pass them. Roles in stacks with `ProductionProtection` are
  * left alone: agents cannot reach them, and bounding production workloads would deny them their
  * own data.
  *
- * Every role under a guardrail path is also checked at synth: one that does not carry the
- * boundary fails synthesis.
+ * Every role under a guardrail path anywhere in the app is also checked at synth (by the
+ * boundary itself): one that does not carry its guardrail policy fails synthesis.
  *
  * @example
  * AgentBoundary.of(devStack).apply(boundary);
@@ -39,7 +40,7 @@ export class AgentBoundary {
 
   private constructor(private readonly scope: IConstruct) {}
 
-  /** Applies `boundary` to every role and user in the scope. */
+  /** Applies the workload boundary of `boundary` to every role and user in the scope. */
   public apply(boundary: AgentPermissionsBoundary, options: AgentBoundaryOptions = {}): void {
     Aspects.of(this.scope).add(new ApplyAgentBoundary(boundary, options), { priority: AspectPriority.MUTATING });
   }
@@ -52,57 +53,57 @@ class ApplyAgentBoundary implements IAspect {
   ) {}
 
   public visit(node: IConstruct): void {
-    if (!(node instanceof iam.CfnRole) && !(node instanceof iam.CfnUser)) {
+    // Raw CfnResource roles too: CDK's custom-resource providers (autoDeleteObjects, the VPC's
+    // restrictDefaultSecurityGroup) create their roles that way.
+    if (!CfnResource.isCfnResource(node) || ProductionProtection.isProtected(Stack.of(node))) {
       return;
     }
-    if (ProductionProtection.isProtected(Stack.of(node))) {
+    if (node.cfnResourceType === 'AWS::IAM::ManagedPolicy') {
+      // Agents edit and delete managed policies only under the workload path: one elsewhere may
+      // be an administrator's.
+      this.moveToWorkloadPath(node, node instanceof iam.CfnManagedPolicy ? node.path : renderedProperties(node).Path);
       return;
     }
-    node.permissionsBoundary = this.boundary.arnFor(node);
+    if (!PRINCIPAL_TYPES.has(node.cfnResourceType)) {
+      return;
+    }
+    const boundaryArn = this.boundary.workloadArnFor(node);
+    const isRole = node.cfnResourceType === 'AWS::IAM::Role';
+    const typed = node instanceof iam.CfnRole || node instanceof iam.CfnUser;
+    if (typed) {
+      node.permissionsBoundary = boundaryArn;
+    } else {
+      node.addPropertyOverride('PermissionsBoundary', boundaryArn);
+    }
 
-    const path = node.path;
+    const path = node instanceof iam.CfnRole || node instanceof iam.CfnUser ? node.path : renderedProperties(node).Path;
     if (Token.isUnresolved(path)) {
       Annotations.of(node).addWarningV2(
         'cdk-agent-guardrails:unresolvedRolePath',
         'the IAM path of this principal is unresolved; agents can pass only roles under /agent-workload/',
       );
-    } else if (node instanceof iam.CfnRole && !path?.startsWith(GuardrailPaths.ROOT) && !path?.startsWith(GuardrailPaths.WORKLOAD)) {
+    } else if (isRole && (typeof path !== 'string' || (!path.startsWith(GuardrailPaths.ROOT) && !path.startsWith(GuardrailPaths.WORKLOAD)))) {
       if (this.options.keepRolePaths && path !== undefined && path !== '/') {
         Annotations.of(node).addWarningV2(
           'cdk-agent-guardrails:rolePathKept',
           `role path ${path} is kept (keepRolePaths); agents cannot pass this role to a service`,
         );
       } else if (!this.options.keepRolePaths) {
-        node.path = GuardrailPaths.WORKLOAD;
+        this.moveToWorkloadPath(node, path);
       }
     }
-    requireBoundaryUnderGuardrailPaths(node, this.boundary);
+  }
+
+  private moveToWorkloadPath(node: CfnResource, path: unknown): void {
+    if (this.options.keepRolePaths || Token.isUnresolved(path) || (typeof path === 'string' && path.startsWith(GuardrailPaths.WORKLOAD))) {
+      return;
+    }
+    if (node instanceof iam.CfnRole || node instanceof iam.CfnManagedPolicy) {
+      node.path = GuardrailPaths.WORKLOAD;
+    } else {
+      node.addPropertyOverride('Path', GuardrailPaths.WORKLOAD);
+    }
   }
 }
 
-/**
- * Adds a synth-time check to a role or user: if it lives under a guardrail path, it must carry
- * `boundary`. Registered once per node.
- */
-export function requireBoundaryUnderGuardrailPaths(node: iam.CfnRole | iam.CfnUser, boundary: AgentPermissionsBoundary): void {
-  const marker = Symbol.for(`cdk-agent-guardrails.boundaryCheck.${boundary.node.addr}`);
-  if ((node as any)[marker]) {
-    return;
-  }
-  Object.defineProperty(node, marker, { value: true });
-  node.node.addValidation({
-    validate: () => {
-      const rendered = renderedProperties(node);
-      const path = rendered.Path;
-      const guarded =
-        typeof path === 'string' && (path.startsWith(GuardrailPaths.ROOT) || path.startsWith(GuardrailPaths.WORKLOAD));
-      if (guarded && !isBoundaryArn(node, rendered.PermissionsBoundary, boundary)) {
-        return [
-          `${node.cfnResourceType} at ${node.node.path} lives under ${path} but does not carry the agent permissions boundary ${boundary.node.path}; ` +
-            'remove whatever replaced or cleared its boundary (for example PermissionsBoundary.of(...).apply or .clear())',
-        ];
-      }
-      return [];
-    },
-  });
-}
+const PRINCIPAL_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User']);

@@ -1,30 +1,50 @@
-import { Annotations, Lazy, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Lazy, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { GuardrailPaths } from '../guardrail-paths';
+import { loadIamCatalog } from '../private/iam-catalog';
+import { renderedProperties } from '../private/render';
 import { tokenPattern } from '../private/tokens';
 import { withoutCovered } from '../private/wildcards';
+import { ProductionProtection } from '../production-protection/production-protection';
+import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from '../production-protection/production-tag';
+import { actionWords } from './action-patterns';
 import {
   BoundaryDocumentInput,
-  buildBoundaryDocument,
+  buildAgentBoundary,
+  buildAgentDenies,
+  buildWorkloadBoundary,
   MANAGED_POLICY_SIZE_LIMIT,
   minifiedPolicySize,
   PolicyDocumentJson,
   StatementJson,
 } from './boundary-document';
-import { GuardrailPaths } from '../guardrail-paths';
-import { ProductionProtection } from '../production-protection/production-protection';
-import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from '../production-protection/production-tag';
+import { guardrailActionLists } from './catalog-actions';
+import { GUARDRAIL_POLICY_METADATA, PRODUCTION_EXCEPTIONS_METADATA } from './metadata';
 
 const BOUNDARY_SYMBOL = Symbol.for('cdk-agent-guardrails.AgentPermissionsBoundary');
 
-/** Characters left below IAM's limit under which synth warns that user statements have little room. */
+/** Characters left below IAM's limit under which synth warns that little room is left. */
 const LOW_HEADROOM_WARNING = 500;
+
+
+/** Verbs of actions that are never an exception: they remove production or what it holds. */
+const NEVER_EXCEPTED_VERBS = new Set(['delete', 'terminate', 'purge', 'destroy', 'drop', 'deregister', 'remove', 'disable', 'stop', 'reboot', 'restore', 'schedule']);
+
+/** Actions the platform team lets agents perform on production, and why. */
+export interface ProductionActionException {
+  /** IAM actions or `service:Prefix*` patterns, for example `dynamodb:PutItem`. */
+  readonly actions: string[];
+  /** Why agents need them on production; shown by the review. At least 10 characters. */
+  readonly reason: string;
+}
 
 /** Properties for `AgentPermissionsBoundary`. */
 export interface AgentPermissionsBoundaryProps {
   /**
-   * Name of the managed policy, created under the path `/agent-guardrails/`. IAM names are global to
-   * the account: deploy one boundary per account, or give each a different name.
+   * Name of the agent boundary policy, created under the path `/agent-guardrails/`. The workload
+   * boundary and the agent denies policy are named after it (`<name>-Workload`, `<name>-Denies`).
+   * IAM names are global to the account: deploy one per account, or give each a different name.
    *
    * @default 'AgentPermissionsBoundary'
    */
@@ -40,28 +60,58 @@ export interface AgentPermissionsBoundaryProps {
 
   /**
    * Production stacks that are not in this app, by name or pattern (`*` matches any characters).
-   * Stacks protected by `ProductionProtection` in this app are found automatically.
+   * They are protected by name as well as by tag. Stacks protected by `ProductionProtection` in
+   * this app carry the production tag and are protected by it.
    *
    * @default - none
    */
   readonly productionStackNames?: string[];
 
   /**
-   * More Deny statements for the boundary, for example for a service your agents must never use.
-   * Allow statements are refused: the boundary already allows everything it does not deny.
+   * IAM service prefixes (for example `glue`) of production resources made outside this app whose
+   * reads agents keep. Reads are kept for the services of this app's production stacks; on
+   * anything else that carries the production tag, every action is denied, reads included.
+   *
+   * @default - none
+   */
+  readonly additionalReadServices?: string[];
+
+  /**
+   * Actions agents may perform on production anyway. Each is an exception to "production is
+   * read-only", recorded in the template and reported by the review as a warning with its reason.
+   * Deletions, stops, restores and CloudFormation stack changes are never accepted: those go
+   * through the two-person approval workflow.
+   *
+   * @default - none: production is read-only to agents
+   */
+  readonly allowProductionActions?: ProductionActionException[];
+
+  /**
+   * More Deny statements, for example for a service your agents must never use. They go into the
+   * agent denies policy and the workload boundary. Allow statements are refused: both already
+   * allow everything they do not deny.
    *
    * @default - none
    */
   readonly additionalStatements?: iam.PolicyStatement[];
 }
 
+/** Which of the guardrail policies. */
+type GuardrailPolicyKind = 'agent' | 'denies' | 'workload';
+
 /**
- * The permissions boundary for agent roles: a ceiling that allows everything except deleting or
- * recreating production, tampering with the guardrails, and escaping the boundary. Least privilege
- * lives in each agent role's own policies; this is what no agent can exceed even with
- * AdministratorAccess.
+ * The guardrail policies for agents, as three customer managed policies under `/agent-guardrails/`:
  *
- * Production stacks are found in the app (`ProductionProtection`) and in `productionStackNames`.
+ * - the agent boundary (`managedPolicy`), on agent roles: production is read-only (every action
+ *   but reads and change-set proposals is denied on anything carrying the production tag), and
+ *   the guardrail cannot be changed or escaped;
+ * - the agent denies policy (`denyPolicy`), attached to every agent role: production resources no
+ *   tag protects, by name; the account's security and identity services; credentials;
+ * - the workload boundary (`workloadPolicy`), on deploy roles and on every role agents create:
+ *   nothing at all on production, and no escape.
+ *
+ * Least privilege lives in each agent role's own policies; these are what no agent can exceed
+ * even with AdministratorAccess. Production stacks are found in the app (`ProductionProtection`).
  *
  * @example
  * const boundary = new AgentPermissionsBoundary(stack, 'AgentBoundary');
@@ -72,20 +122,35 @@ export class AgentPermissionsBoundary extends Construct {
     return x !== null && typeof x === 'object' && BOUNDARY_SYMBOL in x;
   }
 
-  /** The managed policy to use as a permissions boundary. */
+  /** The agent boundary: the permissions boundary of agent roles. */
   public readonly managedPolicy: iam.IManagedPolicy;
 
-  /** ARN of the managed policy. */
+  /** ARN of the agent boundary. */
   public readonly managedPolicyArn: string;
 
-  /** Name of the managed policy. */
+  /** Name of the agent boundary. */
   public readonly managedPolicyName: string;
+
+  /** The deny policy every agent role carries. */
+  public readonly denyPolicy: iam.IManagedPolicy;
+
+  /** Name of the deny policy. */
+  public readonly denyPolicyName: string;
+
+  /** The workload boundary: the permissions boundary of deploy roles and of every role agents create. */
+  public readonly workloadPolicy: iam.IManagedPolicy;
+
+  /** Name of the workload boundary. */
+  public readonly workloadPolicyName: string;
 
   /** The production tag this boundary protects. */
   public readonly productionTag: ResolvedProductionTag;
 
   private readonly extraStackNames: string[];
+  private readonly extraReadServices: string[];
+  private readonly exceptions: ProductionActionException[];
   private readonly additionalStatements: StatementJson[];
+  private readonly refs: Record<GuardrailPolicyKind, string>;
 
   constructor(scope: Construct, id: string, props: AgentPermissionsBoundaryProps = {}) {
     super(scope, id);
@@ -93,25 +158,30 @@ export class AgentPermissionsBoundary extends Construct {
 
     const name = props.managedPolicyName ?? 'AgentPermissionsBoundary';
     const problems: string[] = [];
-    if (Token.isUnresolved(name) || !/^[\w+=,.@-]{1,128}$/.test(name)) {
+    if (Token.isUnresolved(name) || !/^[\w+=,.@-]{1,119}$/.test(name)) {
       problems.push(
-        `managedPolicyName must be a literal of 1-128 letters, digits and + = , . @ _ -, got ${JSON.stringify(name)}; the boundary's own conditions name it`,
+        `managedPolicyName must be a literal of 1-119 letters, digits and + = , . @ _ - (the policies named after it add 9 characters), got ${JSON.stringify(name)}`,
       );
     }
     const { tag, problems: tagProblems } = resolveProductionTag(props.productionTag, 'productionTag');
     problems.push(...tagProblems);
     for (const stackName of props.productionStackNames ?? []) {
       if (Token.isUnresolved(stackName) || !/^[A-Za-z*][A-Za-z0-9*-]{0,127}$/.test(stackName)) {
-        problems.push(
-          `productionStackNames must hold literal stack names or patterns (letters, digits, - and *), got ${JSON.stringify(stackName)}`,
-        );
+        problems.push(`productionStackNames must hold literal stack names or patterns (letters, digits, - and *), got ${JSON.stringify(stackName)}`);
       }
     }
+    const catalog = loadIamCatalog();
+    for (const service of props.additionalReadServices ?? []) {
+      if (catalog.actionsOf(service).length === 0) {
+        problems.push(`additionalReadServices must hold IAM service prefixes such as "glue", got ${JSON.stringify(service)}, which the IAM action catalog does not know`);
+      }
+    }
+    problems.push(...exceptionProblems(props.allowProductionActions ?? []));
     const additionalStatements = (props.additionalStatements ?? []).map((s) => s.toStatementJson() as StatementJson);
     additionalStatements.forEach((statement, i) => {
       if (statement.Effect !== 'Deny') {
         problems.push(
-          `additionalStatements[${i}] has Effect ${statement.Effect}; only Deny statements are accepted because the boundary already allows everything it does not deny`,
+          `additionalStatements[${i}] has Effect ${statement.Effect}; only Deny statements are accepted because the guardrail policies already allow everything they do not deny`,
         );
       }
     });
@@ -120,131 +190,272 @@ export class AgentPermissionsBoundary extends Construct {
     }
 
     this.managedPolicyName = name;
+    this.denyPolicyName = `${name}-Denies`;
+    this.workloadPolicyName = `${name}-Workload`;
     this.productionTag = tag;
     this.extraStackNames = props.productionStackNames ?? [];
+    this.extraReadServices = props.additionalReadServices ?? [];
+    this.exceptions = props.allowProductionActions ?? [];
     this.additionalStatements = additionalStatements;
 
-    const resource = new iam.CfnManagedPolicy(this, 'Resource', {
-      managedPolicyName: name,
-      path: GuardrailPaths.ROOT,
-      description: 'Permissions boundary for AI agent roles: no deleting or recreating production, no tampering, no escape.',
-      policyDocument: Lazy.any({ produce: () => this.document() }),
-    });
-    this.managedPolicyArn = resource.ref;
-    this.managedPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'Policy', resource.ref);
+    const policy = (policyId: string, policyName: string, description: string, build: (input: BoundaryDocumentInput) => PolicyDocumentJson) =>
+      new iam.CfnManagedPolicy(this, policyId, {
+        managedPolicyName: policyName,
+        path: GuardrailPaths.ROOT,
+        description,
+        policyDocument: Lazy.any({ produce: () => build(this.documentInput()) }),
+      });
+    const agent = policy('Resource', name, 'Permissions boundary for AI agent roles: production is read-only; no tampering, no escape.', buildAgentBoundary);
+    const denies = policy('Denies', this.denyPolicyName, 'Attached to AI agent roles: production resources no tag protects, security and identity services, credentials.', buildAgentDenies);
+    const workload = policy('Workload', this.workloadPolicyName, 'Permissions boundary for roles AI agents deploy or create: nothing on production, no escape.', buildWorkloadBoundary);
+    agent.addMetadata(GUARDRAIL_POLICY_METADATA, 'agent-boundary');
+    denies.addMetadata(GUARDRAIL_POLICY_METADATA, 'agent-denies');
+    workload.addMetadata(GUARDRAIL_POLICY_METADATA, 'workload-boundary');
+    if (this.exceptions.length > 0) {
+      agent.addMetadata(PRODUCTION_EXCEPTIONS_METADATA, this.exceptions.map((e) => ({ actions: [...e.actions], reason: e.reason })));
+    }
 
-    this.node.addValidation({ validate: () => this.validateDocument() });
+    this.refs = { agent: agent.ref, denies: denies.ref, workload: workload.ref };
+    this.managedPolicyArn = agent.ref;
+    this.managedPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'Policy', agent.ref);
+    this.denyPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'DenyPolicy', denies.ref);
+    this.workloadPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'WorkloadPolicy', workload.ref);
+
+    this.node.addValidation({ validate: () => this.validateDocuments() });
   }
 
   /**
-   * The boundary's ARN as seen from `scope`. In the boundary's own stack this is the policy's `Ref`;
-   * in another stack it is built from the (literal) path and name in that stack's account, and that
-   * stack is made to deploy after the boundary's, with no cross-stack export to lock either.
-   * The boundary must be deployed in the account of every role that uses it.
+   * The agent boundary's ARN as seen from `scope`. In the boundary's own stack this is the policy's
+   * `Ref`; in another stack it is built from the (literal) path and name in that stack's account,
+   * and that stack is made to deploy after the boundary's, with no cross-stack export to lock
+   * either. The policies must be deployed in the account of every role that uses them.
    */
   public arnFor(scope: IConstruct): string {
-    const consumer = Stack.of(scope);
-    const own = Stack.of(this);
-    if (consumer === own) {
-      return this.managedPolicyArn;
-    }
-    // Stack dependencies cannot cross stages: there the boundary's stack must be deployed first.
-    if (Stage.of(consumer) === Stage.of(own) && !consumer.nested && !own.nested) {
-      consumer.addStackDependency(own, 'roles use the agent permissions boundary');
-    }
-    return consumer.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'policy',
-      resourceName: `${GuardrailPaths.ROOT.slice(1)}${this.managedPolicyName}`,
-    });
+    return this.policyArnFor(scope, 'agent');
   }
 
-  /** The production stacks this boundary protects by name: those in the app, then `productionStackNames`. */
+  /** The agent denies policy's ARN as seen from `scope` (see `arnFor`). */
+  public denyPolicyArnFor(scope: IConstruct): string {
+    return this.policyArnFor(scope, 'denies');
+  }
+
+  /** The workload boundary's ARN as seen from `scope` (see `arnFor`). */
+  public workloadArnFor(scope: IConstruct): string {
+    return this.policyArnFor(scope, 'workload');
+  }
+
+  /** The production stacks in the app and in `productionStackNames`, by name or pattern. */
   public productionStackNames(): string[] {
     const names = ProductionProtection.findAll(this).map((p) => p.stack.stackName);
     return withoutCovered([...names, ...this.extraStackNames]);
   }
 
-  /** The boundary document as it will be deployed. */
+  /** The agent boundary as it will be deployed. */
   public document(): PolicyDocumentJson {
-    return buildBoundaryDocument(this.documentInput());
+    return buildAgentBoundary(this.documentInput());
   }
 
-  /** The deployed size of the document: an unresolved account id counts as the 12 digits it becomes. */
+  /** The agent denies policy as it will be deployed. */
+  public denyDocument(): PolicyDocumentJson {
+    return buildAgentDenies(this.documentInput());
+  }
+
+  /** The workload boundary as it will be deployed. */
+  public workloadDocument(): PolicyDocumentJson {
+    return buildWorkloadBoundary(this.documentInput());
+  }
+
+  /** The deployed size of the agent boundary: an unresolved account id counts as the 12 digits it becomes. */
   public minifiedSize(): number {
+    return this.sizes().agent;
+  }
+
+  /** The deployed size of each of the three policies. */
+  public sizes(): Record<GuardrailPolicyKind, number> {
     const input = this.documentInput();
-    const accountId = Token.isUnresolved(input.accountId) ? '000000000000' : input.accountId;
-    return minifiedPolicySize(buildBoundaryDocument({ ...input, accountId }));
+    const sized = { ...input, accountId: Token.isUnresolved(input.accountId) ? '000000000000' : input.accountId };
+    return {
+      agent: minifiedPolicySize(buildAgentBoundary(sized)),
+      denies: minifiedPolicySize(buildAgentDenies(sized)),
+      workload: minifiedPolicySize(buildWorkloadBoundary(sized)),
+    };
+  }
+
+  private policyArnFor(scope: IConstruct, kind: GuardrailPolicyKind): string {
+    const consumer = Stack.of(scope);
+    const own = Stack.of(this);
+    if (consumer === own) {
+      return this.refs[kind];
+    }
+    // Stack dependencies cannot cross stages: there the boundary's stack must be deployed first.
+    if (Stage.of(consumer) === Stage.of(own) && !consumer.nested && !own.nested) {
+      consumer.addStackDependency(own, 'roles use the agent guardrail policies');
+    }
+    const name = { agent: this.managedPolicyName, denies: this.denyPolicyName, workload: this.workloadPolicyName }[kind];
+    return consumer.formatArn({ service: 'iam', region: '', resource: 'policy', resourceName: `${GuardrailPaths.ROOT.slice(1)}${name}` });
   }
 
   private documentInput(): BoundaryDocumentInput {
-    const names = ProductionProtection.findAll(this).map((p) => p.protectedResourceNames());
-    // A stack-name prefix also covers the names CloudFormation generates for its resources.
+    const protections = ProductionProtection.findAll(this);
+    const names = protections.map((p) => p.protectedResourceNames());
+    const lists = guardrailActionLists(['cloudformation', ...protections.flatMap((p) => p.productionServices()), ...this.extraReadServices]);
+    // A stack-name prefix also covers the names CloudFormation generates for its buckets.
     const stackPrefixes = this.extraStackNames.filter((n) => n.endsWith('*'));
     return {
       productionTag: this.productionTag,
-      productionStackNames: this.productionStackNames(),
+      productionReadActions: lists.productionReadActions,
+      productionActionExceptions: this.exceptions.flatMap((e) => e.actions),
+      productionStackNames: withoutCovered(this.extraStackNames),
       productionBucketNames: withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]),
+      productionRecordNames: names.flatMap((n) => n.recordNames),
+      securityServiceWrites: lists.securityServiceWrites,
+      identityServiceWrites: lists.identityServiceWrites,
       boundaryPolicyName: this.managedPolicyName,
+      workloadBoundaryName: this.workloadPolicyName,
       accountId: Stack.of(this).account,
       additionalStatements: this.additionalStatements,
     };
   }
 
-  private validateDocument(): string[] {
+  private validateDocuments(): string[] {
     const errors: string[] = [];
     for (const protection of ProductionProtection.findAll(this)) {
-      const stackName = protection.stack.stackName;
-      if (Token.isUnresolved(stackName)) {
-        errors.push(
-          `production stack ${protection.stack.node.path} has an unresolved stack name, so the boundary cannot protect it by name; give it a literal stackName`,
-        );
-      }
       const applied = protection.productionTag;
       const matches =
-        applied.key === this.productionTag.key &&
-        this.productionTag.values.some((v) => v.toLowerCase() === applied.values[0].toLowerCase());
+        applied.key === this.productionTag.key && this.productionTag.values.some((v) => v.toLowerCase() === applied.values[0].toLowerCase());
       if (!matches) {
         errors.push(
           `production stack ${protection.stack.node.path} is tagged ${applied.key}=${applied.values[0]}, which this boundary (productionTag ${this.productionTag.key}=${this.productionTag.values.join('|')}) does not recognise; use the same productionTag on both`,
         );
       }
     }
+    errors.push(...guardrailPathProblems(this));
     if (errors.length > 0) {
       return errors;
     }
 
-    const size = this.minifiedSize();
-    if (size > MANAGED_POLICY_SIZE_LIMIT) {
-      const stacks = this.productionStackNames().length;
-      return [
-        `the agent permissions boundary is ${size} characters minified, over IAM's ${MANAGED_POLICY_SIZE_LIMIT}-character limit for managed policies ` +
-          `(${stacks} production stacks, ${this.additionalStatements.length} additional statements); ` +
-          'give production stacks a common name prefix and list it once in productionStackNames (for example "Prod*"), or shorten additionalStatements',
-      ];
+    const sizes = this.sizes();
+    const names: Record<GuardrailPolicyKind, string> = { agent: 'agent boundary', denies: 'agent denies policy', workload: 'workload boundary' };
+    const fixes: Record<GuardrailPolicyKind, string> = {
+      agent: 'it grows with the number of services production uses: list fewer additionalReadServices or allowProductionActions',
+      denies: 'it grows with the production resources no tag protects: give production stacks a common name prefix and list it once in productionStackNames (for example "prod-*"), keep S3 ABAC on for production buckets, or shorten additionalStatements',
+      workload: 'shorten additionalStatements, or give production stacks a common name prefix and list it once in productionStackNames',
+    };
+    for (const kind of ['agent', 'denies', 'workload'] as const) {
+      if (sizes[kind] > MANAGED_POLICY_SIZE_LIMIT) {
+        errors.push(`the ${names[kind]} is ${sizes[kind]} characters minified, over IAM's ${MANAGED_POLICY_SIZE_LIMIT}-character limit for managed policies; ${fixes[kind]}`);
+      } else if (MANAGED_POLICY_SIZE_LIMIT - sizes[kind] < LOW_HEADROOM_WARNING) {
+        Annotations.of(this).addWarningV2(
+          `cdk-agent-guardrails:${kind}PolicyNearLimit`,
+          `the ${names[kind]} is ${sizes[kind]} of ${MANAGED_POLICY_SIZE_LIMIT} characters; little room is left (${fixes[kind]})`,
+        );
+      }
     }
-    if (MANAGED_POLICY_SIZE_LIMIT - size < LOW_HEADROOM_WARNING) {
-      Annotations.of(this).addWarningV2(
-        'cdk-agent-guardrails:boundaryNearLimit',
-        `the agent permissions boundary is ${size} of ${MANAGED_POLICY_SIZE_LIMIT} characters; little room is left for more production stacks or statements`,
-      );
-    }
-    return [];
+    return errors;
   }
 }
 
+/** Why the production exceptions cannot be accepted; empty when they can. */
+function exceptionProblems(exceptions: readonly ProductionActionException[]): string[] {
+  const problems: string[] = [];
+  const catalog = loadIamCatalog();
+  exceptions.forEach((exception, i) => {
+    const where = `allowProductionActions[${i}]`;
+    if (exception.reason.trim().length < 10) {
+      problems.push(`${where}.reason must say in at least 10 characters why agents need these actions on production, got ${JSON.stringify(exception.reason)}`);
+    }
+    if (exception.actions.length === 0) {
+      problems.push(`${where}.actions must name at least one action, got []`);
+    }
+    for (const action of exception.actions) {
+      const [service, name] = action.split(':');
+      if (!service || !name || !/^[a-z0-9-]+$/.test(service) || !/^[A-Za-z0-9*?]+$/.test(name)) {
+        problems.push(`${where}.actions must hold IAM actions like "dynamodb:PutItem" (a wildcard only after the service prefix), got ${JSON.stringify(action)}`);
+        continue;
+      }
+      const pattern = new RegExp(`^${name.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+      const matched = catalog.actionsOf(service).filter((a) => pattern.test(a.name));
+      if (matched.length === 0) {
+        problems.push(`${where}.actions names ${JSON.stringify(action)}, which matches no action in the IAM action catalog; check the spelling`);
+        continue;
+      }
+      const refused = matched.filter((a) => service === 'cloudformation' || NEVER_EXCEPTED_VERBS.has(actionWords(a.name)[0].toLowerCase()));
+      if (refused.length > 0) {
+        problems.push(
+          `${where}.actions names ${JSON.stringify(action)}, which includes ${refused.slice(0, 3).map((a) => `${service}:${a.name}`).join(', ')}: ` +
+            'deleting, stopping or restoring production and changing its stacks are never exceptions; run them through the two-person approval workflow',
+        );
+      }
+    }
+  });
+  return problems;
+}
+
 /**
- * Tells whether `arn`, a rendered and resolved `PermissionsBoundary` of a role or user in `node`'s
- * stack, names `boundary`: the boundary's own reference, or any ARN ending in its path and name.
+ * Roles and users under a guardrail path anywhere in the app, L1 and raw `CfnResource` included,
+ * must carry the guardrail policy for that path: agent roles the agent boundary and the denies
+ * policy; deploy roles, workload roles and users the workload boundary. Elevated roles are the
+ * approval workflow's and carry none.
  */
-export function isBoundaryArn(node: IConstruct, arn: unknown, boundary: AgentPermissionsBoundary): boolean {
+function guardrailPathProblems(boundary: AgentPermissionsBoundary): string[] {
+  const all = boundary.node.root.node.findAll();
+  // With several guardrails in one app (one per account), a principal needs to satisfy one of
+  // them, and the first reports it.
+  const boundaries = all.filter(AgentPermissionsBoundary.isAgentPermissionsBoundary);
+  if (boundaries[0] !== boundary) {
+    return [];
+  }
+  const problems: string[] = [];
+  for (const node of all) {
+    if (!CfnResource.isCfnResource(node) || (node.cfnResourceType !== 'AWS::IAM::Role' && node.cfnResourceType !== 'AWS::IAM::User')) {
+      continue;
+    }
+    const found = boundaries.map((b) => principalPathProblems(node, b));
+    if (found.every((p) => p.length > 0)) {
+      problems.push(...found[0]);
+    }
+  }
+  return problems;
+}
+
+/** Why `node`, a role or user, does not carry what its guardrail path requires; empty when it does. */
+export function principalPathProblems(node: CfnResource, boundary: AgentPermissionsBoundary): string[] {
+  const rendered = renderedProperties(node);
+  const path = rendered.Path;
+  if (typeof path !== 'string' || (!path.startsWith(GuardrailPaths.ROOT) && !path.startsWith(GuardrailPaths.WORKLOAD)) || path.startsWith(GuardrailPaths.ELEVATED_ROLES)) {
+    return [];
+  }
+  const agent = path.startsWith(GuardrailPaths.AGENT_ROLES);
+  const expected = agent ? boundary.managedPolicyName : boundary.workloadPolicyName;
+  const problems: string[] = [];
+  if (!isPolicyArn(node, rendered.PermissionsBoundary, boundary, agent ? 'agent' : 'workload')) {
+    problems.push(
+      `${node.cfnResourceType} at ${node.node.path} lives under ${path} but does not carry the guardrail boundary ${expected} of ${boundary.node.path}; ` +
+        (agent ? 'create agent roles with AgentRole' : 'apply it with AgentBoundary.of(scope).apply(boundary)') +
+        ', and remove whatever replaced or cleared it (for example PermissionsBoundary.of(...).apply or .clear())',
+    );
+  }
+  if (agent && !((rendered.ManagedPolicyArns as unknown[] | undefined) ?? []).some((arn) => isPolicyArn(node, arn, boundary, 'denies'))) {
+    problems.push(
+      `${node.cfnResourceType} at ${node.node.path} is an agent role without the agent denies policy ${boundary.denyPolicyName}; create agent roles with AgentRole and do not remove its managed policies`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * Tells whether `arn`, a rendered and resolved property of a resource in `node`'s stack, names the
+ * guardrail policy `kind` of `boundary`: its own reference, or any ARN ending in its path and name.
+ */
+export function isPolicyArn(node: IConstruct, arn: unknown, boundary: AgentPermissionsBoundary, kind: GuardrailPolicyKind = 'agent'): boolean {
   if (arn === undefined) {
     return false;
   }
   const stack = Stack.of(node);
-  if (JSON.stringify(arn) === JSON.stringify(stack.resolve(boundary.managedPolicyArn))) {
+  const ref = { agent: boundary.managedPolicyArn, denies: boundary.denyPolicy.managedPolicyArn, workload: boundary.workloadPolicy.managedPolicyArn }[kind];
+  if (JSON.stringify(arn) === JSON.stringify(stack.resolve(ref))) {
     return true;
   }
-  return tokenPattern(stack, arn).endsWith(`:policy${GuardrailPaths.ROOT}${boundary.managedPolicyName}`);
+  const name = { agent: boundary.managedPolicyName, denies: boundary.denyPolicyName, workload: boundary.workloadPolicyName }[kind];
+  return tokenPattern(stack, arn).endsWith(`:policy${GuardrailPaths.ROOT}${name}`);
 }

@@ -1,170 +1,98 @@
 /*
- * The agent permissions boundary as a pure function: resolved inputs in, a policy document out.
- * No CDK, no SDK, so it can be evaluated by a policy simulator and measured against IAM's limits.
+ * Pure: the guardrail policy documents, built from resolved inputs. No CDK, no SDK, no catalog:
+ * the catalog-derived action lists arrive as input, so the documents can be evaluated by a
+ * policy simulator and measured against IAM's limits.
  *
- * The boundary is a ceiling: it allows everything and then denies. Least privilege lives in the
- * agent role's own policies. Every Deny below was checked against the IAM action catalog: a Deny
- * that conditions on a key the action does not support silently does nothing, so each
- * tag-conditioned list holds only actions whose resource types support `aws:ResourceTag`, and what a
- * tag cannot protect is denied by name instead (see `TAG_BLIND_PRODUCTION_ACTIONS`).
+ * Three documents, because what agents may do and what the things they build may do differ, and
+ * one managed policy cannot hold both within IAM's 6,144 characters:
+ *
+ * - the **agent boundary**, on agent roles: allows everything, then denies. Production (anything
+ *   carrying the production tag) is read-only; the guardrail cannot be changed or escaped.
+ * - the **agent denies**, a managed policy attached to every agent role: Denies in an identity
+ *   policy are as binding as in a boundary, and an agent role cannot be changed by anything
+ *   bounded. It holds what protects production by name, the account's security and identity
+ *   services, and the credential and tamper lists.
+ * - the **workload boundary**, on everything an agent can create or pass (deploy roles and the
+ *   roles of the stacks it deploys): workloads never need production, so it denies every action
+ *   on production outright, which takes no list of reads, and keeps every escape closed.
+ *
+ * A Deny conditioned on a key an action does not support does nothing: the tests check every list
+ * here against the IAM action catalog.
  */
 import { GuardrailPaths } from '../guardrail-paths';
 import { ResolvedProductionTag } from '../production-protection/production-tag';
+import { PolicyDocumentJson, StatementJson } from './policy-json';
 
-/** A policy statement as IAM reads it. */
-export interface StatementJson {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action?: string | string[];
-  readonly NotAction?: string | string[];
-  readonly Resource?: string | string[];
-  readonly NotResource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[]>>;
-}
+export * from './policy-json';
 
-/** A policy document as IAM reads it. */
-export interface PolicyDocumentJson {
-  readonly Version: '2012-10-17';
-  readonly Statement: StatementJson[];
-}
-
-/** Everything the boundary needs to know, already resolved to plain strings. */
+/** Everything the documents need, already resolved to plain strings. */
 export interface BoundaryDocumentInput {
   /** The tag that marks production. */
   readonly productionTag: ResolvedProductionTag;
-  /** Names of production stacks, protected whatever their tags say. */
-  readonly productionStackNames: string[];
   /**
-   * Production S3 bucket names or name patterns (`*` wildcard). S3 evaluates `aws:ResourceTag`
-   * only on buckets with ABAC enabled, so buckets are protected by name.
+   * The reads agents keep on production, as `service:Pattern`, derived from the IAM action catalog
+   * for the services that production uses (`readPatterns`). Every other action on anything that
+   * carries the production tag is denied.
    */
-  readonly productionBucketNames: string[];
-  /** Name of the boundary policy itself; roles an agent creates must carry exactly this policy. */
+  readonly productionReadActions: readonly string[];
+  /** Actions the platform team lets agents perform on production anyway (`allowProductionActions`). */
+  readonly productionActionExceptions?: readonly string[];
+  /** Production stacks protected by name as well as by tag (names or `prefix*` patterns). */
+  readonly productionStackNames: readonly string[];
+  /** Production buckets whose tags IAM does not evaluate (ABAC off), by name or pattern. */
+  readonly productionBucketNames: readonly string[];
+  /** DNS names whose records agents may not change: a production zone's name covers its subdomains. */
+  readonly productionRecordNames?: readonly string[];
+  /** Other production resources no tag condition reaches, by ARN or ARN pattern. */
+  readonly productionResourceArns?: readonly string[];
+  /** Writes of the account's security services (catalog-derived): agents read them, never change them. */
+  readonly securityServiceWrites: readonly string[];
+  /** Writes of the services that manage human identities (catalog-derived). */
+  readonly identityServiceWrites: readonly string[];
+  /** Name of the agent boundary policy. */
   readonly boundaryPolicyName: string;
-  /** The account the boundary is deployed in; agents assume roles in this account only. */
+  /** Name of the workload boundary policy; every role an agent creates must carry it. */
+  readonly workloadBoundaryName: string;
+  /** The account the guardrails are deployed in; roles are assumed in this account only. */
   readonly accountId: string;
-  /** Statements appended by the platform team (Deny only). */
-  readonly additionalStatements?: StatementJson[];
+  /** Statements added by the platform team (Deny only): in the agent denies and the workload boundary. */
+  readonly additionalStatements?: readonly StatementJson[];
+}
+
+/** The three guardrail documents. */
+export interface BoundaryDocuments {
+  /** The permissions boundary of agent roles. */
+  readonly agentBoundary: PolicyDocumentJson;
+  /** The deny policy attached to agent roles. */
+  readonly agentDenies: PolicyDocumentJson;
+  /** The permissions boundary of deploy roles and of every role agents create. */
+  readonly workloadBoundary: PolicyDocumentJson;
 }
 
 /** The tag the guardrails put on their own resources, by component. */
 export const GUARDRAIL_COMPONENT_TAG = { key: 'agent-guardrails:component', approvalWorkflow: 'approval-workflow' } as const;
 
-/** IAM's limit for a customer managed policy document, in characters without whitespace. */
-export const MANAGED_POLICY_SIZE_LIMIT = 6144;
-
 /**
- * What an agent may still do to a production stack: read it, and propose or withdraw a change set.
- * Every other action on a production stack is denied, including actions CloudFormation adds later.
- * The tests check against the catalog that every read or list action on the `stack` resource type
- * matches one of these patterns, and that every write action except the two proposals does not.
+ * What an agent may do to a production stack beyond reading it: propose or withdraw a change set.
+ * Executing one takes two humans (the approval workflow).
  */
-export const PRODUCTION_STACK_ALLOWED_ACTIONS: readonly string[] = [
-  'cloudformation:CreateChangeSet',
-  'cloudformation:DeleteChangeSet',
-  'cloudformation:Describe*',
-  'cloudformation:Detect*',
-  'cloudformation:Get*',
-  'cloudformation:List*',
+export const CHANGE_SET_PROPOSALS: readonly string[] = ['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet'];
+
+/** IAM service prefixes of the account's security services: agents read them and never change them. */
+export const SECURITY_SERVICES: readonly string[] = [
+  'access-analyzer',
+  'config',
+  'detective',
+  'guardduty',
+  'inspector2',
+  'macie2',
+  'securityhub',
 ];
 
-/**
- * Actions that delete, terminate, empty or schedule the deletion of a resource, or run code on it
- * (which would let an agent act with the resource's own, unbounded, role), denied on anything
- * that carries the production tag. Every action these patterns match supports `aws:ResourceTag` on
- * its resource types, except those listed in `TAG_BLIND_PRODUCTION_ACTIONS` (the tests check both).
- */
-export const PRODUCTION_DESTRUCTIVE_ACTIONS: readonly string[] = [
-  'apigateway:DELETE',
-  'autoscaling:Delete*',
-  'autoscaling:Set*',
-  'autoscaling:Terminate*',
-  'autoscaling:Update*',
-  'backup:Delete*',
-  'backup:UpdateRecoveryPointLifecycle',
-  'cloudfront:DeleteDistribution',
-  'cognito-idp:*Delete*',
-  'dynamodb:*Delete*',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:UpdateTimeToLive',
-  'ec2:Delete*',
-  'ec2:Terminate*',
-  'ecr:*Delete*',
-  'ecr:PutLifecyclePolicy',
-  'ecs:Delete*',
-  'ecs:Deregister*',
-  'ecs:ExecuteCommand',
-  'eks:CreateAccessEntry',
-  'eks:Delete*',
-  'elasticache:Delete*',
-  'elasticbeanstalk:Terminate*',
-  'elasticfilesystem:Delete*',
-  'elasticloadbalancing:Delete*',
-  'es:*Delete*',
-  'events:Delete*',
-  'firehose:Delete*',
-  'iam:Delete*',
-  'kinesis:Delete*',
-  'kms:Delete*',
-  'kms:Disable*',
-  'kms:PutKeyPolicy',
-  'kms:Schedule*',
-  'lambda:Delete*',
-  'lambda:UpdateFunction*',
-  'logs:Delete*',
-  'logs:PutRetentionPolicy',
-  'rds:Delete*',
-  'rds:Deregister*',
-  'redshift:Delete*',
-  'secretsmanager:Delete*',
-  'sns:Delete*',
-  'sqs:Delete*',
-  'sqs:PurgeQueue',
-  'ssm:DeleteP*',
-  'ssm:DeleteResourcePolicy',
-  'ssm:SendCommand',
-  'ssm:StartSession',
-  'states:Delete*',
-];
+/** IAM service prefixes that manage human identities (IAM Identity Center and its directory). */
+export const IDENTITY_SERVICES: readonly string[] = ['identitystore', 'sso', 'sso-directory'];
 
-/**
- * S3 actions that destroy data or change a bucket's tags. S3 evaluates `aws:ResourceTag` only on
- * buckets with ABAC enabled, and `s3:PutBucketTagging` replaces the whole tag set without
- * `aws:TagKeys`, so these are denied on production buckets by name.
- */
-export const PRODUCTION_BUCKET_ACTIONS: readonly string[] = [
-  's3:Delete*',
-  's3:PutBucketAcl',
-  's3:PutBucketPolicy',
-  's3:PutBucketTagging',
-  's3:PutLifecycleConfiguration',
-];
-
-const NOT_COVERED = 'not covered: no tag condition applies and the app does not name these resources';
-
-/**
- * Destructive actions matched by `PRODUCTION_DESTRUCTIVE_ACTIONS` whose resource types carry no
- * `aws:ResourceTag`, so no tag condition can protect them, and how each is handled. Derived from the
- * IAM action catalog; the tests fail when the catalog and this list disagree. S3 is listed apart
- * (`PRODUCTION_BUCKET_ACTIONS`): its tag keys exist but are evaluated only on buckets with ABAC on.
- */
-export const TAG_BLIND_PRODUCTION_ACTIONS: Readonly<Record<string, string>> = {
-  'autoscaling:DeleteLaunchConfiguration': NOT_COVERED,
-  'dynamodb:DeleteBackup': 'denied everywhere (NoEscapeOrTamper): backups carry no tags, and agents never delete backups',
-  'events:DeleteApiDestination': NOT_COVERED,
-  'events:DeleteArchive': NOT_COVERED,
-  'events:DeleteConnection': NOT_COVERED,
-  'events:DeleteEndpoint': NOT_COVERED,
-  'events:DeletePartnerEventSource': NOT_COVERED,
-  'iam:DeleteGroup': NOT_COVERED,
-  'iam:DeleteGroupPolicy': 'denied everywhere (BoundedPrincipals): groups cannot carry a boundary',
-  'lambda:DeleteLayerVersion': NOT_COVERED,
-  'redshift:DeleteQev2IdcApplication': NOT_COVERED,
-  'redshift:DeleteRedshiftIdcApplication': NOT_COVERED,
-  'redshift:DeleteResourcePolicy': NOT_COVERED,
-};
-
-/** IAM actions that write permissions onto a principal; allowed only on principals carrying this boundary. */
+/** IAM actions that write permissions onto a principal; allowed only on principals carrying the workload boundary. */
 const PRINCIPAL_PERMISSION_ACTIONS = [
   'iam:Attach*',
   'iam:CreateRole',
@@ -178,23 +106,27 @@ const PRINCIPAL_PERMISSION_ACTIONS = [
 ];
 
 /**
- * Credentials, group memberships and identity-provider trust. Each would let an agent act as, or
+ * Credentials, group memberships and identity providers. Each would let an agent act as, or
  * beside, an unbounded principal: federated sign-ins (SAML, OIDC, Roles Anywhere) are unsigned
- * calls that no boundary of the agent's applies to, so swapping a provider's certificate or a
- * trust anchor would open every role that trusts it.
+ * calls that no boundary of the agent's applies to, so creating, deleting and recreating, or
+ * editing a provider or a trust anchor would open every role that trusts it.
  */
 const CREDENTIAL_ACTIONS = [
   'iam:*AccessKey',
-  'iam:*MFADevice',
+  'iam:*ClientID*',
+  'iam:*VirtualMFADevice',
+  'iam:DeactivateMFADevice',
+  'iam:EnableMFADevice',
+  'iam:ResyncMFADevice',
   'iam:*ServiceSpecificCredential',
   'iam:*SigningCertificate',
-  'iam:AddClientIDToOpenIDConnectProvider',
   'iam:AddUserToGroup',
+  'iam:Create*Provider',
   'iam:CreateLoginProfile',
+  'iam:Delete*Provider',
   'iam:RemoveUserFromGroup',
+  'iam:Update*Provider*',
   'iam:UpdateLoginProfile',
-  'iam:UpdateOpenIDConnectProvider*',
-  'iam:UpdateSAMLProvider',
   'iam:UpdateSSHPublicKey',
   'iam:UploadSSHPublicKey',
   'rolesanywhere:Create*',
@@ -203,27 +135,30 @@ const CREDENTIAL_ACTIONS = [
 ];
 
 /**
- * Safety nets, denied everywhere: removing a permissions boundary; DynamoDB backups (they carry no
- * tags, so production's cannot be told apart); the audit trail; organization membership; and
- * StackSets, which deploy with administrator roles in other accounts.
+ * Safety nets, denied everywhere: DynamoDB backups (they carry no tags, so production's cannot be
+ * told apart); the audit trail; organization membership; StackSets, which deploy with
+ * administrator roles in other accounts; and code run on instances chosen by tag or by document,
+ * which no resource tag of the instances reaches.
  */
 const SAFETY_NET_ACTIONS = [
-  'dynamodb:DeleteBackup',
-  'iam:Delete*PermissionsBoundary',
-  'cloudtrail:Delete*',
-  'cloudtrail:Put*',
-  'cloudtrail:Stop*',
-  'cloudtrail:Update*',
-  'organizations:LeaveOrganization',
   'cloudformation:CreateStackInstances',
   'cloudformation:CreateStackSet',
   'cloudformation:DeleteStackInstances',
   'cloudformation:ImportStacksToStackSet',
   'cloudformation:UpdateStackInstances',
   'cloudformation:UpdateStackSet',
+  'cloudtrail:Delete*',
+  'cloudtrail:Put*',
+  'cloudtrail:Stop*',
+  'cloudtrail:Update*',
+  'dynamodb:DeleteBackup',
+  'organizations:LeaveOrganization',
+  'ssm:CreateAssociation*',
+  'ssm:StartAssociationsOnce',
+  'ssm:UpdateAssociation*',
 ];
 
-/** CloudFormation calls that act with a service role; an agent must name a bounded one. */
+/** CloudFormation calls that act with a service role; a bounded one must be named. */
 export const STACK_ROLE_ACTIONS: readonly string[] = [
   'cloudformation:ContinueUpdateRollback',
   'cloudformation:CreateChangeSet',
@@ -233,103 +168,54 @@ export const STACK_ROLE_ACTIONS: readonly string[] = [
   'cloudformation:UpdateStack',
 ];
 
-/** Read-only IAM actions, and what an agent needs of STS and PassRole, on guardrail-owned principals. */
+/** Read-only IAM actions, and what is needed of STS and PassRole, on guardrail-owned principals. */
 const GUARDRAIL_READ_ACTIONS = ['iam:Generate*', 'iam:Get*', 'iam:List*', 'iam:PassRole', 'iam:Simulate*', 'sts:*'];
 
 function iamArn(kind: 'role' | 'policy', path: string, account = '*'): string {
   return `arn:*:iam::${account}:${kind}${path}*`;
 }
 
-function stackArn(name: string): string {
+/** The ARN pattern of a production stack's name: `arn:*:cloudformation:*:*:stack/<name>/*`. */
+export function stackArnPattern(name: string): string {
   return `arn:*:cloudformation:*:*:stack/${name}/*`;
 }
-
-const ANY_STACK = stackArn('*');
 
 function sorted(values: Iterable<string>): string[] {
   return [...new Set(values)].sort();
 }
 
-/** The ARN pattern of the boundary policy, as `iam:PermissionsBoundary` reports it. */
-export function boundaryPolicyArnPattern(boundaryPolicyName: string): string {
-  return `arn:*:iam::*:policy${GuardrailPaths.ROOT}${boundaryPolicyName}`;
+/** The ARN pattern of a guardrail policy, as `iam:PermissionsBoundary` reports it. */
+export function boundaryPolicyArnPattern(policyName: string): string {
+  return `arn:*:iam::*:policy${GuardrailPaths.ROOT}${policyName}`;
 }
 
-/**
- * Builds the boundary document. Statement order and content are deterministic for a given input,
- * so the synthesized template only changes when the protected set changes.
- */
-export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocumentJson {
-  const { key, values } = input.productionTag;
-  const productionResource = { [`aws:ResourceTag/${key}`]: values };
-  const stackNames = sorted(input.productionStackNames);
+/** The production resources no tag reaches, as ARNs: stacks and buckets by name, then the rest. */
+function namedProductionArns(input: BoundaryDocumentInput): { stacks: string[]; buckets: string[]; others: string[] } {
+  return {
+    stacks: sorted(input.productionStackNames).map(stackArnPattern),
+    buckets: sorted(input.productionBucketNames).flatMap((b) => [`arn:*:s3:::${b}`, `arn:*:s3:::${b}/*`]),
+    others: sorted(input.productionResourceArns ?? []),
+  };
+}
 
-  const statements: StatementJson[] = [
-    { Sid: 'Ceiling', Effect: 'Allow', Action: '*', Resource: '*' },
-
-    // 1. Production stacks: no change or removal, by tag and by name; no recreation.
+/** Record changes whose names fall under a production zone, in any case and with the trailing dot IAM normalises away. */
+function recordStatement(sid: string, input: BoundaryDocumentInput): StatementJson[] {
+  const names = sorted((input.productionRecordNames ?? []).map((n) => n.toLowerCase().replace(/\.$/, '')));
+  if (names.length === 0) return [];
+  return [
     {
-      Sid: 'ProdStackByTag',
+      Sid: sid,
       Effect: 'Deny',
-      NotAction: [...PRODUCTION_STACK_ALLOWED_ACTIONS],
-      Resource: ANY_STACK,
-      Condition: { StringEqualsIgnoreCase: productionResource },
-    },
-    {
-      // Creating a stack, or a create-type change set, that carries the production tag on a stack
-      // that does not carry it yet. A change set for a stack already tagged production stays allowed:
-      // it is a proposal, and executing it is denied above.
-      Sid: 'ProdStackCreate',
-      Effect: 'Deny',
-      // Create*: of the create actions only CreateStack, CreateChangeSet and CreateStackSet (denied
-      // everywhere anyway) carry aws:RequestTag, so the condition limits the statement to them.
-      Action: 'cloudformation:Create*',
+      Action: 'route53:ChangeResourceRecordSets',
       Resource: '*',
-      Condition: {
-        StringEqualsIgnoreCase: { [`aws:RequestTag/${key}`]: values },
-        StringNotEqualsIgnoreCase: productionResource,
-      },
+      Condition: { 'ForAnyValue:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': names.flatMap((n) => [n, `*.${n}`]) } },
     },
   ];
-  if (stackNames.length > 0) {
-    statements.push({
-      Sid: 'ProdStackByName',
-      Effect: 'Deny',
-      NotAction: [...PRODUCTION_STACK_ALLOWED_ACTIONS],
-      Resource: stackNames.map(stackArn),
-    });
-  }
+}
 
-  // 2. Production resources: no deletion, and the production tag cannot be removed or changed.
-  statements.push(
-    {
-      Sid: 'ProdResourceByTag',
-      Effect: 'Deny',
-      Action: [...PRODUCTION_DESTRUCTIVE_ACTIONS],
-      Resource: '*',
-      Condition: { StringEqualsIgnoreCase: productionResource },
-    },
-    {
-      // Any request that names the production tag key on a production resource: tagging, untagging,
-      // retagging, in every service that reports aws:TagKeys. Proposing a change set is exempt
-      // because CloudFormation sends the stack's tags with every change set.
-      Sid: 'ProdTagKey',
-      Effect: 'Deny',
-      NotAction: 'cloudformation:CreateChangeSet',
-      Resource: '*',
-      Condition: {
-        StringEqualsIgnoreCase: productionResource,
-        'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': [key] },
-      },
-    },
-  );
-  const bucketArns = sorted(input.productionBucketNames).flatMap((bucket) => [`arn:*:s3:::${bucket}`, `arn:*:s3:::${bucket}/*`]);
-  if (bucketArns.length > 0) {
-    statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', Action: [...PRODUCTION_BUCKET_ACTIONS], Resource: bucketArns });
-  }
-
-  // 3. The guardrail itself: nothing owned by the guardrails can be changed, and no boundary removed.
-  statements.push(
+/** Statements both boundaries share: the guardrail cannot be changed, and nothing escapes it. */
+function guardrailStatements(input: BoundaryDocumentInput, passable: string[]): StatementJson[] {
+  return [
     {
       // Also Identity Center's roles, and any role named like them: the approval workflow trusts
       // their sessions as humans.
@@ -338,68 +224,105 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
       NotAction: GUARDRAIL_READ_ACTIONS,
       Resource: [iamArn('role', GuardrailPaths.ROOT), iamArn('policy', GuardrailPaths.ROOT), 'arn:*:iam::*:role/*AWSReservedSSO*', 'arn:*:iam::*:role/aws-reserved/*'],
     },
-
-    // 4. No escape: every principal an agent creates or empowers carries this boundary.
     {
+      // Every principal created or empowered carries the workload boundary; groups never.
       Sid: 'BoundedPrincipals',
       Effect: 'Deny',
       Action: PRINCIPAL_PERMISSION_ACTIONS,
       Resource: '*',
-      Condition: { ArnNotLike: { 'iam:PermissionsBoundary': boundaryPolicyArnPattern(input.boundaryPolicyName) } },
+      Condition: { ArnNotLike: { 'iam:PermissionsBoundary': boundaryPolicyArnPattern(input.workloadBoundaryName) } },
     },
     {
       // New policy versions only for workload policies: a policy elsewhere may be an administrator's.
-      // Boundaries set only on workload roles: putting this boundary on someone else's role would
-      // make it editable by the statement above, and cripple it.
+      // Boundaries set only on workload roles: putting the boundary on someone else's role would
+      // make it editable by the statement above.
       Sid: 'EditWorkloadOnly',
       Effect: 'Deny',
       Action: ['iam:CreatePolicyVersion', 'iam:Put*PermissionsBoundary', 'iam:SetDefaultPolicyVersion'],
       NotResource: [iamArn('policy', GuardrailPaths.WORKLOAD), iamArn('role', GuardrailPaths.WORKLOAD)],
     },
-    { Sid: 'NoEscapeOrTamper', Effect: 'Deny', Action: [...SAFETY_NET_ACTIONS, ...CREDENTIAL_ACTIONS], Resource: '*' },
     {
-      Sid: 'PassBoundedRoles',
+      Sid: 'NoBoundaryRemoval',
       Effect: 'Deny',
-      Action: 'iam:PassRole',
-      NotResource: [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)],
-    },
-    {
-      // Agent roles, and workload roles for the workloads agents deploy (pipelines, chained roles),
-      // in this account only.
-      Sid: 'AssumeGuardrailRoles',
-      Effect: 'Deny',
-      Action: 'sts:AssumeRo*',
-      NotResource: [iamArn('role', GuardrailPaths.AGENT_ROLES, input.accountId), iamArn('role', GuardrailPaths.WORKLOAD, input.accountId)],
-    },
-    {
-      // Agent sessions (not the workloads they deploy): assume agent roles only, and never answer a
-      // Step Functions task token (those calls have no resource a tag could protect).
-      Sid: 'AgentSessionLimits',
-      Effect: 'Deny',
-      Action: ['sts:AssumeRo*', 'states:SendTask*'],
-      NotResource: iamArn('role', GuardrailPaths.AGENT_ROLES),
-      Condition: { ArnLike: { 'aws:PrincipalArn': iamArn('role', GuardrailPaths.AGENT_ROLES) } },
-    },
-    {
-      // The approval workflow is off limits: its table holds task tokens and undelivered credentials,
-      // its functions and state machine decide, its API is the only way in (execute-api:Invoke).
-      Sid: 'WorkflowOffLimits',
-      Effect: 'Deny',
-      Action: ['apigateway:*', 'dynamodb:*', 'events:*', 'lambda:*', 'sns:*', 'states:*'],
+      Action: 'iam:Delete*PermissionsBoundary',
       Resource: '*',
-      Condition: { StringEquals: { [`aws:ResourceTag/${GUARDRAIL_COMPONENT_TAG.key}`]: GUARDRAIL_COMPONENT_TAG.approvalWorkflow } },
+    },
+    { Sid: 'PassBoundedRoles', Effect: 'Deny', Action: 'iam:PassRole', NotResource: passable },
+    {
+      // The guardrails' own resources (approval workflow, circuit breaker, audit trail) are off
+      // limits, reads included: the approval table holds task tokens and undelivered credentials.
+      // The approval API's one door, execute-api:Invoke, carries no resource tag.
+      Sid: 'GuardrailOffLimits',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { StringLike: { [`aws:ResourceTag/${GUARDRAIL_COMPONENT_TAG.key}`]: '*' } },
     },
     {
-      // Nobody bounded names the guardrails' own tag keys: untagging the workflow would lift the statement above.
+      // Nobody bounded names the guardrails' own tag keys: untagging would lift the statement above.
       Sid: 'GuardrailTagKeys',
       Effect: 'Deny',
       Action: '*',
       Resource: '*',
       Condition: { 'ForAnyValue:StringLike': { 'aws:TagKeys': 'agent-guardrails:*' } },
     },
+  ];
+}
+
+/** No request, by anyone bounded, may carry the production tag: production is only ever made by humans. */
+function tagMintStatement(input: BoundaryDocumentInput, exempt: string[]): StatementJson {
+  const { key, values } = input.productionTag;
+  return {
+    Sid: 'ProdTagMint',
+    Effect: 'Deny',
+    ...(exempt.length > 0 ? { NotAction: exempt } : { Action: '*' }),
+    Resource: '*',
+    Condition: { StringEqualsIgnoreCase: { [`aws:RequestTag/${key}`]: values } },
+  };
+}
+
+/** Builds the permissions boundary of agent roles. Deterministic for a given input. */
+export function buildAgentBoundary(input: BoundaryDocumentInput): PolicyDocumentJson {
+  const { key, values } = input.productionTag;
+  const productionResource = { [`aws:ResourceTag/${key}`]: values };
+  const kept = sorted([...input.productionReadActions, ...CHANGE_SET_PROPOSALS, ...(input.productionActionExceptions ?? [])]);
+  const statements: StatementJson[] = [
+    { Sid: 'Ceiling', Effect: 'Allow', Action: '*', Resource: '*' },
     {
-      // Every stack change an agent makes runs with a guardrail deploy role that it names; without
-      // one, CloudFormation would reuse whatever (possibly administrator) role the stack last used.
+      // Production is read-only: every action but the reads of the services production uses (and
+      // change-set proposals) is denied on anything that carries the production tag. A new action
+      // AWS adds is denied until the catalog calls it a read.
+      Sid: 'ProdReadOnly',
+      Effect: 'Deny',
+      NotAction: kept,
+      Resource: '*',
+      Condition: { StringEqualsIgnoreCase: productionResource },
+    },
+    // CloudFormation sends a stack's tags with every change set, so proposals are exempt here...
+    tagMintStatement(input, ['cloudformation:CreateChangeSet']),
+    {
+      // ...and denied here when they would create a production stack that is not one yet.
+      Sid: 'ProdStackCreate',
+      Effect: 'Deny',
+      Action: 'cloudformation:CreateChangeSet',
+      Resource: '*',
+      Condition: {
+        StringEqualsIgnoreCase: { [`aws:RequestTag/${key}`]: values },
+        StringNotEqualsIgnoreCase: productionResource,
+      },
+    },
+    ...guardrailStatements(input, [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)]),
+    {
+      // Agent sessions assume agent roles in this account only, and never answer a Step Functions
+      // task token (those calls have no resource a tag could protect).
+      Sid: 'AgentSessionLimits',
+      Effect: 'Deny',
+      Action: ['sts:AssumeRo*', 'states:SendTask*'],
+      NotResource: iamArn('role', GuardrailPaths.AGENT_ROLES, input.accountId),
+    },
+    {
+      // Every stack change runs with a guardrail deploy role that the agent names; without one,
+      // CloudFormation would reuse whatever (possibly administrator) role the stack last used.
       // A change set for a production stack is exempt: it is a proposal, and humans execute it.
       Sid: 'StackRoleBounded',
       Effect: 'Deny',
@@ -410,13 +333,79 @@ export function buildBoundaryDocument(input: BoundaryDocumentInput): PolicyDocum
         StringNotEqualsIgnoreCase: productionResource,
       },
     },
-  );
+  ];
+  return { Version: '2012-10-17', Statement: statements };
+}
 
+/** Builds the deny policy attached to agent roles. Deterministic for a given input. */
+export function buildAgentDenies(input: BoundaryDocumentInput): PolicyDocumentJson {
+  const { stacks, buckets, others } = namedProductionArns(input);
+  const exceptions = input.productionActionExceptions ?? [];
+  const readsOf = (...services: string[]) =>
+    sorted([...input.productionReadActions.filter((a) => services.includes(a.split(':')[0])), ...exceptions]);
+  const statements: StatementJson[] = [
+    { Sid: 'NoEscapeOrTamper', Effect: 'Deny', Action: sorted([...SAFETY_NET_ACTIONS, ...CREDENTIAL_ACTIONS]), Resource: '*' },
+    { Sid: 'SecurityServicesReadOnly', Effect: 'Deny', Action: sorted(input.securityServiceWrites), Resource: '*' },
+    { Sid: 'IdentityReadOnly', Effect: 'Deny', Action: sorted(input.identityServiceWrites), Resource: '*' },
+  ];
+  if (stacks.length > 0) {
+    statements.push({ Sid: 'ProdStackByName', Effect: 'Deny', NotAction: sorted([...readsOf('cloudformation'), ...CHANGE_SET_PROPOSALS]), Resource: stacks });
+  }
+  if (buckets.length > 0) {
+    statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', NotAction: readsOf('s3'), Resource: buckets });
+  }
+  if (others.length > 0) {
+    const services = sorted(others.map((arn) => arn.split(':')[2]));
+    statements.push({ Sid: 'ProdByArn', Effect: 'Deny', NotAction: readsOf(...services), Resource: others });
+  }
+  statements.push(...recordStatement('ProdRecordsByName', input));
   statements.push(...(input.additionalStatements ?? []));
   return { Version: '2012-10-17', Statement: statements };
 }
 
-/** Size of a policy document as IAM counts it: minified JSON, whitespace outside strings removed. */
-export function minifiedPolicySize(document: PolicyDocumentJson): number {
-  return JSON.stringify(document).length;
+/** Builds the permissions boundary of deploy roles and of every role agents create. */
+export function buildWorkloadBoundary(input: BoundaryDocumentInput): PolicyDocumentJson {
+  const { key, values } = input.productionTag;
+  const { stacks, buckets, others } = namedProductionArns(input);
+  const named = [...stacks, ...buckets, ...others];
+  const statements: StatementJson[] = [
+    { Sid: 'Ceiling', Effect: 'Allow', Action: '*', Resource: '*' },
+    // Workloads never need production: nothing at all, reads included, on anything tagged production.
+    { Sid: 'ProdOffLimits', Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringEqualsIgnoreCase: { [`aws:ResourceTag/${key}`]: values } } },
+    tagMintStatement(input, []),
+  ];
+  if (named.length > 0) {
+    statements.push({ Sid: 'ProdByName', Effect: 'Deny', Action: '*', Resource: named });
+  }
+  statements.push(...recordStatement('ProdRecordsByName', input));
+  statements.push(
+    ...guardrailStatements(input, [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)]),
+    {
+      Sid: 'NoEscapeOrTamper',
+      Effect: 'Deny',
+      Action: sorted([...SAFETY_NET_ACTIONS, ...CREDENTIAL_ACTIONS, ...[...SECURITY_SERVICES, ...IDENTITY_SERVICES].map((s) => `${s}:*`)]),
+      Resource: '*',
+    },
+    {
+      // Workloads (pipelines, chained roles) assume workload roles in this account only.
+      Sid: 'WorkloadSessionLimits',
+      Effect: 'Deny',
+      Action: 'sts:AssumeRo*',
+      NotResource: iamArn('role', GuardrailPaths.WORKLOAD, input.accountId),
+    },
+    {
+      Sid: 'StackRoleBounded',
+      Effect: 'Deny',
+      Action: [...STACK_ROLE_ACTIONS],
+      Resource: '*',
+      Condition: { ArnNotLike: { 'cloudformation:RoleArn': [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)] } },
+    },
+  );
+  statements.push(...(input.additionalStatements ?? []));
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** Builds all three documents. */
+export function buildBoundaryDocuments(input: BoundaryDocumentInput): BoundaryDocuments {
+  return { agentBoundary: buildAgentBoundary(input), agentDenies: buildAgentDenies(input), workloadBoundary: buildWorkloadBoundary(input) };
 }

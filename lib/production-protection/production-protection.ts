@@ -13,9 +13,11 @@ import {
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import { iamServiceOf } from '../private/cfn-services';
 import { generatedNamePrefix, physicalNamePattern } from '../private/tokens';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from './production-tag';
 import { STATEFUL_RESOURCE_TYPES } from './stateful-resource-types';
@@ -71,6 +73,15 @@ export interface ProductionProtectionProps {
   readonly allowStatefulResourceDeletion?: boolean;
 
   /**
+   * Opt out of S3 attribute-based access control on the stack's buckets. Unsafe for the size of the
+   * guardrail policies: IAM evaluates a bucket's tags only with ABAC on, so without it each bucket
+   * is protected by name in the agent denies policy, which then grows with every bucket.
+   *
+   * @default false
+   */
+  readonly disableBucketAbac?: boolean;
+
+  /**
    * More resource types to treat as stateful, in addition to `STATEFUL_RESOURCE_TYPES`.
    *
    * @default - none
@@ -78,10 +89,12 @@ export interface ProductionProtectionProps {
   readonly additionalStatefulResourceTypes?: string[];
 }
 
-/** Names of a production stack's resources that the boundary protects by name. */
+/** Names of a production stack's resources that the guardrail policies protect by name. */
 export interface ProtectedResourceNames {
-  /** S3 bucket names or patterns. */
+  /** Names or patterns of S3 buckets whose tags IAM does not evaluate (ABAC off). */
   readonly buckets: string[];
+  /** DNS names of the stack's hosted zones: their records are protected by name. */
+  readonly recordNames: string[];
 }
 
 /**
@@ -119,6 +132,7 @@ export class ProductionProtection extends Construct {
   public readonly stackPolicy?: Record<string, unknown>;
 
   private readonly statefulTypes: Set<string>;
+  private readonly bucketAbac: boolean;
 
   constructor(scope: Stack, id: string, props: ProductionProtectionProps = {}) {
     super(scope, id);
@@ -146,9 +160,23 @@ export class ProductionProtection extends Construct {
 
     this.stack = scope;
     this.productionTag = tag;
+    this.bucketAbac = !props.disableBucketAbac;
     this.statefulTypes = new Set([...STATEFUL_RESOURCE_TYPES, ...(props.additionalStatefulResourceTypes ?? [])]);
 
+    // Resources through the tag aspect; the stack itself explicitly, because apps created by
+    // `cdk init` set @aws-cdk/core:explicitStackTags, under which the aspect skips stacks.
     Tags.of(scope).add(tag.key, tag.values[0]);
+    scope.tags.setTag(tag.key, tag.values[0]);
+    this.node.addValidation({ validate: () => this.validateStackTag() });
+
+    if (props.disableBucketAbac) {
+      Annotations.of(this).addWarningV2(
+        'cdk-agent-guardrails:bucketAbacDisabled',
+        "S3 ABAC is off on this production stack's buckets (disableBucketAbac: true); they are protected by name, which grows the agent denies policy",
+      );
+    } else {
+      Aspects.of(scope).add(new EnableBucketAbac(), { priority: AspectPriority.MUTATING });
+    }
 
     if (props.disableTerminationProtection) {
       Annotations.of(this).addWarningV2(
@@ -180,19 +208,51 @@ export class ProductionProtection extends Construct {
   }
 
   /**
-   * The names of this stack's S3 buckets, as IAM patterns (S3 evaluates tags only on buckets with
-   * ABAC on, so the boundary protects buckets by name). A bucket CloudFormation names itself is
-   * matched by the lower-cased stack-name prefix that CloudFormation gives it.
+   * What the guardrail policies protect by name in this stack: S3 buckets whose tags IAM does not
+   * evaluate (ABAC off), as IAM patterns (a bucket CloudFormation names itself is matched by the
+   * lower-cased stack-name prefix it gets); and the DNS names of hosted zones, whose records
+   * carry no tags.
    */
   public protectedResourceNames(): ProtectedResourceNames {
     const buckets = new Set<string>();
+    const recordNames = new Set<string>();
     for (const child of this.stack.node.findAll()) {
-      if (child instanceof s3.CfnBucket && Stack.of(child) === this.stack) {
+      // ABAC is turned on by an aspect at synth: before that, a bucket with no status will get it.
+      const abac = child instanceof s3.CfnBucket ? (child.abacStatus ?? (this.bucketAbac ? ABAC_ENABLED : undefined)) : undefined;
+      if (child instanceof s3.CfnBucket && Stack.of(child) === this.stack && abac !== ABAC_ENABLED) {
         const explicit = child.bucketName === undefined ? undefined : physicalNamePattern(this.stack, child.bucketName);
         buckets.add(explicit ?? generatedNamePrefix(this.stack.stackName, 20, true));
       }
+      if (child instanceof route53.CfnHostedZone && child.name !== undefined && !Token.isUnresolved(child.name)) {
+        recordNames.add(child.name.toLowerCase().replace(/\.$/, ''));
+      }
     }
-    return { buckets: [...buckets].sort() };
+    return { buckets: [...buckets].sort(), recordNames: [...recordNames].sort() };
+  }
+
+  /** The IAM service prefixes of this stack's resources (nested stacks included), plus CloudFormation. */
+  public productionServices(): string[] {
+    const services = new Set<string>(['cloudformation']);
+    for (const child of this.stack.node.findAll()) {
+      if (CfnResource.isCfnResource(child)) {
+        const service = iamServiceOf(child.cfnResourceType);
+        if (service !== undefined) services.add(service);
+        // Instances an Auto Scaling group launches carry its tags.
+        if (service === 'autoscaling') services.add('ec2');
+      }
+    }
+    return [...services].sort();
+  }
+
+  private validateStackTag(): string[] {
+    const value = this.stack.tags.tagValues()[this.productionTag.key];
+    if (value === undefined || value.toLowerCase() !== this.productionTag.values[0].toLowerCase()) {
+      return [
+        `production stack ${this.stack.node.path} does not carry the production tag ${this.productionTag.key}=${this.productionTag.values[0]} (found ${value === undefined ? 'none' : JSON.stringify(value)}), ` +
+          'so the guardrail policies would not protect it once deployed; remove whatever overrides or removes that stack tag',
+      ];
+    }
+    return [];
   }
 
   private applyStackPolicy(policy: Record<string, unknown>): void {
@@ -229,6 +289,17 @@ function stackPolicyDocument(scope: StackPolicyScope, statefulTypes: string[]): 
   return {
     Statement: [{ Effect: 'Allow', Principal: '*', Action: 'Update:*', Resource: '*' }, deny],
   };
+}
+
+const ABAC_ENABLED = 'Enabled';
+
+/** Turns on S3 ABAC on every bucket, so IAM evaluates their production tag. */
+class EnableBucketAbac implements IAspect {
+  public visit(node: IConstruct): void {
+    if (node instanceof s3.CfnBucket && node.abacStatus === undefined) {
+      node.abacStatus = ABAC_ENABLED;
+    }
+  }
 }
 
 /** Retains stateful resources and turns on the services' own deletion protection. */

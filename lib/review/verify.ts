@@ -39,7 +39,7 @@ export interface VerifyInput {
    */
   readonly role?: string;
   /**
-   * The most requests to simulate: every destructive request and production tag change first, then
+   * The most requests to simulate: every change of production and of its tag first, then
    * an evenly spaced sample of the others.
    * @default 200
    */
@@ -74,7 +74,7 @@ export interface VerifyDisagreement {
   /** The production resource's construct path (the stack name for a stack). */
   readonly constructPath: string;
   readonly scenario: Scenario;
-  readonly destructive: boolean;
+  readonly change: boolean;
   readonly offline: Decision['result'];
   readonly live: LiveDecision;
   /** The statements IAM reports as deciding (`SourcePolicyId (SourcePolicyType)`). */
@@ -98,8 +98,8 @@ export interface VerifyResult {
   /** The construct path of the synthesized role it was compared with. */
   readonly constructPath: string;
   readonly boundary: VerifyBoundary;
-  /** Requests the offline sweep decided for the role, and how many of them were destructive or production tag changes. */
-  readonly swept: { readonly requests: number; readonly destructive: number };
+  /** Requests the offline sweep decided for the role, and how many of them were changes of production or of its tag. */
+  readonly swept: { readonly requests: number; readonly changes: number };
   /** Requests simulated. */
   readonly checked: number;
   readonly agreements: number;
@@ -109,14 +109,14 @@ export interface VerifyResult {
   /** Why, with how many requests each. */
   readonly notComparableReasons: Readonly<Record<string, number>>;
   /** Destructive requests and production tag changes that IAM allows. */
-  readonly destructiveAllowedLive: readonly VerifiedRequest[];
+  readonly changesAllowedLive: readonly VerifiedRequest[];
   /** Requests IAM's simulator refused (`InvalidInput`), with its message. */
   readonly rejected: readonly (VerifiedRequest & { readonly message: string })[];
   /** Things to look at that do not decide the outcome (a different path, offline assumptions). */
   readonly warnings: readonly string[];
   /**
    * The boundary is attached and matches, at least one request was checked, none disagrees or was
-   * refused, and IAM allows nothing destructive on production.
+   * refused, and IAM allows no change to production.
    */
   readonly ok: boolean;
 }
@@ -197,7 +197,7 @@ export async function verifyRole(input: VerifyInput): Promise<VerifyResult> {
   let agreements = 0;
   const disagreements: VerifyDisagreement[] = [];
   const reasons: Record<string, number> = {};
-  const destructiveAllowedLive: VerifiedRequest[] = [];
+  const changesAllowedLive: VerifiedRequest[] = [];
   const rejected: (VerifiedRequest & { message: string })[] = [];
   for (const [request, answer] of answers) {
     const named = { action: request.swept.action, resource: request.resourceArn, scenario: request.swept.scenario };
@@ -205,7 +205,7 @@ export async function verifyRole(input: VerifyInput): Promise<VerifyResult> {
       rejected.push({ ...named, message: answer.rejected });
       continue;
     }
-    if (answer.decision === 'allowed' && isRisky(request.swept)) destructiveAllowedLive.push(named);
+    if (answer.decision === 'allowed' && isRisky(request.swept)) changesAllowedLive.push(named);
     const outcome = compare(request.swept.decision, answer, assumed);
     if (outcome === 'agree') {
       agreements++;
@@ -213,7 +213,7 @@ export async function verifyRole(input: VerifyInput): Promise<VerifyResult> {
       disagreements.push({
         ...named,
         constructPath: request.swept.resource.constructPath,
-        destructive: request.swept.destructive,
+        change: request.swept.change,
         offline: request.swept.decision.result,
         live: answer.decision,
         matchedStatements: answer.matchedStatements,
@@ -229,16 +229,16 @@ export async function verifyRole(input: VerifyInput): Promise<VerifyResult> {
     roleArn: input.roleArn,
     constructPath: role.resource.constructPath,
     boundary,
-    swept: { requests: unique.length, destructive: unique.filter(isRisky).length },
+    swept: { requests: unique.length, changes: unique.filter(isRisky).length },
     checked: chosen.length,
     agreements,
     disagreements,
     notComparable,
     notComparableReasons: reasons,
-    destructiveAllowedLive,
+    changesAllowedLive,
     rejected,
     warnings,
-    ok: boundary.attached && boundary.matches && chosen.length > 0 && disagreements.length === 0 && rejected.length === 0 && destructiveAllowedLive.length === 0,
+    ok: boundary.attached && boundary.matches && chosen.length > 0 && disagreements.length === 0 && rejected.length === 0 && changesAllowedLive.length === 0,
   };
 }
 
@@ -407,7 +407,7 @@ interface PlannedCall {
   readonly requests: readonly PlannedRequest[];
 }
 
-const isRisky = (r: SweptRequest) => r.destructive || r.scenario === 'production tag changed';
+const isRisky = (r: SweptRequest) => r.change || r.scenario === 'production tag changed';
 
 function dedupe(requests: readonly SweptRequest[]): SweptRequest[] {
   const seen = new Map<string, SweptRequest>();
@@ -648,10 +648,10 @@ export function formatVerifyResult(result: VerifyResult): string {
   const lines: string[] = [];
   lines.push(`verify ${result.roleArn} against ${result.constructPath.replace(/\/Resource$/, '')}`);
   lines.push(`  boundary: ${result.boundary.attached && result.boundary.matches ? 'ok' : 'FAILED'} - ${result.boundary.message}`);
-  const risky = Math.min(result.swept.destructive, result.checked);
+  const risky = Math.min(result.swept.changes, result.checked);
   lines.push(
-    `  IAM policy simulator: ${plural(result.checked, 'request')} checked (${risky} of ${result.swept.destructive} destructive or production tag changes, ` +
-      `${result.checked - risky} of ${result.swept.requests - result.swept.destructive} others): ${result.agreements} agree, ${result.disagreements.length} disagree, ${result.notComparable} not comparable`,
+    `  IAM policy simulator: ${plural(result.checked, 'request')} checked (${risky} of ${result.swept.changes} changes of production or of its tag, ` +
+      `${result.checked - risky} of ${result.swept.requests - result.swept.changes} others): ${result.agreements} agree, ${result.disagreements.length} disagree, ${result.notComparable} not comparable`,
   );
   for (const [reason, count] of Object.entries(result.notComparableReasons)) lines.push(`    not comparable (${count}): ${reason}`);
   const listed = <T>(items: readonly T[], line: (item: T) => string) => {
@@ -663,14 +663,14 @@ export function formatVerifyResult(result: VerifyResult): string {
     const missing = d.missingContextValues.length > 0 ? `; IAM missed context ${d.missingContextValues.join(', ')}` : '';
     return `  DISAGREE: ${d.action} on ${d.resource} (${d.scenario}): offline ${d.offline}, IAM ${d.live}${statements}${missing}`;
   });
-  listed(result.destructiveAllowedLive, (r) => `  ALLOWED ON PRODUCTION: ${r.action} on ${r.resource} (${r.scenario})`);
+  listed(result.changesAllowedLive, (r) => `  ALLOWED ON PRODUCTION: ${r.action} on ${r.resource} (${r.scenario})`);
   listed(result.rejected, (r) => `  REFUSED by the simulator: ${r.action} on ${r.resource}: ${r.message}`);
   listed(result.warnings, (w) => `  note: ${w}`);
   const problems = [
     ...(!result.boundary.attached ? ['no permissions boundary'] : !result.boundary.matches ? ['a different permissions boundary'] : []),
     ...(result.checked === 0 ? ['nothing checked'] : []),
     ...(result.disagreements.length > 0 ? [plural(result.disagreements.length, 'disagreement')] : []),
-    ...(result.destructiveAllowedLive.length > 0 ? [`${plural(result.destructiveAllowedLive.length, 'destructive request')} allowed on production`] : []),
+    ...(result.changesAllowedLive.length > 0 ? [`${plural(result.changesAllowedLive.length, 'change')} of production allowed`] : []),
     ...(result.rejected.length > 0 ? [`${plural(result.rejected.length, 'request')} refused by the simulator`] : []),
   ];
   lines.push(result.ok ? '  result: OK, the deployed role behaves as the offline review says' : `  result: NOT OK (${problems.join(', ')})`);

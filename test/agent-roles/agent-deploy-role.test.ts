@@ -60,8 +60,9 @@ describe('AgentDeployRole', () => {
 
     test('fails to deploy stacks it was not granted, production above all', async () => {
       expect(await decide('cloudformation:UpdateStack', stackArn('billing-dev'), { 'cloudformation:RoleArn': deployRoleArn })).toBe('ImplicitlyDenied');
-      expect(await decide('cloudformation:UpdateStack', stackArn('orders-prod'), { 'cloudformation:RoleArn': deployRoleArn })).toBe('ExplicitlyDenied');
-      expect(await decide('cloudformation:DeleteStack', stackArn('orders-prod'), { 'cloudformation:RoleArn': deployRoleArn })).toBe('ExplicitlyDenied');
+      const production = { 'cloudformation:RoleArn': deployRoleArn, 'aws:ResourceTag/Environment': 'production' };
+      expect(await decide('cloudformation:UpdateStack', stackArn('orders-prod'), production)).toBe('ExplicitlyDenied');
+      expect(await decide('cloudformation:DeleteStack', stackArn('orders-prod'), production)).toBe('ExplicitlyDenied');
     });
   });
 

@@ -7,6 +7,7 @@ import { ACCOUNT } from '../support/simulator';
 import { resolveIntrinsics } from '../support/template';
 
 const LAUNCHER = `arn:aws:iam::${ACCOUNT}:role/agent-launcher`;
+const DENIES = { Ref: Match.stringLikeRegexp('^BoundaryDenies') };
 
 function setup() {
   const app = new App();
@@ -130,7 +131,7 @@ describe('AgentRole', () => {
     const { stack, boundary } = setup();
     agent(stack, boundary).addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess'));
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonS3ReadOnlyAccess']] }],
+      ManagedPolicyArns: [DENIES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonS3ReadOnlyAccess']] }],
     });
   });
 
@@ -151,14 +152,26 @@ describe('AgentRole', () => {
   test('fails at synth when its boundary is cleared', () => {
     const { app, stack, boundary } = setup();
     iam.PermissionsBoundary.of(agent(stack, boundary)).clear();
-    expect(() => app.synth()).toThrow(/lives under \/agent-guardrails\/agent\/ but does not carry the agent permissions boundary/);
+    expect(() => app.synth()).toThrow(/lives under \/agent-guardrails\/agent\/ but does not carry the guardrail boundary AgentPermissionsBoundary/);
+  });
+
+  test('carries the agent denies policy', () => {
+    const { stack, boundary } = setup();
+    agent(stack, boundary);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { RoleName: 'coding-agent', ManagedPolicyArns: [DENIES] });
+  });
+
+  test('fails at synth when an override removes the agent denies policy', () => {
+    const { app, stack, boundary } = setup();
+    (agent(stack, boundary).node.defaultChild as iam.CfnRole).addPropertyOverride('ManagedPolicyArns', []);
+    expect(() => app.synth()).toThrow(/is an agent role without the agent denies policy AgentPermissionsBoundary-Denies/);
   });
 
   test('fails at synth when another boundary replaces it', () => {
     const { app, stack, boundary } = setup();
     agent(stack, boundary);
     iam.PermissionsBoundary.of(app).apply(new iam.ManagedPolicy(stack, 'Permissive', { statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })] }));
-    expect(() => app.synth()).toThrow(/does not carry the agent permissions boundary/);
+    expect(() => app.synth()).toThrow(/does not carry the guardrail boundary AgentPermissionsBoundary/);
   });
 
   test('grantReadOnly gives metadata reads by default and data reads on request', () => {
@@ -169,11 +182,11 @@ describe('AgentRole', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'coding-agent',
-      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/job-function/ViewOnlyAccess']] }],
+      ManagedPolicyArns: [DENIES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/job-function/ViewOnlyAccess']] }],
     });
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'data-agent',
-      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
+      ManagedPolicyArns: [DENIES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [Match.objectLike({ Action: Match.arrayWith(['cloudformation:Get*', 'logs:FilterLogEvents']) })] },

@@ -1,4 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -19,7 +21,7 @@ function setup() {
 }
 
 const BOUNDARY_IN_OTHER_STACK = {
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':policy/agent-guardrails/AgentPermissionsBoundary']],
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':policy/agent-guardrails/AgentPermissionsBoundary-Workload']],
 };
 
 describe('AgentBoundary', () => {
@@ -53,7 +55,7 @@ describe('AgentBoundary', () => {
     const { guardrails, boundary } = setup();
     new iam.Role(guardrails, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     AgentBoundary.of(guardrails).apply(boundary);
-    Template.fromStack(guardrails).hasResourceProperties('AWS::IAM::Role', { PermissionsBoundary: { Ref: Match.stringLikeRegexp('^Boundary') } });
+    Template.fromStack(guardrails).hasResourceProperties('AWS::IAM::Role', { PermissionsBoundary: { Ref: Match.stringLikeRegexp('^BoundaryWorkload') } });
   });
 
   test('leaves roles in production stacks alone', () => {
@@ -81,6 +83,38 @@ describe('AgentBoundary', () => {
     AgentBoundary.of(dev).apply(boundary);
     (role.node.defaultChild as iam.CfnRole).addPropertyDeletionOverride('PermissionsBoundary');
 
-    expect(() => app.synth()).toThrow(/AWS::IAM::Role at Dev\/Role\/Resource lives under \/agent-workload\/ but does not carry the agent permissions boundary/);
+    expect(() => app.synth()).toThrow(/AWS::IAM::Role at Dev\/Role\/Resource lives under \/agent-workload\/ but does not carry the guardrail boundary AgentPermissionsBoundary-Workload/);
+  });
+
+  test('bounds the raw CfnResource roles of CDK custom-resource providers, so agents can deploy such stacks', () => {
+    const { boundary, dev } = setup();
+    new s3.Bucket(dev, 'Scratch', { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+    new ec2.Vpc(dev, 'Vpc', { maxAzs: 1, natGateways: 0, restrictDefaultSecurityGroup: true });
+    AgentBoundary.of(dev).apply(boundary);
+
+    const roles = Object.values(Template.fromStack(dev).findResources('AWS::IAM::Role'));
+    expect(roles.length).toBeGreaterThanOrEqual(2);
+    for (const role of roles) {
+      expect(role.Properties).toMatchObject({ PermissionsBoundary: BOUNDARY_IN_OTHER_STACK, Path: '/agent-workload/' });
+    }
+  });
+
+  test('moves managed policies under /agent-workload/, where agents may edit and delete them', () => {
+    const { boundary, dev } = setup();
+    new iam.ManagedPolicy(dev, 'Shared', { statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })] });
+    AgentBoundary.of(dev).apply(boundary);
+    Template.fromStack(dev).hasResourceProperties('AWS::IAM::ManagedPolicy', { Path: '/agent-workload/' });
+  });
+
+  test('fails at synth when a plain role outside any aspect takes a guardrail path without the boundary', () => {
+    const { app, dev } = setup();
+    new iam.Role(dev, 'Sneaky', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), path: '/agent-workload/' });
+    expect(() => app.synth()).toThrow(/AWS::IAM::Role at Dev\/Sneaky\/Resource lives under \/agent-workload\/ but does not carry the guardrail boundary/);
+  });
+
+  test('fails at synth when a raw CfnResource role takes the agent path', () => {
+    const { app, dev } = setup();
+    new CfnResource(dev, 'RawAgent', { type: 'AWS::IAM::Role', properties: { Path: '/agent-guardrails/agent/', AssumeRolePolicyDocument: { Statement: [] } } });
+    expect(() => app.synth()).toThrow(/AWS::IAM::Role at Dev\/RawAgent lives under \/agent-guardrails\/agent\/ but does not carry the guardrail boundary AgentPermissionsBoundary of Guardrails\/Boundary;[^]*without the agent denies policy/);
   });
 });

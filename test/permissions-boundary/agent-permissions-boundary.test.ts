@@ -1,64 +1,109 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AgentPermissionsBoundary, MANAGED_POLICY_SIZE_LIMIT, ProductionProtection } from '../../lib';
 import { ACCOUNT, ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
-import { boundaryDocument, REGION, stackArn, synthTemplates } from '../support/template';
-
-function productionStacks(app: App, count: number, prefix = 'orders-production-service-') {
-  for (let i = 0; i < count; i++) {
-    const stack = new Stack(app, `${prefix}${i}`, { stackName: `${prefix}${i}` });
-    new ProductionProtection(stack, 'ProductionProtection');
-  }
-}
+import { guardrailDocuments, REGION, stackArn, synthTemplates } from '../support/template';
 
 describe('AgentPermissionsBoundary', () => {
-  test('is a managed policy under the guardrail path with a fixed name', () => {
+  test('creates the agent boundary, the agent denies policy and the workload boundary under the guardrail path', () => {
     const app = new App();
     const stack = new Stack(app, 'Guardrails');
     new AgentPermissionsBoundary(stack, 'Boundary');
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       ManagedPolicyName: 'AgentPermissionsBoundary',
       Path: '/agent-guardrails/',
       PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'Ceiling', Effect: 'Allow', Action: '*', Resource: '*' }]) },
     });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'AgentPermissionsBoundary-Denies', Path: '/agent-guardrails/' });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'AgentPermissionsBoundary-Workload', Path: '/agent-guardrails/' });
+    template.hasResource('AWS::IAM::ManagedPolicy', { Metadata: { 'agent-guardrails:policy': 'workload-boundary' } });
   });
 
-  test('finds production stacks declared after it', async () => {
+  test('keeps the reads of the services production uses, found in stacks declared after it', async () => {
     const app = new App();
     const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
     new AgentPermissionsBoundary(guardrails, 'Boundary');
     const late = new Stack(app, 'Late', { stackName: 'declared-later' });
+    new sqs.Queue(late, 'Queue');
     new ProductionProtection(late, 'ProductionProtection');
 
-    const boundary = boundaryDocument(synthTemplates(app).get('agent-guardrails')!);
-    const decision = await simulate({ action: 'cloudformation:DeleteStack', resource: stackArn('declared-later') }, { identity: [ADMINISTRATOR_ACCESS], boundary });
-    expect(decision.deniedBy).toContain('ProdStackByName');
+    const { agentBoundary } = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
+    const decide = (action: string) =>
+      simulate({ action, resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:q`, context: { 'aws:ResourceTag/Environment': 'production' } }, { identity: [ADMINISTRATOR_ACCESS], boundary: agentBoundary });
+    expect((await decide('sqs:GetQueueAttributes')).result).toBe('Allowed');
+    expect((await decide('sqs:SetQueueAttributes')).deniedBy).toEqual(['ProdReadOnly']);
+    // A service production does not use keeps no reads on production-tagged resources.
+    const kinesis = await simulate({ action: 'kinesis:DescribeStream', resource: `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/s`, context: { 'aws:ResourceTag/Environment': 'production' } }, { identity: [ADMINISTRATOR_ACCESS], boundary: agentBoundary });
+    expect(kinesis.deniedBy).toEqual(['ProdReadOnly']);
+  });
+
+  test('keeps the reads of additionalReadServices', async () => {
+    const app = new App();
+    const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
+    new AgentPermissionsBoundary(guardrails, 'Boundary', { additionalReadServices: ['glue'] });
+    const { agentBoundary } = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
+    const decision = await simulate({ action: 'glue:GetTable', resource: `arn:aws:glue:${REGION}:${ACCOUNT}:table/db/t`, context: { 'aws:ResourceTag/Environment': 'production' } }, { identity: [ADMINISTRATOR_ACCESS], boundary: agentBoundary });
+    expect(decision.result).toBe('Allowed');
   });
 
   test('protects a custom production tag, in any case', async () => {
     const app = new App();
     const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
     new AgentPermissionsBoundary(guardrails, 'Boundary', { productionTag: { key: 'stage', values: ['prod', 'live'] } });
-    const boundary = boundaryDocument(synthTemplates(app).get('agent-guardrails')!);
+    const { agentBoundary } = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
 
     const deleteTable = (context: Record<string, string>) =>
-      simulate({ action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t`, context }, { identity: [ADMINISTRATOR_ACCESS], boundary });
+      simulate({ action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t`, context }, { identity: [ADMINISTRATOR_ACCESS], boundary: agentBoundary });
     expect((await deleteTable({ 'aws:ResourceTag/stage': 'Live' })).result).toBe('ExplicitlyDenied');
     expect((await deleteTable({ 'aws:ResourceTag/stage': 'PROD' })).result).toBe('ExplicitlyDenied');
     expect((await deleteTable({ 'aws:ResourceTag/stage': 'dev' })).result).toBe('Allowed');
     expect((await deleteTable({ 'aws:ResourceTag/Environment': 'production' })).result).toBe('Allowed');
   });
 
-  test('appends additional Deny statements', async () => {
+  test('puts additional Deny statements in the agent denies policy and the workload boundary', async () => {
     const app = new App();
     const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
     new AgentPermissionsBoundary(guardrails, 'Boundary', {
-      additionalStatements: [new iam.PolicyStatement({ sid: 'NoRoute53Deletes', effect: iam.Effect.DENY, actions: ['route53:DeleteHostedZone'], resources: ['*'] })],
+      additionalStatements: [new iam.PolicyStatement({ sid: 'NoBedrock', effect: iam.Effect.DENY, actions: ['bedrock:InvokeModel'], resources: ['*'] })],
     });
-    const boundary = boundaryDocument(synthTemplates(app).get('agent-guardrails')!);
-    const decision = await simulate({ action: 'route53:DeleteHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123456789' }, { identity: [ADMINISTRATOR_ACCESS], boundary });
-    expect(decision.deniedBy).toEqual(['NoRoute53Deletes']);
+    const documents = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
+    const request = { action: 'bedrock:InvokeModel', resource: `arn:aws:bedrock:${REGION}::foundation-model/any` };
+    expect((await simulate(request, { identity: [ADMINISTRATOR_ACCESS, documents.agentDenies], boundary: documents.agentBoundary })).deniedBy).toEqual(['NoBedrock']);
+    expect((await simulate(request, { identity: [ADMINISTRATOR_ACCESS], boundary: documents.workloadBoundary })).deniedBy).toEqual(['NoBedrock']);
+  });
+
+  describe('production exceptions', () => {
+    test('let agents perform the named actions on production, and are recorded for the review', async () => {
+      const app = new App();
+      const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
+      new AgentPermissionsBoundary(guardrails, 'Boundary', {
+        allowProductionActions: [{ actions: ['dynamodb:PutItem'], reason: 'agents record deployment notes in the ops table' }],
+      });
+      const template = synthTemplates(app).get('agent-guardrails')!;
+      const { agentBoundary, workloadBoundary } = guardrailDocuments(template);
+      const put = { action: 'dynamodb:PutItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ops`, context: { 'aws:ResourceTag/Environment': 'production' } };
+      expect((await simulate(put, { identity: [ADMINISTRATOR_ACCESS], boundary: agentBoundary })).result).toBe('Allowed');
+      expect((await simulate({ ...put, action: 'dynamodb:DeleteItem' }, { identity: [ADMINISTRATOR_ACCESS], boundary: agentBoundary })).deniedBy).toEqual(['ProdReadOnly']);
+      // Workloads get no exception.
+      expect((await simulate({ ...put, principal: `arn:aws:iam::${ACCOUNT}:role/agent-workload/w` }, { identity: [ADMINISTRATOR_ACCESS], boundary: workloadBoundary })).deniedBy).toEqual(['ProdOffLimits']);
+      const [policy] = Object.values(template.Resources).filter((r: any) => r.Properties?.ManagedPolicyName === 'AgentPermissionsBoundary') as any[];
+      expect(policy.Metadata['agent-guardrails:production-exceptions']).toEqual([{ actions: ['dynamodb:PutItem'], reason: 'agents record deployment notes in the ops table' }]);
+    });
+
+    test.each([
+      ['the reason is too short', [{ actions: ['dynamodb:PutItem'], reason: 'notes' }], /allowProductionActions\[0\]\.reason must say in at least 10 characters/],
+      ['an action is not an IAM action', [{ actions: ['*:Put*'], reason: 'a long enough reason' }], /allowProductionActions\[0\]\.actions must hold IAM actions like "dynamodb:PutItem"/],
+      ['an action does not exist', [{ actions: ['dynamodb:PutItems'], reason: 'a long enough reason' }], /names "dynamodb:PutItems", which matches no action in the IAM action catalog/],
+      ['an action deletes', [{ actions: ['dynamodb:*Item'], reason: 'a long enough reason' }], /includes dynamodb:DeleteItem.*never exceptions; run them through the two-person approval workflow/],
+      ['an action changes a stack', [{ actions: ['cloudformation:ExecuteChangeSet'], reason: 'a long enough reason' }], /includes cloudformation:ExecuteChangeSet/],
+    ])('fail when %s', (_name, allowProductionActions, message) => {
+      const stack = new Stack(new App(), 'Guardrails');
+      expect(() => new AgentPermissionsBoundary(stack, 'Boundary', { allowProductionActions })).toThrow(message);
+    });
   });
 
   test('fails when an additional statement allows', () => {
@@ -69,10 +114,11 @@ describe('AgentPermissionsBoundary', () => {
   });
 
   test.each([
-    ['managedPolicyName has a space', { managedPolicyName: 'agent boundary' }, /managedPolicyName must be a literal of 1-128 .* got "agent boundary"/],
+    ['managedPolicyName has a space', { managedPolicyName: 'agent boundary' }, /managedPolicyName must be a literal of 1-119 .* got "agent boundary"/],
     ['the tag key is reserved by AWS', { productionTag: { key: 'aws:cloudformation:stack-name' } }, /productionTag.key must be .* got "aws:cloudformation:stack-name"/],
     ['no production value is given', { productionTag: { values: [] } }, /productionTag.values must name at least one value/],
     ['a production stack name is not a stack name', { productionStackNames: ['orders prod'] }, /productionStackNames must hold literal stack names .* got "orders prod"/],
+    ['a read service is not an IAM service', { additionalReadServices: ['Glue Data Catalog'] }, /additionalReadServices must hold IAM service prefixes .* got "Glue Data Catalog"/],
   ])('fails when %s', (_name, props, message) => {
     const stack = new Stack(new App(), 'Guardrails');
     expect(() => new AgentPermissionsBoundary(stack, 'Boundary', props)).toThrow(message);
@@ -85,37 +131,51 @@ describe('AgentPermissionsBoundary', () => {
     expect(() => app.synth()).toThrow(/is tagged Stage=prod, which this boundary \(productionTag Environment=production\) does not recognise/);
   });
 
-  test('fails at synth with the fix when the document exceeds the IAM limit', () => {
+  test('does not grow with tagged production stacks and buckets', () => {
+    const sizes = (count: number) => {
+      const app = new App();
+      const boundary = new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
+      for (let i = 0; i < count; i++) {
+        const stack = new Stack(app, `Prod${i}`, { stackName: `service-${i}-production` });
+        new s3.Bucket(stack, 'Data');
+        new ProductionProtection(stack, 'ProductionProtection');
+      }
+      return boundary.sizes();
+    };
+    expect(sizes(100)).toEqual(sizes(1));
+  });
+
+  test('fails at synth with the fix when a policy exceeds the IAM limit', () => {
     const app = new App();
-    new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
-    productionStacks(app, 60);
+    new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary', {
+      productionStackNames: Array.from({ length: 120 }, (_, i) => `legacy-service-number-${i}`),
+    });
     expect(() => app.synth()).toThrow(
-      new RegExp(`the agent permissions boundary is \\d+ characters minified, over IAM's ${MANAGED_POLICY_SIZE_LIMIT}-character limit .*60 production stacks.*common name prefix`),
+      new RegExp(`the agent denies policy is \\d+ characters minified, over IAM's ${MANAGED_POLICY_SIZE_LIMIT}-character limit .*common name prefix`),
     );
   });
 
-  test('fits the same 60 stacks once their common prefix is listed, and still protects each', async () => {
+  test('fits the same stacks once their common prefix is listed, and still protects each', async () => {
     const app = new App();
     new AgentPermissionsBoundary(new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' }), 'Boundary', {
-      productionStackNames: ['orders-production-*'],
+      productionStackNames: ['legacy-service-*', ...Array.from({ length: 120 }, (_, i) => `legacy-service-number-${i}`)],
     });
-    productionStacks(app, 60);
-    const boundary = boundaryDocument(synthTemplates(app).get('agent-guardrails')!);
-
-    expect(JSON.stringify(boundary).length).toBeLessThan(MANAGED_POLICY_SIZE_LIMIT);
-    const decision = await simulate({ action: 'cloudformation:DeleteStack', resource: stackArn('orders-production-service-42') }, { identity: [ADMINISTRATOR_ACCESS], boundary });
+    const { agentBoundary, agentDenies } = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
+    expect(JSON.stringify(agentDenies).length).toBeLessThan(MANAGED_POLICY_SIZE_LIMIT);
+    const decision = await simulate({ action: 'cloudformation:DeleteStack', resource: stackArn('legacy-service-number-42') }, { identity: [ADMINISTRATOR_ACCESS, agentDenies], boundary: agentBoundary });
     expect(decision.deniedBy).toContain('ProdStackByName');
   });
 
   test('warns when little room is left below the limit', () => {
     const app = new App();
     const guardrails = new Stack(app, 'Guardrails');
-    const boundary = new AgentPermissionsBoundary(guardrails, 'Boundary');
-    let count = 0;
-    while (MANAGED_POLICY_SIZE_LIMIT - boundary.minifiedSize() >= 500) {
-      productionStacks(app, 1, `near-limit-${count++}-`);
-    }
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `legacy-service-number-${i}`);
+    const sizeWith = (count: number) => new AgentPermissionsBoundary(new Stack(new App(), 'Probe'), 'Boundary', { productionStackNames: names(count) }).sizes().denies;
+    let count = 1;
+    while (MANAGED_POLICY_SIZE_LIMIT - sizeWith(count) >= 500 && count < 200) count++;
+    const boundary = new AgentPermissionsBoundary(guardrails, 'Boundary', { productionStackNames: names(count) });
+    expect(MANAGED_POLICY_SIZE_LIMIT - boundary.sizes().denies).toBeLessThan(500);
     app.synth();
-    Annotations.fromStack(guardrails).hasWarning('/Guardrails/Boundary', Match.stringLikeRegexp('little room is left'));
+    Annotations.fromStack(guardrails).hasWarning('/Guardrails/Boundary', Match.stringLikeRegexp('the agent denies policy is \\d+ of 6144 characters; little room is left'));
   });
 });

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -99,14 +100,51 @@ describe('ProductionProtection', () => {
     Annotations.fromStack(stack).hasWarning('/Prod/Raw', Match.stringLikeRegexp('deletionProtectionEnabled is explicitly false'));
   });
 
-  test('names the buckets the boundary protects by name', () => {
+  test('turns on S3 ABAC on its buckets, so their production tag is evaluated, and names none of them', () => {
+    const { app, stack, protection } = protectedStack();
+    app.synth();
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: 'Enabled' });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: [], recordNames: [] });
+  });
+
+  test('names the buckets whose tags IAM does not evaluate, when ABAC is turned off', () => {
     const app = new App();
     const stack = new Stack(app, 'Prod', { stackName: 'Orders-Production-Stack-With-A-Long-Name' });
     new s3.Bucket(stack, 'Generated');
     new s3.Bucket(stack, 'Named', { bucketName: `archive-${stack.account}` });
-    const protection = new ProductionProtection(stack, 'ProductionProtection');
+    const protection = new ProductionProtection(stack, 'ProductionProtection', { disableBucketAbac: true });
 
-    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'] });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'], recordNames: [] });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: Match.absent() });
+    Annotations.fromStack(stack).hasWarning('/Prod/ProductionProtection', Match.stringLikeRegexp('S3 ABAC is off'));
+  });
+
+  test('names the DNS zones whose records are protected by name, and the services production uses', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    new route53.PublicHostedZone(stack, 'Zone', { zoneName: 'Shop.Example.com.' });
+    new sqs.Queue(stack, 'Queue');
+    const protection = new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
+    expect(protection.protectedResourceNames().recordNames).toEqual(['shop.example.com']);
+    expect(protection.productionServices()).toEqual(['cloudformation', 'route53', 'sqs']);
+  });
+
+  test.each([true, false])('tags the stack itself with @aws-cdk/core:explicitStackTags %s', (explicit) => {
+    const app = new App({ context: { '@aws-cdk/core:explicitStackTags': explicit } });
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    new sqs.Queue(stack, 'Queue');
+    new ProductionProtection(stack, 'ProductionProtection');
+    const assembly = app.synth();
+    expect(assembly.getStackByName('orders-prod').tags).toEqual({ Environment: 'production' });
+    Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', { Tags: [{ Key: 'Environment', Value: 'production' }] });
+  });
+
+  test('fails at synth when the production stack ends up without the production tag', () => {
+    const app = new App({ context: { '@aws-cdk/core:explicitStackTags': true } });
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    new ProductionProtection(stack, 'ProductionProtection');
+    stack.tags.setTag('Environment', 'staging', 1000);
+    expect(() => app.synth()).toThrow(/production stack Prod does not carry the production tag Environment=production \(found "staging"\)/);
   });
 
   test.each([

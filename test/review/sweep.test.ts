@@ -12,7 +12,7 @@ import {
   AgentRole,
   ALLOW_EVERYTHING,
   boundaryDeniesDestruction,
-  buildBoundaryDocument,
+  buildAgentBoundary,
   compilePolicy,
   effectivePermissions,
   iamCatalog,
@@ -28,6 +28,7 @@ import {
 import { buildApp as codingAgent } from '../../examples/coding-agent';
 import { buildApp as twoPersonApproval } from '../../examples/two-person-approval';
 import { synthesizeApp } from '../support/assembly';
+import { sampleInput } from '../support/boundary';
 import { simulate } from '../support/simulator';
 
 const TAG = { key: 'Environment', values: ['production'] };
@@ -40,14 +41,8 @@ function appWithBoundary(options: { without?: string[]; stackNames?: string[]; e
     new dynamodb.Table(prod, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
     options.extra?.(prod);
     const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
-    const document = buildBoundaryDocument({
-      productionTag: { key: TAG.key, values: [...TAG.values] },
-      productionStackNames: options.stackNames ?? ['orders-prod'],
-      productionBucketNames: [],
-      boundaryPolicyName: 'AgentBoundary',
-      accountId: '123456789012',
-    });
-    const statements = document.Statement.filter((s) => !(options.without ?? []).includes(s.Sid ?? ''));
+    const document = buildAgentBoundary(sampleInput({ productionStackNames: options.stackNames ?? ['orders-prod'], productionBucketNames: [], boundaryPolicyName: 'AgentBoundary', accountId: '123456789012' }));
+    const statements = document.Statement.filter((s: { Sid?: string }) => !(options.without ?? []).includes(s.Sid ?? ''));
     const boundary = new iam.CfnManagedPolicy(guardrails, 'Boundary', { path: '/agent-guardrails/', managedPolicyName: 'AgentBoundary', policyDocument: { ...document, Statement: statements } });
     new iam.CfnRole(guardrails, 'Agent', {
       path: '/agent-guardrails/agent/',

@@ -176,7 +176,7 @@ describe('verifyRole against a deployment of the synthesized role', () => {
       boundary: { attached: true, arn: BOUNDARY_ARN, matches: true },
       checked: 200,
       disagreements: [],
-      destructiveAllowedLive: [],
+      changesAllowedLive: [],
       rejected: [],
       ok: true,
     });
@@ -188,9 +188,9 @@ describe('verifyRole against a deployment of the synthesized role', () => {
   });
 
   test('simulates every destructive request of the sweep, as the deployed role, in the deployed account', () => {
-    const destructive = sweptRequests(agent).filter((r) => r.destructive);
+    const destructive = sweptRequests(agent).filter((r) => r.change);
     expect(destructive.length).toBe(60);
-    expect(result.swept.destructive).toBeGreaterThanOrEqual(60);
+    expect(result.swept.changes).toBeGreaterThanOrEqual(60);
     for (const r of destructive) {
       expect(sent(r.action, r.resource.arn.replace(SYNTH_ACCOUNT, ACCOUNT))).toBeDefined();
     }
@@ -249,7 +249,7 @@ describe('verifyRole fails', () => {
     expect(result.boundary.message).toMatch(/no permissions boundary/);
     expect(result.ok).toBe(false);
     // Without its boundary, the role (ViewOnlyAccess taken to allow everything) may delete the production table.
-    expect(result.destructiveAllowedLive).toContainEqual({ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, scenario: 'as tagged' });
+    expect(result.changesAllowedLive).toContainEqual({ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, scenario: 'as tagged' });
     expect(formatVerifyResult(result)).toMatch(/boundary: FAILED .*\n[\s\S]*result: NOT OK \(no permissions boundary/);
   });
 
@@ -289,7 +289,7 @@ describe('verifyRole fails', () => {
     expect(result.disagreements).toEqual([
       expect.objectContaining({ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, offline: 'ExplicitlyDenied', live: 'allowed', destructive: true, offlineStatements: ['permissions boundary/ProdResourceByTag'] }),
     ]);
-    expect(result.destructiveAllowedLive).toEqual([{ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, scenario: 'as tagged' }]);
+    expect(result.changesAllowedLive).toEqual([{ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, scenario: 'as tagged' }]);
     expect(result.ok).toBe(false);
     const text = formatVerifyResult(result);
     expect(text).toContain(`DISAGREE: dynamodb:DeleteTable on ${PROD_TABLE} (as tagged): offline ExplicitlyDenied, IAM allowed`);
@@ -422,7 +422,7 @@ describe('verifyRole reads every answer', () => {
     deploy();
     const result = await verifyRole({ iam: iam(), roleArn: AGENT_ARN, assembly, maxRequests: 10 });
     expect(result.checked).toBe(10);
-    const destructive = new Set(sweptRequests(agent).filter((r) => r.destructive || r.scenario === 'production tag changed').map((r) => r.action));
+    const destructive = new Set(sweptRequests(agent).filter((r) => r.change || r.scenario === 'production tag changed').map((r) => r.action));
     const actions = simulateCalls().flatMap((c) => c.ActionNames!);
     expect(actions).toHaveLength(10);
     expect(actions.every((a) => destructive.has(a))).toBe(true);

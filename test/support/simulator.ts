@@ -22,6 +22,8 @@ export interface SimulatedRequest {
   readonly principal?: string;
   /** The account of the resource; the test account by default. */
   readonly accountId?: string;
+  /** Whether the S3 bucket of the request has ABAC on, so that IAM evaluates its tags. */
+  readonly bucketAbac?: boolean;
 }
 
 export interface PrincipalPolicies {
@@ -50,6 +52,7 @@ export async function simulate(request: SimulatedRequest, policies: PrincipalPol
       permissionBoundaryPolicies: policies.boundary ? [{ name: 'boundary', policy: policies.boundary }] : undefined,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      additionalSettings: request.bucketAbac ? { s3: { bucketAbacEnabled: true } } : undefined,
     },
     {},
   );

@@ -87,15 +87,26 @@ function resolveRef(name: string, template: Template, arn = false): string {
   }
 }
 
-/** The deployed policy document of the agent permissions boundary in `template`. */
+/** The deployed documents of the guardrail policies in `template`: the agent boundary, the agent denies and the workload boundary. */
+export function guardrailDocuments(template: Template): { agentBoundary: any; agentDenies: any; workloadBoundary: any } {
+  const policies = resourcesOfType(template, 'AWS::IAM::ManagedPolicy').filter(([, r]) => r.Properties.Path === '/agent-guardrails/');
+  const named = (test: (name: string) => boolean) => {
+    const found = policies.filter(([, r]) => test(r.Properties.ManagedPolicyName));
+    if (found.length !== 1) {
+      throw new Error(`expected one such guardrail policy in the template, found ${found.length}`);
+    }
+    return resolveIntrinsics(found[0][1].Properties.PolicyDocument, template);
+  };
+  return {
+    agentBoundary: named((n) => !n.endsWith('-Denies') && !n.endsWith('-Workload')),
+    agentDenies: named((n) => n.endsWith('-Denies')),
+    workloadBoundary: named((n) => n.endsWith('-Workload')),
+  };
+}
+
+/** The deployed policy document of the agent boundary in `template`. */
 export function boundaryDocument(template: Template): any {
-  const policies = resourcesOfType(template, 'AWS::IAM::ManagedPolicy').filter(
-    ([, r]) => r.Properties.Path === '/agent-guardrails/',
-  );
-  if (policies.length !== 1) {
-    throw new Error(`expected one agent boundary in the template, found ${policies.length}`);
-  }
-  return resolveIntrinsics(policies[0][1].Properties.PolicyDocument, template);
+  return guardrailDocuments(template).agentBoundary;
 }
 
 /** The identity policies (inline `AWS::IAM::Policy` documents) attached to role `roleLogicalId`. */
@@ -112,13 +123,13 @@ export function stackArn(name: string): string {
 
 /**
  * The agent role named `agentName` in `template`, as IAM would evaluate it: its synthesized inline
- * policies with the synthesized boundary. Also the ARN of the template's deploy role, if any.
+ * policies and the agent denies policy, with the synthesized boundary. Also the ARN of the template's deploy role, if any.
  */
 export function agentEvaluator(template: Template, agentName: string) {
   const roles = resourcesOfType(template, 'AWS::IAM::Role');
   const agentId = roles.find(([, r]) => r.Properties.RoleName === agentName)![0];
-  const identity = inlinePoliciesOf(template, agentId);
-  const boundary = boundaryDocument(template);
+  const { agentBoundary: boundary, agentDenies } = guardrailDocuments(template);
+  const identity = [...inlinePoliciesOf(template, agentId), agentDenies];
   const deployId = roles.find(([, r]) => r.Properties.Path === '/agent-guardrails/service/')?.[0];
   return {
     deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/service/${deployId}`,

@@ -3,7 +3,7 @@
  */
 import { NO_BROAD_GRANTS } from './grant-rules';
 import { Rule } from './rule';
-import { boundaryDeniesDestruction, effectivePermissions } from './sweep-rules';
+import { boundaryDeniesDestruction, effectivePermissions, PRODUCTION_EXCEPTIONS } from './sweep-rules';
 import { AGENT_SESSION_LENGTH, GUARDRAIL_ROLES_BOUNDED, ProductionRuleOptions, productionStacksProtected, TWO_APPROVALS } from './template-rules';
 import { ELEVATED_TRUST } from './trust-rules';
 
@@ -13,6 +13,7 @@ export function allRules(options: ProductionRuleOptions = {}): Rule[] {
     GUARDRAIL_ROLES_BOUNDED,
     boundaryDeniesDestruction(options),
     effectivePermissions(options),
+    PRODUCTION_EXCEPTIONS,
     productionStacksProtected(options),
     ELEVATED_TRUST,
     TWO_APPROVALS,

@@ -1,10 +1,13 @@
 /*
  * The sweep of a whole assembly: the production inventory, every agent and service role swept
  * through its own policies and boundary, and every guardrail boundary swept on its own (as the
- * ceiling an agent with every permission would hit). Computed once per assembly and shared by the
- * rules and the reports.
+ * ceiling a principal with every permission would hit): the agent boundary with the agent denies
+ * policy every agent role carries, and the workload boundary. Computed once per assembly and
+ * shared by the rules and the reports.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
+import { GUARDRAIL_POLICY_METADATA, PRODUCTION_EXCEPTIONS_METADATA } from '../../permissions-boundary/metadata';
+import { toArray } from '../../private/arrays';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { compilePolicy } from '../policy-evaluator';
 import { IamCatalog, loadIamCatalog } from './iam-catalog';
@@ -19,7 +22,11 @@ export interface PrincipalSweep {
   /** The role, or the boundary policy for a boundary swept on its own. */
   readonly resource: AssemblyResource;
   readonly kind: 'agent' | 'service' | 'other' | 'boundary';
+  /** For a boundary swept on its own: which guardrail policy it is. */
+  readonly guardrail?: GuardrailPolicyKind;
   readonly assumptions: readonly string[];
+  /** The production exceptions of the principal's agent boundary (`allowProductionActions`). */
+  readonly exceptions: readonly ProductionException[];
   readonly result: SweepResult;
   /** Milliseconds the sweep took, when measured. */
   readonly durationMs?: number;
@@ -45,16 +52,55 @@ export interface AssemblySweepOptions {
   readonly now?: () => number;
 }
 
-/** The production stack names or patterns a guardrail boundary protects by name (its ProdStackByName statement). */
-function namedStacks(boundary: AssemblyResource): string[] {
-  const statements = boundary.properties.PolicyDocument?.Statement;
-  const byName = Array.isArray(statements) ? statements.find((s: any) => s?.Sid === 'ProdStackByName') : undefined;
-  const resources = byName ? (Array.isArray(byName.Resource) ? byName.Resource : [byName.Resource]) : [];
+/** Which guardrail policy a managed policy under `/agent-guardrails/` is. */
+export type GuardrailPolicyKind = 'agent-boundary' | 'agent-denies' | 'workload-boundary';
+
+/** Actions a platform team lets agents perform on production, and why (`allowProductionActions`). */
+export interface ProductionException {
+  readonly actions: readonly string[];
+  readonly reason: string;
+}
+
+/** A guardrail policy of the assembly. */
+export interface GuardrailPolicy {
+  readonly stack: AssemblyStack;
+  readonly resource: AssemblyResource;
+  readonly kind: GuardrailPolicyKind;
+}
+
+/** The production stack names or patterns a guardrail policy protects by name (its ProdStackByName or ProdByName statement). */
+function namedStacks(policy: AssemblyResource): string[] {
+  const statements = toArray(policy.properties.PolicyDocument?.Statement) as any[];
+  const resources = statements.filter((s) => s?.Sid === 'ProdStackByName' || s?.Sid === 'ProdByName').flatMap((s) => toArray(s.Resource));
   return resources.map((r: unknown) => /:stack\/([^/]+)\/\*$/.exec(String(r))?.[1]).filter((n: string | undefined): n is string => n !== undefined);
 }
 
-const guardrailBoundaries = (assembly: AssemblyModel) =>
-  assembly.stacks.flatMap((stack) => stack.resources.filter((r) => r.type === 'AWS::IAM::ManagedPolicy' && r.properties.Path === GuardrailPaths.ROOT).map((resource) => ({ stack, resource })));
+/**
+ * The guardrail policies of the assembly: every managed policy under `/agent-guardrails/`, told
+ * apart by the metadata `AgentPermissionsBoundary` writes, else by name (`-Denies`, `-Workload`).
+ */
+export function guardrailPolicies(assembly: AssemblyModel): GuardrailPolicy[] {
+  return assembly.stacks.flatMap((stack) =>
+    stack.resources
+      .filter((r) => r.type === 'AWS::IAM::ManagedPolicy' && r.properties.Path === GuardrailPaths.ROOT)
+      .map((resource) => {
+        const declared = resource.metadata[GUARDRAIL_POLICY_METADATA];
+        const name = String(resource.properties.ManagedPolicyName ?? '');
+        const kind: GuardrailPolicyKind =
+          declared === 'agent-boundary' || declared === 'agent-denies' || declared === 'workload-boundary'
+            ? declared
+            : name.endsWith('-Denies') ? 'agent-denies' : name.endsWith('-Workload') ? 'workload-boundary' : 'agent-boundary';
+        return { stack, resource, kind };
+      }),
+  );
+}
+
+/** The production exceptions an agent boundary records in its metadata. */
+export function productionExceptions(boundary: AssemblyResource | undefined): ProductionException[] {
+  return (toArray(boundary?.metadata[PRODUCTION_EXCEPTIONS_METADATA]) as any[])
+    .filter((e) => Array.isArray(e?.actions) && typeof e?.reason === 'string')
+    .map((e) => ({ actions: e.actions.map(String), reason: e.reason }));
+}
 
 const cache = new WeakMap<AssemblyModel, Map<string, AssemblySweep>>();
 
@@ -66,33 +112,47 @@ export function sweepAssembly(assembly: AssemblyModel, options: AssemblySweepOpt
   if (cached) return cached;
 
   const catalog = options.catalog ?? loadIamCatalog();
-  const boundaries = guardrailBoundaries(assembly);
-  const inventory = productionInventory(assembly, catalog, productionTag, boundaries.flatMap(({ resource }) => namedStacks(resource)));
+  const policies = guardrailPolicies(assembly);
+  const inventory = productionInventory(assembly, catalog, productionTag, policies.flatMap(({ resource }) => namedStacks(resource)));
   const roles = sweptRoles(assembly, catalog);
+  const boundaries = policies.filter((p) => p.kind !== 'agent-denies');
   const total = roles.length + boundaries.length;
   let done = 0;
-  const measured = (kind: PrincipalSweep['kind'], stack: AssemblyStack, resource: AssemblyResource, assumptions: readonly string[], run: () => SweepResult): PrincipalSweep => {
+  const measured = (sweepOf: Omit<PrincipalSweep, 'result' | 'durationMs'>, run: () => SweepResult): PrincipalSweep => {
     const start = options.now?.();
     const result = run();
     const durationMs = start !== undefined ? options.now!() - start : undefined;
-    options.onProgress?.(++done, total, resource.constructPath);
-    return { stack, resource, kind, assumptions, result, durationMs };
+    options.onProgress?.(++done, total, sweepOf.resource.constructPath);
+    return { ...sweepOf, result, durationMs };
   };
 
-  const roleSweeps = roles.map((role: SweptRole) => measured(role.kind, role.stack, role.resource, role.assumptions, () => sweep(role, inventory, catalog, productionTag)));
-  const boundarySweeps = boundaries.map(({ stack, resource }) => {
+  const agentBoundaryOf = (constructPath: string | undefined) => policies.find((p) => p.kind === 'agent-boundary' && p.resource.constructPath === constructPath)?.resource;
+  const roleSweeps = roles.map((role: SweptRole) =>
+    measured({ stack: role.stack, resource: role.resource, kind: role.kind, assumptions: role.assumptions, exceptions: productionExceptions(agentBoundaryOf(role.boundaryPath)) }, () => sweep(role, inventory, catalog, productionTag)),
+  );
+  const boundarySweeps = boundaries.map(({ stack, resource, kind }) => {
     const assumptions: string[] = [];
     const env = environmentOf(stack);
+    const identity = [compilePolicy('every permission', ALLOW_EVERYTHING)];
+    if (kind === 'agent-boundary') {
+      // Every agent role carries the agent denies policy named after its boundary.
+      const deniesName = `${resource.properties.ManagedPolicyName}-Denies`;
+      for (const denies of policies.filter((p) => p.kind === 'agent-denies' && p.stack === stack && p.resource.properties.ManagedPolicyName === deniesName)) {
+        identity.push(compileResolved(denies.resource.constructPath, denies.resource.properties.PolicyDocument, stack, catalog, assumptions));
+      }
+    }
+    const principalPath = kind === 'agent-boundary' ? GuardrailPaths.AGENT_ROLES : GuardrailPaths.WORKLOAD;
     const probe = {
-      identity: [compilePolicy('every permission', ALLOW_EVERYTHING)],
+      identity,
       boundary: compileResolved('permissions boundary', resource.properties.PolicyDocument, stack, catalog, assumptions),
       principalContext: {
-        'aws:principalarn': `arn:${env.partition}:iam::${env.account}:role${GuardrailPaths.AGENT_ROLES}any-agent`,
+        'aws:principalarn': `arn:${env.partition}:iam::${env.account}:role${principalPath}any-${kind === 'agent-boundary' ? 'agent' : 'workload'}`,
         'aws:principalaccount': env.account,
         'aws:principaltype': 'AssumedRole',
       },
     };
-    return measured('boundary', stack, resource, assumptions, () => sweep(probe, inventory, catalog, productionTag));
+    const exceptions = kind === 'agent-boundary' ? productionExceptions(resource) : [];
+    return measured({ stack, resource, kind: 'boundary', guardrail: kind, assumptions, exceptions }, () => sweep(probe, inventory, catalog, productionTag));
   });
   const result = { productionTag, inventory, roles: roleSweeps, boundaries: boundarySweeps };
   if (!cache.has(assembly)) cache.set(assembly, new Map());

@@ -30,6 +30,12 @@ export interface ProductionResource {
   readonly arn: string;
   /** Tags IAM would report as `aws:ResourceTag` (where the resource type supports it). */
   readonly tags: Readonly<Record<string, string>>;
+  /** False when IAM does not evaluate the resource's tags (an S3 bucket with ABAC off). */
+  readonly tagsEvaluated?: boolean;
+  /** For a stack: a guardrail policy also names it, so it is tried without its tags too. */
+  readonly namedByGuardrail?: boolean;
+  /** Request keys (lower-case) that requests on the resource carry, where the action supports them: a record set's name. */
+  readonly requestContext?: Readonly<Record<string, string[]>>;
 }
 
 /** A production resource whose IAM resource type is unknown, so the sweep cannot try it. */
@@ -73,17 +79,10 @@ function namedBy(name: string, patterns: readonly string[]): boolean {
  * Resource types whose IAM resource supports tags but whose CloudFormation type takes none, so
  * that CloudFormation does not propagate the stack's tags to them: they are untagged. (API
  * Gateway's deployments and methods are not among them: API Gateway evaluates them with the tags
- * of their API.)
+ * of their API; nor are Lambda and Step Functions versions and aliases, which IAM authorizes as
+ * their function or state machine, with its tags.)
  */
-const UNTAGGED_TYPES = new Set([
-  'AWS::IAM::ManagedPolicy',
-  'AWS::EC2::LaunchTemplate',
-  'AWS::Lambda::Alias',
-  'AWS::Lambda::LayerVersion',
-  'AWS::Lambda::Version',
-  'AWS::StepFunctions::StateMachineAlias',
-  'AWS::StepFunctions::StateMachineVersion',
-]);
+const UNTAGGED_TYPES = new Set(['AWS::IAM::ManagedPolicy', 'AWS::EC2::LaunchTemplate', 'AWS::Lambda::LayerVersion']);
 
 /**
  * The tags IAM would see on a resource: the stack's tags and CloudFormation's, which
@@ -99,6 +98,15 @@ function resourceTags(stack: AssemblyStack, resource: AssemblyStack['resources']
   return { ...stackTags, ...literalTags(own), 'aws:cloudformation:logical-id': resource.logicalId };
 }
 
+/** What IAM sees of a resource beyond its ARN and tags: whether its tags count, and the names its requests carry. */
+function requestFacts(resource: AssemblyStack['resources'][number]): Pick<ProductionResource, 'tagsEvaluated' | 'requestContext'> {
+  if (resource.type === 'AWS::S3::Bucket') return { tagsEvaluated: resource.properties.AbacStatus === 'Enabled' };
+  if (resource.type === 'AWS::Route53::RecordSet' && typeof resource.properties.Name === 'string') {
+    return { requestContext: { 'route53:changeresourcerecordsetsnormalizedrecordnames': [resource.properties.Name.toLowerCase().replace(/\.$/, '')] } };
+  }
+  return {};
+}
+
 /** The production stacks and resources of `assembly`: tagged, or named by one of `namedStacks` (`*` wildcards allowed). */
 export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog, tag: ProductionTagSpec, namedStacks: readonly string[] = []): ProductionInventory {
   const stateful = new Set(STATEFUL_RESOURCE_TYPES);
@@ -110,6 +118,7 @@ export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog
     const stackTags = { ...stack.tags, 'aws:cloudformation:stack-name': stack.stackName };
     // A nested stack is tried as a resource of the stack that holds it.
     if (stack.nestedIn === undefined) resources.push({
+      namedByGuardrail: namedBy(stack.stackName, namedStacks),
       stackName: stack.stackName,
       templateFile: stack.templateFile,
       constructPath: stack.stackName,
@@ -131,7 +140,7 @@ export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog
         notSwept.push({ stackName: stack.stackName, templateFile: stack.templateFile, constructPath: resource.constructPath, logicalId: resource.logicalId, cfnType: resource.type, stateful: stateful.has(resource.type) });
         continue;
       }
-      resources.push({
+      const entry: ProductionResource = {
         stackName: stack.stackName,
         templateFile: stack.templateFile,
         constructPath: resource.constructPath,
@@ -141,7 +150,14 @@ export function productionInventory(assembly: AssemblyModel, catalog: IamCatalog
         iamType: type.name,
         arn,
         tags: resourceTags(stack, resource, stackTags),
-      });
+        ...requestFacts(resource),
+      };
+      resources.push(entry);
+      if (resource.type === 'AWS::S3::Bucket') {
+        // Objects: IAM evaluates the bucket's tags on them, with ABAC on.
+        const objects = type.service === 's3' ? catalog.resourceType('s3', 'object') : undefined;
+        if (objects) resources.push({ ...entry, constructPath: `${resource.constructPath} (objects)`, iamType: objects.name, arn: `${arn}/any-object-key` });
+      }
     }
   }
   return { stackNames: stacks.map((s) => s.stackName), resources, notSwept };

@@ -4,6 +4,7 @@
  * resolved for one assumed account and region, so that policies and production resources agree.
  */
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
+import { iamServiceOf } from '../../private/cfn-services';
 import { IamCatalog } from './iam-catalog';
 
 /** The account and region assumed for stacks that do not name theirs. */
@@ -21,23 +22,6 @@ export function environmentOf(stack: AssemblyStack): SweepEnvironment {
   return { account: stack.account ?? ASSUMED_ENVIRONMENT.account, region: stack.region ?? ASSUMED_ENVIRONMENT.region, partition: ASSUMED_ENVIRONMENT.partition };
 }
 
-/** CloudFormation namespaces whose IAM service prefix is not simply the lower-cased namespace. */
-const SERVICE_PREFIXES: Record<string, string> = {
-  StepFunctions: 'states',
-  ElasticLoadBalancingV2: 'elasticloadbalancing',
-  EFS: 'elasticfilesystem',
-  Cognito: 'cognito-idp',
-  KinesisFirehose: 'firehose',
-  ApiGatewayV2: 'apigateway',
-  OpenSearchService: 'es',
-  Elasticsearch: 'es',
-  Neptune: 'rds',
-  DocDB: 'rds',
-  MSK: 'kafka',
-  RedshiftServerless: 'redshift-serverless',
-  OpenSearchServerless: 'aoss',
-};
-
 /** CloudFormation types whose IAM resource type is not their own name. */
 const RESOURCE_TYPES: Record<string, string> = {
   'AWS::DynamoDB::GlobalTable': 'table',
@@ -54,15 +38,32 @@ const RESOURCE_TYPES: Record<string, string> = {
   'AWS::EC2::EIP': 'elastic-ip',
   'AWS::ElasticLoadBalancingV2::Listener': 'listener/app',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'targetgroup',
+  // Acted on through the resource they belong to, whose ARN they carry (see resourceArn).
+  'AWS::Lambda::Alias': 'function',
+  'AWS::Lambda::Version': 'function',
+  'AWS::RDS::DBSubnetGroup': 'subgrp',
+  'AWS::Route53::RecordSet': 'hostedzone',
+  'AWS::SecretsManager::SecretTargetAttachment': 'Secret',
+};
+
+/**
+ * Types acted on through another resource: the property naming it, and what follows its ARN
+ * (an alias qualifies its function's ARN; a record set is changed through its zone).
+ */
+const THROUGH: Record<string, { property: string; suffix?: (resource: AssemblyResource) => string | undefined }> = {
+  'AWS::Lambda::Alias': { property: 'FunctionName', suffix: (r) => (typeof r.properties.Name === 'string' ? `:${r.properties.Name}` : undefined) },
+  'AWS::Lambda::Version': { property: 'FunctionName', suffix: () => ':1' },
+  'AWS::Route53::RecordSet': { property: 'HostedZoneId' },
+  'AWS::SecretsManager::SecretTargetAttachment': { property: 'SecretId' },
 };
 
 /** The IAM resource type of a CloudFormation type, if the catalog has one. */
 export function iamResourceTypeOf(catalog: IamCatalog, cfnType: string): { service: string; name: string; arn: string; conditionKeys: readonly string[] } | undefined {
-  const [vendor, namespace, typeName] = cfnType.split('::');
-  if (vendor !== 'AWS' || !typeName) {
+  const typeName = cfnType.split('::')[2];
+  const service = iamServiceOf(cfnType);
+  if (service === undefined) {
     return undefined;
   }
-  const service = SERVICE_PREFIXES[namespace] ?? namespace.toLowerCase();
   const named = RESOURCE_TYPES[cfnType];
   const found = named
     ? catalog.resourceType(service, named)
@@ -118,7 +119,22 @@ export function resourceArn(catalog: IamCatalog, stack: AssemblyStack, resource:
   const iam = iamArn(stack, resource, env);
   if (iam) return iam;
   const type = iamResourceTypeOf(catalog, resource.type);
-  return type ? formatArn(type.arn, env, physicalName(stack, resource)) : undefined;
+  if (!type) return undefined;
+  const through = THROUGH[resource.type];
+  if (through) {
+    const owner = resourceThrough(catalog, stack, resource.properties[through.property]);
+    const suffix = through.suffix ? through.suffix(resource) : '';
+    return owner !== undefined && suffix !== undefined ? `${owner.startsWith('arn:') ? owner : formatArn(type.arn, env, owner)}${suffix}` : undefined;
+  }
+  return formatArn(type.arn, env, physicalName(stack, resource));
+}
+
+/** The ARN or name a property pointing at another resource resolves to (a literal, a Ref, or an Arn). */
+function resourceThrough(catalog: IamCatalog, stack: AssemblyStack, value: unknown): string | undefined {
+  const target = value !== null && typeof value === 'object' && 'Ref' in value ? stack.resources.find((r) => r.logicalId === (value as { Ref: string }).Ref) : undefined;
+  if (target) return resourceArn(catalog, stack, target) ?? physicalName(stack, target);
+  const resolved = resolveValue(value, stack, catalog);
+  return typeof resolved === 'string' && !resolved.includes(UNRESOLVED) ? resolved : undefined;
 }
 
 /** Marks a part of a value that cannot be resolved offline. */

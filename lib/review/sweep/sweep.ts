@@ -1,8 +1,10 @@
 /*
  * The effective-permission sweep: every action of the IAM catalog, tried against every production
- * stack and resource of a type the catalog says it acts on, through a role's identity policies and its boundary. It lists
- * what is destructive and still allowed, and the destructive actions no tag can protect with the
- * statement that covers each (or that nothing does).
+ * stack and resource of a type the catalog says it acts on, through a role's identity policies and
+ * its boundary. Production is read-only to agents, so every action that is not a read (access level
+ * Write, Permissions management or Tagging, and the reads that change state) counts: the sweep
+ * lists those still allowed, and the changes no tag can protect with the statement that covers
+ * each (or that nothing does).
  *
  * Requests are built as IAM would see them: resource tags only where the action's resource type
  * supports `aws:ResourceTag`, request keys only where the action supports them, and keys the caller
@@ -10,6 +12,7 @@
  * does not count, an Allow that depends on them does. Pure: no SDK, no CDK, no clock.
  */
 import { ActionEvaluator, CompiledPolicy, Decision } from '../policy-evaluator';
+import { isPureRead } from '../../permissions-boundary/action-patterns';
 import { CatalogAction, IamCatalog } from './iam-catalog';
 import { ProductionInventory, ProductionResource, ProductionTagSpec } from './production';
 
@@ -22,20 +25,21 @@ export interface SweptPolicies {
 }
 
 /**
- * How a destructive request was tried: on the resource as tagged; on a production stack without
- * its tags (so only the protection by name applies); or changing or removing the production tag.
+ * How a change was tried: on the resource as tagged; on a production stack named by a guardrail
+ * policy, without its tags (so only the protection by name applies); or changing or removing the
+ * production tag.
  */
 export type Scenario = 'as tagged' | 'untagged, by name' | 'production tag changed';
 
-/** A destructive action still allowed on a production resource. */
-export interface AllowedDestructive {
+/** A change still allowed on a production resource. */
+export interface AllowedChange {
   readonly action: string;
   readonly resource: ProductionResource;
   readonly scenario: Scenario;
   readonly decision: Decision;
 }
 
-/** A destructive action no tag can protect on a production resource type, and how it is covered. */
+/** A change no tag can protect on a production resource type, and how it is covered. */
 export interface TagBlindAction {
   readonly action: string;
   /** `service:type`. */
@@ -48,34 +52,22 @@ export interface SweepResult {
   /** Catalog actions tried (those acting on a production resource type). */
   readonly actions: number;
   readonly evaluations: number;
-  readonly allowed: readonly AllowedDestructive[];
+  readonly allowed: readonly AllowedChange[];
   readonly tagBlind: readonly TagBlindAction[];
 }
 
-/**
- * Actions named like deletions that delete nothing CloudFormation creates: eks:DeregisterCluster
- * only removes the registration of a connected (external) cluster.
- */
-const NOT_DELETIONS = new Set(['eks:DeregisterCluster']);
-
 /** Change-set proposals: they change nothing until a human executes them. */
 const PROPOSALS = new Set(['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet']);
-const DESTRUCTIVE_VERBS = /^(admin)?(delete|terminate|purge|destroy|drop|deregister|schedule\w*deletion)|httpdelete$/i;
-
-/** Services whose resource tags IAM evaluates only when switched on (S3: ABAC per bucket), so no tag can be relied on. */
-const TAGS_IGNORED = new Set(['s3']);
 
 /**
- * Whether `action` is destructive on a resource of `iamType`: on a stack, anything but reading
- * and proposing change sets (any stack change can delete or replace its resources); elsewhere, a
- * write that deletes, terminates, purges, destroys, drops or deregisters the resource or its data,
- * or schedules that. Tagging is tried on its own, as a change of the production tag. Actions that
- * name no resource type act on the account, not on a production resource, and are not tried.
+ * Whether `action` changes a production resource of `iamType`: anything but a read that changes
+ * nothing (`isPureRead`), except proposing or withdrawing a change set on a stack. Tagging counts,
+ * and is also tried on its own as a change of the production tag. Actions that name no resource
+ * type act on the account, not on a production resource, and are not tried.
  */
-export function isDestructive(action: CatalogAction, iamType: string): boolean {
-  if (action.accessLevel === 'Read' || action.accessLevel === 'List') return false;
-  if (action.service === 'cloudformation' && iamType === 'stack') return !PROPOSALS.has(`${action.service}:${action.name}`);
-  return !isTagging(action) && DESTRUCTIVE_VERBS.test(action.name) && !NOT_DELETIONS.has(`${action.service}:${action.name}`);
+export function isProductionChange(action: CatalogAction, iamType: string): boolean {
+  if (isPureRead(action)) return false;
+  return !(action.service === 'cloudformation' && iamType === 'stack' && PROPOSALS.has(`${action.service}:${action.name}`));
 }
 
 /** Whether `action` adds or removes tags (the catalog's access level reads `Tagging, Write`). */
@@ -115,7 +107,8 @@ export interface SweptRequest {
   readonly action: string;
   readonly resource: ProductionResource;
   readonly scenario: Scenario;
-  readonly destructive: boolean;
+  /** Whether the request changes production (see `isProductionChange`). */
+  readonly change: boolean;
   readonly context: Readonly<Record<string, string | string[]>>;
   readonly decision: Decision;
 }
@@ -128,7 +121,7 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
     byType.set(key, [...(byType.get(key) ?? []), r]);
   }
   const productionKey = tag.key.toLowerCase();
-  const allowed: AllowedDestructive[] = [];
+  const allowed: AllowedChange[] = [];
   const tagBlind = new Map<string, TagBlindAction>();
   let actions = 0;
   let evaluations = 0;
@@ -142,15 +135,13 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
 
     for (const { type, resource } of targets) {
       const supports = supportedKeys(catalog, action, type);
-      const tagged = supports('aws:resourcetag/x') && !TAGS_IGNORED.has(action.service);
-      const destructive = isDestructive(action, resource.iamType);
-      const scenarios: Scenario[] = destructive
-        ? resource.iamType === 'stack' && resource.logicalId === undefined
-          ? ['as tagged', 'untagged, by name']
-          : ['as tagged']
-        : isTagging(action) && tagged
-          ? ['production tag changed']
-          : ['as tagged'];
+      const tagged = supports('aws:resourcetag/x') && resource.tagsEvaluated !== false;
+      const change = isProductionChange(action, resource.iamType);
+      const scenarios: Scenario[] = [
+        'as tagged',
+        ...(change && resource.namedByGuardrail ? (['untagged, by name'] as const) : []),
+        ...(isTagging(action) && tagged ? (['production tag changed'] as const) : []),
+      ];
       for (const scenario of scenarios) {
         evaluations++;
         const context: Record<string, string | string[]> = { ...policies.principalContext, 'aws:resourceaccount': resource.arn.split(':')[4] };
@@ -162,17 +153,20 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
             if (supports(`${action.service}:resourcetag/x`)) context[`${action.service}:resourcetag/${k.toLowerCase()}`] = v;
           }
         }
+        for (const [k, v] of Object.entries(resource.requestContext ?? {})) {
+          if (supports(k)) context[k] = v;
+        }
         if (scenario === 'production tag changed' && supports('aws:tagkeys')) {
           // The request names the production tag key; the new value, if any, is the caller's.
           context['aws:tagkeys'] = [tag.key];
         }
         const decision = evaluator.decide({ resource: resource.arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
-        observe?.({ action: name, resource, scenario, destructive, context, decision });
-        if (destructive && !tagged) {
+        observe?.({ action: name, resource, scenario, change, context, decision });
+        if (change && !tagged) {
           const key = `${name} ${action.service}:${type}`;
           if (!tagBlind.has(key) || decision.result === 'Allowed') tagBlind.set(key, { action: name, resourceType: `${action.service}:${type}`, decision });
         }
-        if (decision.result === 'Allowed' && (destructive || scenario === 'production tag changed')) {
+        if (decision.result === 'Allowed' && (change || scenario === 'production tag changed')) {
           allowed.push({ action: name, resource, scenario, decision });
         }
       }
