@@ -308,6 +308,7 @@ export class AgentPermissionsBoundary extends Construct {
       productionStackNames: withoutCovered(this.extraStackNames),
       productionBucketNames: withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]),
       productionRecordNames: names.flatMap((n) => n.recordNames),
+      productionResourceArns: [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...this.referenceable(protections).flatMap((p) => p.protectedResourceNames().referencedArns)],
       securityServiceWrites: lists.securityServiceWrites,
       identityServiceWrites: lists.identityServiceWrites,
       boundaryPolicyName: this.managedPolicyName,
@@ -315,6 +316,15 @@ export class AgentPermissionsBoundary extends Construct {
       accountId: Stack.of(this).account,
       additionalStatements: this.additionalStatements,
     };
+  }
+
+  /**
+   * The production stacks whose deploy-time identifiers these policies may reference: in the same
+   * stage and environment as the boundary's stack (CloudFormation exports go no further).
+   */
+  private referenceable(protections: ProductionProtection[]): ProductionProtection[] {
+    const own = Stack.of(this);
+    return protections.filter((p) => Stage.of(p.stack) === Stage.of(own) && p.stack.environment === own.environment && !own.nested);
   }
 
   private validateDocuments(): string[] {
@@ -330,6 +340,16 @@ export class AgentPermissionsBoundary extends Construct {
       }
     }
     errors.push(...guardrailPathProblems(this));
+    const referenceable = this.referenceable(ProductionProtection.findAll(this));
+    for (const protection of ProductionProtection.findAll(this).filter((p) => !referenceable.includes(p))) {
+      if (protection.protectedResourceNames().referencedArns.length > 0) {
+        Annotations.of(this).addWarningV2(
+          'cdk-agent-guardrails:productionOutOfReach',
+          `production stack ${protection.stack.node.path} is in another stage or environment, so the guardrail policies cannot name its hosted zones and hosted configuration versions; ` +
+            'their records stay protected by name, the zones themselves are not: deploy the guardrails in the same stage and environment',
+        );
+      }
+    }
     if (errors.length > 0) {
       return errors;
     }

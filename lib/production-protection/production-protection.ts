@@ -10,6 +10,7 @@ import {
   Tags,
   Token,
 } from 'aws-cdk-lib';
+import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -18,6 +19,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { iamServiceOf } from '../private/cfn-services';
+import { renderedProperties } from '../private/render';
 import { generatedNamePrefix, physicalNamePattern } from '../private/tokens';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from './production-tag';
 import { STATEFUL_RESOURCE_TYPES } from './stateful-resource-types';
@@ -95,7 +97,33 @@ export interface ProtectedResourceNames {
   readonly buckets: string[];
   /** DNS names of the stack's hosted zones: their records are protected by name. */
   readonly recordNames: string[];
+  /** ARN patterns of resources whose types carry no tags IAM evaluates (layer versions, archives...). */
+  readonly resourceArns: string[];
+  /**
+   * ARNs of resources no tag protects whose identifiers CloudFormation assigns at deployment
+   * (hosted zones, hosted configuration versions): they hold references to this stack, so the
+   * policies that name them become cross-stack references in the same environment.
+   */
+  readonly referencedArns: string[];
 }
+
+/**
+ * Production resource types no tag protects (IAM evaluates no `aws:ResourceTag` on them, or
+ * CloudFormation cannot tag them), with the ARN pattern of one: the literal name property, or,
+ * for a name CloudFormation generates, anything containing the logical id.
+ */
+const TAG_BLIND_TYPES: Readonly<Record<string, { readonly nameProperty: string; readonly arn: (name: string) => string }>> = {
+  'AWS::Lambda::LayerVersion': { nameProperty: 'LayerName', arn: (n) => `arn:*:lambda:*:*:layer:${n}:*` },
+  'AWS::Events::Archive': { nameProperty: 'ArchiveName', arn: (n) => `arn:*:events:*:*:archive/${n}` },
+  'AWS::Events::Connection': { nameProperty: 'Name', arn: (n) => `arn:*:events:*:*:connection/${n}/*` },
+  'AWS::Events::ApiDestination': { nameProperty: 'Name', arn: (n) => `arn:*:events:*:*:api-destination/${n}/*` },
+  'AWS::Events::Endpoint': { nameProperty: 'Name', arn: (n) => `arn:*:events:*:*:endpoint/${n}` },
+  'AWS::ApiGateway::Account': { nameProperty: '-', arn: () => 'arn:*:apigateway:*::/account' },
+  'AWS::AutoScaling::LaunchConfiguration': { nameProperty: 'LaunchConfigurationName', arn: (n) => `arn:*:autoscaling:*:*:launchConfiguration:*:launchConfigurationName/${n}` },
+};
+
+/** The production resource types the guardrails protect by name, because no tag reaches them. */
+export const PRODUCTION_TYPES_PROTECTED_BY_NAME: readonly string[] = Object.keys(TAG_BLIND_TYPES).sort();
 
 /**
  * Marks a stack as production and protects it: the production tag on the stack and every taggable
@@ -216,7 +244,19 @@ export class ProductionProtection extends Construct {
   public protectedResourceNames(): ProtectedResourceNames {
     const buckets = new Set<string>();
     const recordNames = new Set<string>();
+    const resourceArns = new Set<string>();
+    const referencedArns: string[] = [];
     for (const child of this.stack.node.findAll()) {
+      if (child instanceof route53.CfnHostedZone) {
+        referencedArns.push(`arn:*:route53:::hostedzone/${child.ref}`);
+      } else if (child instanceof appconfig.CfnHostedConfigurationVersion) {
+        referencedArns.push(`arn:*:appconfig:*:*:application/${child.applicationId}/configurationprofile/${child.configurationProfileId}/hostedconfigurationversion/*`);
+      }
+      const blind = CfnResource.isCfnResource(child) ? TAG_BLIND_TYPES[child.cfnResourceType] : undefined;
+      if (blind && CfnResource.isCfnResource(child)) {
+        const declared = renderedProperties(child)[blind.nameProperty];
+        resourceArns.add(blind.arn(typeof declared === 'string' ? declared : `*${Stack.of(child).getLogicalId(child)}*`));
+      }
       // ABAC is turned on by an aspect at synth: before that, a bucket with no status will get it.
       const abac = child instanceof s3.CfnBucket ? (child.abacStatus ?? (this.bucketAbac ? ABAC_ENABLED : undefined)) : undefined;
       if (child instanceof s3.CfnBucket && Stack.of(child) === this.stack && abac !== ABAC_ENABLED) {
@@ -227,7 +267,7 @@ export class ProductionProtection extends Construct {
         recordNames.add(child.name.toLowerCase().replace(/\.$/, ''));
       }
     }
-    return { buckets: [...buckets].sort(), recordNames: [...recordNames].sort() };
+    return { buckets: [...buckets].sort(), recordNames: [...recordNames].sort(), resourceArns: [...resourceArns].sort(), referencedArns };
   }
 
   /** The IAM service prefixes of this stack's resources (nested stacks included), plus CloudFormation. */

@@ -33,6 +33,10 @@ export interface AssemblyStack {
   /** For a nested stack, the name of the stack that holds it. */
   readonly nestedIn?: string;
   readonly resources: readonly AssemblyResource[];
+  /** The template's exported outputs: export name to value. */
+  readonly exports: Readonly<Record<string, unknown>>;
+  /** Every export of the assembly this stack can import (set when the whole assembly is read). */
+  readonly imports?: ReadonlyMap<string, { readonly stack: AssemblyStack; readonly value: unknown }>;
 }
 
 /** The stacks of a cloud assembly. */
@@ -70,6 +74,11 @@ export function stackModel(
     metadata: template?.Metadata ?? {},
     nestedIn: properties.nestedIn,
     resources,
+    exports: Object.fromEntries(
+      Object.values<any>(template?.Outputs ?? {})
+        .filter((o) => typeof o?.Export?.Name === 'string')
+        .map((o) => [o.Export.Name, o.Value]),
+    ),
   };
 }
 
@@ -114,6 +123,20 @@ export function literalTags(tags: unknown): Record<string, string> {
 
 /** Reads `dir` (a cdk.out directory), including nested assemblies (stages) and nested stacks. */
 export function loadAssembly(dir: string): AssemblyModel {
+  return withImports(readAssembly(dir).stacks);
+}
+
+/** The assembly of `stacks`, each able to import what the others export. */
+export function withImports(stacks: readonly AssemblyStack[]): AssemblyModel {
+  // Exports are imported within one account and region; CDK names them uniquely, so one map serves.
+  const imports = new Map<string, { stack: AssemblyStack; value: unknown }>();
+  for (const stack of stacks) {
+    for (const [name, value] of Object.entries(stack.exports)) imports.set(name, { stack, value });
+  }
+  return { stacks: stacks.map((stack) => ({ ...stack, imports })) };
+}
+
+function readAssembly(dir: string): AssemblyModel {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
     throw new AssemblyError(`${dir} is not a cloud assembly (no manifest.json); run "npx cdk synth" first, or name the cdk.out directory`);
@@ -137,7 +160,7 @@ export function loadAssembly(dir: string): AssemblyModel {
       const stack = stackModel(artifact.properties.stackName ?? id, templateFile, template, { ...artifact.properties, environment: artifact.environment });
       stacks.push(stack, ...nestedStacks(stack, path.dirname(templateFile)));
     } else if (artifact.type === 'cdk:cloud-assembly') {
-      stacks.push(...loadAssembly(path.join(dir, artifact.properties.directoryName)).stacks);
+      stacks.push(...readAssembly(path.join(dir, artifact.properties.directoryName)).stacks);
     }
   }
   return { stacks };

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
 import * as path from 'path';
-import { AssemblyModel, nestedStacks, stackModel } from './assembly';
+import { AssemblyModel, nestedStacks, stackModel, withImports } from './assembly';
 import { reviewAssembly, ReviewOptions } from './review';
 
 /** Options of the validation plugin. */
@@ -35,8 +35,9 @@ export class AgentGuardrailsReview implements IPolicyValidationPlugin {
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const stacks = new Map(context.appConstruct.node.findAll().filter(Stack.isStack).map((s) => [s.node.path, s]));
-    const assembly: AssemblyModel = {
-      stacks: context.stackTemplates.flatMap((t) => {
+    const stackPaths = new Map([...stacks.values()].map((s) => [s.stackName, s.node.path]));
+    const assembly: AssemblyModel = withImports(
+      context.stackTemplates.flatMap((t) => {
         const stack = stacks.get(t.stackConstructPath);
         const template = JSON.parse(fs.readFileSync(t.templatePath, 'utf8'));
         const model = stackModel(stack?.stackName ?? t.stackConstructPath, t.templatePath, template, {
@@ -46,7 +47,7 @@ export class AgentGuardrailsReview implements IPolicyValidationPlugin {
         });
         return [model, ...nestedStacks(model, path.dirname(t.templatePath))];
       }),
-    };
+    );
     const report = reviewAssembly(assembly, this.props);
     const byRule = new Map(report.rules.map((r) => [r.id, r]));
     const violations: PolicyViolation[] = report.findings
@@ -58,7 +59,9 @@ export class AgentGuardrailsReview implements IPolicyValidationPlugin {
         // CDK lets users acknowledge violations by rule name unless they are fatal: findings of
         // rules that guard the guardrails are fatal, so only ReviewAcknowledgements can acknowledge.
         severity: byRule.get(f.ruleId)?.acknowledgeable === false && f.severity === 'error' ? 'fatal' : f.severity,
-        violatingResources: [{ resourceLogicalId: f.logicalId, constructPath: f.constructPath, templatePath: f.templateFile, locations: f.logicalId ? [`Resources/${f.logicalId}`] : [] }],
+        // A stack-level finding names the stack's construct path: CDK prints only findings whose
+        // construct path is in the tree, and a stack name need not be one.
+        violatingResources: [{ resourceLogicalId: f.logicalId, constructPath: f.logicalId ? f.constructPath : (stackPaths.get(f.stackName) ?? f.constructPath), templatePath: f.templateFile, locations: f.logicalId ? [`Resources/${f.logicalId}`] : [] }],
       }));
     const unresolved = report.findings.filter((f) => f.acknowledgedReason === undefined && f.severity === 'unresolved');
     if (!this.props.quiet) {

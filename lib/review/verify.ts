@@ -407,12 +407,12 @@ interface PlannedCall {
   readonly requests: readonly PlannedRequest[];
 }
 
-const isRisky = (r: SweptRequest) => r.change || r.scenario === 'production tag changed';
+const isRisky = (r: SweptRequest) => r.change || r.scenario === 'production tag changed' || r.scenario === 'production tag added';
 
 function dedupe(requests: readonly SweptRequest[]): SweptRequest[] {
   const seen = new Map<string, SweptRequest>();
   for (const r of requests) {
-    const key = `${r.action}\u0000${r.resource.arn}\u0000${JSON.stringify(Object.entries(r.context).sort())}`;
+    const key = `${r.action}\u0000${r.arn}\u0000${JSON.stringify(Object.entries(r.context).sort())}`;
     if (!seen.has(key)) seen.set(key, r);
   }
   return [...seen.values()];
@@ -477,7 +477,7 @@ function liveRequest(swept: SweptRequest, role: SweptRole, roleArn: string, acco
       };
     })
     .sort((a, b) => a.ContextKeyName!.localeCompare(b.ContextKeyName!));
-  return { swept, resourceArn: withAccount(swept.resource.arn, account), context };
+  return { swept, resourceArn: withAccount(swept.arn, account), context };
 }
 
 /** Groups requests with the same resource and context, at most ACTIONS_PER_CALL distinct actions a call. */

@@ -3,6 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -104,7 +106,7 @@ describe('ProductionProtection', () => {
     const { app, stack, protection } = protectedStack();
     app.synth();
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: 'Enabled' });
-    expect(protection.protectedResourceNames()).toEqual({ buckets: [], recordNames: [] });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: [], recordNames: [], resourceArns: [] });
   });
 
   test('names the buckets whose tags IAM does not evaluate, when ABAC is turned off', () => {
@@ -114,7 +116,7 @@ describe('ProductionProtection', () => {
     new s3.Bucket(stack, 'Named', { bucketName: `archive-${stack.account}` });
     const protection = new ProductionProtection(stack, 'ProductionProtection', { disableBucketAbac: true });
 
-    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'], recordNames: [] });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'], recordNames: [], resourceArns: [] });
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: Match.absent() });
     Annotations.fromStack(stack).hasWarning('/Prod/ProductionProtection', Match.stringLikeRegexp('S3 ABAC is off'));
   });
@@ -127,6 +129,20 @@ describe('ProductionProtection', () => {
     const protection = new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
     expect(protection.protectedResourceNames().recordNames).toEqual(['shop.example.com']);
     expect(protection.productionServices()).toEqual(['cloudformation', 'route53', 'sqs']);
+  });
+
+  test('names the resources no tag protects: layer versions and archives, by their name or logical id', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    new lambda.CfnLayerVersion(stack, 'Shared', { content: { s3Bucket: 'artifacts', s3Key: 'layer.zip' } });
+    new lambda.CfnLayerVersion(stack, 'Named', { layerName: 'orders-common', content: { s3Bucket: 'artifacts', s3Key: 'layer.zip' } });
+    new events.CfnArchive(stack, 'Archive', { sourceArn: 'arn:aws:events:us-east-1:111122223333:event-bus/default' });
+    const protection = new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
+    expect(protection.protectedResourceNames().resourceArns).toEqual([
+      'arn:*:events:*:*:archive/*Archive*',
+      'arn:*:lambda:*:*:layer:*Shared*:*',
+      'arn:*:lambda:*:*:layer:orders-common:*',
+    ]);
   });
 
   test.each([true, false])('tags the stack itself with @aws-cdk/core:explicitStackTags %s', (explicit) => {

@@ -11,8 +11,10 @@ import {
   AgentPermissionsBoundary,
   AgentRole,
   ALLOW_EVERYTHING,
+  AssemblyModel,
   boundaryDeniesDestruction,
   buildAgentBoundary,
+  buildAgentDenies,
   compilePolicy,
   effectivePermissions,
   iamCatalog,
@@ -34,24 +36,40 @@ import { simulate } from '../support/simulator';
 const TAG = { key: 'Environment', values: ['production'] };
 const catalog = loadIamCatalog();
 
-/** A production stack with a table, and a guardrails stack whose boundary lacks the statements in `without`. */
+/**
+ * A production stack with a table, and a guardrails stack whose agent boundary and denies policy
+ * (from the pure builders) lack the statements in `without`; the agent role carries both.
+ */
 function appWithBoundary(options: { without?: string[]; stackNames?: string[]; extra?: (prod: Stack) => void; agentStatements?: iam.PolicyStatement[]; bounded?: boolean; sketchResources?: boolean }) {
   return synthesizeApp((app: App) => {
     const prod = new Stack(app, 'Prod', { stackName: 'orders-prod', tags: { Environment: 'production' } });
     new dynamodb.Table(prod, 'Orders', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
     options.extra?.(prod);
     const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
-    const document = buildAgentBoundary(sampleInput({ productionStackNames: options.stackNames ?? ['orders-prod'], productionBucketNames: [], boundaryPolicyName: 'AgentBoundary', accountId: '123456789012' }));
-    const statements = document.Statement.filter((s: { Sid?: string }) => !(options.without ?? []).includes(s.Sid ?? ''));
-    const boundary = new iam.CfnManagedPolicy(guardrails, 'Boundary', { path: '/agent-guardrails/', managedPolicyName: 'AgentBoundary', policyDocument: { ...document, Statement: statements } });
+    const input = sampleInput({ productionStackNames: options.stackNames ?? [], productionBucketNames: [], boundaryPolicyName: 'AgentBoundary', workloadBoundaryName: 'AgentBoundary-Workload', accountId: '123456789012' });
+    const policy = (id: string, name: string, document: { Statement: Array<{ Sid?: string }> }) =>
+      new iam.CfnManagedPolicy(guardrails, id, { path: '/agent-guardrails/', managedPolicyName: name, policyDocument: { ...document, Statement: document.Statement.filter((s) => !(options.without ?? []).includes(s.Sid ?? '')) } });
+    const boundary = policy('Boundary', 'AgentBoundary', buildAgentBoundary(input));
+    const denies = policy('Denies', 'AgentBoundary-Denies', buildAgentDenies(input));
     new iam.CfnRole(guardrails, 'Agent', {
       path: '/agent-guardrails/agent/',
       permissionsBoundary: options.bounded === false ? undefined : boundary.ref,
+      managedPolicyArns: options.bounded === false ? undefined : [denies.ref],
       assumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/launcher' }, Action: 'sts:AssumeRole' }] },
       policies: [{ policyName: 'own', policyDocument: { Version: '2012-10-17', Statement: (options.agentStatements ?? [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })]).map((s) => s.toStatementJson()) } }],
     });
   }, options).assembly;
 }
+
+/** The resolved document of the guardrail policy named `name` in the guardrails stack. */
+function guardrailDocument(assembly: AssemblyModel, name: string): unknown {
+  const guardrails = assembly.stacks.find((st) => st.stackName === 'agent-guardrails')!;
+  const policy = guardrails.resources.find((r) => r.type === 'AWS::IAM::ManagedPolicy' && r.properties.ManagedPolicyName === name)!;
+  return resolveValue(policy.properties.PolicyDocument, guardrails, catalog);
+}
+type Document = Parameters<typeof compilePolicy>[1];
+const boundaryOf = (assembly: AssemblyModel) => guardrailDocument(assembly, 'AgentBoundary') as Document;
+const deniesOf = (assembly: AssemblyModel) => guardrailDocument(assembly, 'AgentBoundary-Denies') as Document;
 
 const actionsOf = (findings: Array<{ message: string }>) => findings.map((f) => f.message).join('\n');
 
@@ -93,28 +111,45 @@ describe('AGR-BOUNDARY-DENIES and AGR-EFFECTIVE-PERMISSIONS', () => {
     expect(effectivePermissions().check(assembly)).toEqual([]);
   });
 
-  test('fails when the boundary does not deny destructive actions on tagged resources', () => {
-    const assembly = appWithBoundary({ without: ['ProdResourceByTag'] });
-    const boundaryFindings = boundaryDeniesDestruction().check(assembly);
-    expect(boundaryFindings).toEqual([
-      expect.objectContaining({ severity: 'error', constructPath: 'Guardrails/Boundary', message: expect.stringMatching(/dynamodb:DeleteTable.*on production resource Prod\/Orders\/Resource \(AWS::DynamoDB::Table\), as tagged/) }),
-    ]);
-    expect(actionsOf(effectivePermissions().check(assembly))).toMatch(/agent role Guardrails\/Agent still allows .*dynamodb:DeleteTable/);
-  });
-
-  test('fails when a production stack is protected by tag only, not by name', () => {
-    const assembly = appWithBoundary({ stackNames: [] });
-    expect(actionsOf(boundaryDeniesDestruction().check(assembly))).toMatch(/cloudformation:DeleteStack.* on production stack orders-prod, untagged, by name/);
-  });
-
-  test('fails when the production tag can be removed', () => {
-    const assembly = appWithBoundary({ without: ['ProdTagKey'] });
+  test('fails when the agent boundary does not make tagged production read-only', () => {
+    const assembly = appWithBoundary({ without: ['ProdReadOnly'] });
     const message = actionsOf(boundaryDeniesDestruction().check(assembly));
+    expect(message).toMatch(/the agent boundary and denies policy, for an agent granted every permission, still allows .*dynamodb:.* on production resource Prod\/Orders\/Resource \(AWS::DynamoDB::Table\), as tagged/);
     expect(message).toMatch(/dynamodb:UntagResource.*production tag changed/);
+    expect(boundaryDeniesDestruction().check(assembly).every((f) => f.constructPath === 'Guardrails/Boundary' && f.severity === 'error')).toBe(true);
+    const agent = sweepAssembly(assembly).roles.find((r) => r.kind === 'agent')!;
+    expect(agent.result.allowed.map((a) => a.action)).toEqual(expect.arrayContaining(['dynamodb:UpdateTable', 'dynamodb:PutItem', 'cloudformation:ExecuteChangeSet']));
+  });
+
+  test('counts every write, not only deletions: a boundary that denies only deletes fails', () => {
+    const deletesOnly = { Sid: 'DeletesOnly', Effect: 'Deny', Action: ['dynamodb:Delete*', 'cloudformation:DeleteStack'], Resource: '*' };
+    const assembly = appWithBoundary({ without: ['ProdReadOnly'], agentStatements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] }), iam.PolicyStatement.fromJson(deletesOnly)] });
+    const allowed = sweepAssembly(assembly).roles.find((r) => r.kind === 'agent')!.result.allowed.map((a) => a.action);
+    expect(allowed).not.toContain('dynamodb:DeleteTable');
+    expect(allowed).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateTable', 'dynamodb:UpdateTimeToLive', 'cloudformation:UpdateStack']));
+    expect(effectivePermissions().check(assembly).length).toBeGreaterThan(0);
+  });
+
+  test('tries a stack a guardrail names without its tags, and fails when nothing protects it by name', () => {
+    const named = appWithBoundary({ stackNames: ['orders-prod'] });
+    expect(boundaryDeniesDestruction().check(named)).toEqual([]);
+    const swept = sweepAssembly(named);
+    const untagged: SweptRequest[] = [];
+    const agent = swept.roles.find((r) => r.kind === 'agent')!;
+    const probe = (withoutByName: boolean) => ({
+      identity: [compilePolicy('admin', ALLOW_EVERYTHING), compilePolicy('denies', withoutByName ? { Statement: [] } : deniesOf(named))],
+      boundary: compilePolicy('boundary', boundaryOf(named)),
+      principalContext: { 'aws:principalarn': 'arn:aws:iam::123456789012:role/agent-guardrails/agent/any-agent' },
+    });
+    expect(agent.result.evaluations).toBeGreaterThan(0);
+    expect(sweep(probe(false), swept.inventory, catalog, TAG, (r) => r.scenario === 'untagged, by name' && untagged.push(r)).allowed).toEqual([]);
+    expect(untagged.length).toBeGreaterThan(10);
+    const open = sweep(probe(true), swept.inventory, catalog, TAG).allowed;
+    expect(open).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'cloudformation:DeleteStack', scenario: 'untagged, by name' })]));
   });
 
   test('fails when an agent role has no boundary, and passes when its own policy grants nothing destructive', () => {
-    expect(actionsOf(effectivePermissions().check(appWithBoundary({ bounded: false })))).toMatch(/cloudformation:DeleteStack.*orders-prod, as tagged/);
+    expect(actionsOf(effectivePermissions().check(appWithBoundary({ bounded: false })))).toMatch(/cloudformation:.*DeleteStack.*orders-prod, as tagged/);
     const readOnly = appWithBoundary({ bounded: false, agentStatements: [new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'cloudformation:Describe*'], resources: ['*'] })] });
     expect(effectivePermissions().check(readOnly)).toEqual([]);
   });
@@ -126,7 +161,7 @@ describe('AGR-BOUNDARY-DENIES and AGR-EFFECTIVE-PERMISSIONS', () => {
     const swept = sweepAssembly(assembly);
     const agent = swept.roles.find((r) => r.kind === 'agent')!;
     expect(agent.result.tagBlind).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'lambda:DeleteLayerVersion', resourceType: 'lambda:layerVersion', decision: expect.objectContaining({ result: 'Allowed' }) })]));
-    expect(actionsOf(boundaryDeniesDestruction().check(assembly))).toMatch(/lambda:DeleteLayerVersion on production resource Prod\/Layer \(AWS::Lambda::LayerVersion\)/);
+    expect(actionsOf(boundaryDeniesDestruction().check(assembly))).toMatch(/lambda:AddLayerVersionPermission, lambda:DeleteLayerVersion.* on production resource Prod\/Layer \(AWS::Lambda::LayerVersion\)/);
   });
 
   test('reports a stateful production resource it cannot try as unresolved, not as passing', () => {
@@ -265,8 +300,8 @@ describe('nested stacks', () => {
     const nestedStack = swept.inventory.resources.find((r) => r.cfnType === 'AWS::CloudFormation::Stack' && r.logicalId !== undefined)!;
     expect(nestedStack.constructPath).toMatch(/^Prod\/Data\.NestedStack/);
     const allowed = swept.boundaries[0].result.allowed.map((a) => `${a.action} on ${a.resource.constructPath}`);
-    // The table is protected by its tag; the layer version carries none, which the sweep finds.
-    expect(allowed).toEqual(['lambda:DeleteLayerVersion on Prod/Data/Layer']);
+    // The table is protected by its tag; the layer version carries none and is protected by name.
+    expect(allowed).toEqual([]);
   });
 
   test('AGR-PROD-PROTECTED checks the stateful resources of nested stacks, not their termination protection', () => {

@@ -7,6 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
   AGENT_SESSION_LENGTH,
   AgentPermissionsBoundary,
+  AgentBoundary,
+  AgentDeployRole,
   AgentRole,
   AssemblyError,
   Approver,
@@ -23,11 +25,12 @@ import {
 import { buildApp as codingAgent } from '../../examples/coding-agent';
 import { buildApp as twoPersonApproval } from '../../examples/two-person-approval';
 
-function synthesized(build: (app: App) => void) {
+/** Synthesizes as the CDK CLI does; `skipSynthChecks` for apps broken on purpose in ways synth itself refuses. */
+function synthesized(build: (app: App) => void, skipSynthChecks = false) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-review-'));
-  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } }); // as the CDK CLI synthesizes
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
   build(app);
-  app.synth();
+  app.synth({ skipValidation: skipSynthChecks });
   return loadAssembly(outdir);
 }
 
@@ -58,24 +61,40 @@ describe('AGR-SESSION-1H', () => {
 });
 
 describe('AGR-BOUNDARY-ATTACHED', () => {
-  test('fails when a role under a guardrail path has no boundary, or another one', () => {
+  test('fails when a role under a guardrail path has no boundary, another one, or the wrong guardrail policy', () => {
     const assembly = synthesized((app) => {
-      const { stack } = guardrails(app);
+      const { stack, boundary } = guardrails(app);
       new iam.CfnRole(stack, 'Unbounded', { path: '/agent-workload/', assumeRolePolicyDocument: { Statement: [] } });
       const other = new iam.ManagedPolicy(stack, 'Permissive', { statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })] });
-      new iam.CfnRole(stack, 'OtherBoundary', { path: '/agent-guardrails/agent/', permissionsBoundary: other.managedPolicyArn, assumeRolePolicyDocument: { Statement: [] } });
-    });
-    expect(GUARDRAIL_ROLES_BOUNDED.check(assembly).map((f) => [f.constructPath, f.severity])).toEqual([
-      ['Guardrails/Unbounded', 'error'],
-      ['Guardrails/OtherBoundary', 'error'],
+      new iam.CfnRole(stack, 'OtherBoundary', { path: '/agent-guardrails/agent/', permissionsBoundary: other.managedPolicyArn, managedPolicyArns: [boundary.denyPolicy.managedPolicyArn], assumeRolePolicyDocument: { Statement: [] } });
+      new iam.CfnRole(stack, 'WorkloadWithAgentBoundary', { path: '/agent-workload/', permissionsBoundary: boundary.managedPolicyArn, assumeRolePolicyDocument: { Statement: [] } });
+      new iam.CfnRole(stack, 'AgentWithoutDenies', { path: '/agent-guardrails/agent/', permissionsBoundary: boundary.managedPolicyArn, assumeRolePolicyDocument: { Statement: [] } });
+    }, true);
+    expect(GUARDRAIL_ROLES_BOUNDED.check(assembly).map((f) => [f.constructPath, f.message])).toEqual([
+      ['Guardrails/Unbounded', 'the role under /agent-workload/ has no permissions boundary'],
+      ['Guardrails/OtherBoundary', 'the role under /agent-guardrails/agent/ carries another boundary, not the agent boundary'],
+      ['Guardrails/WorkloadWithAgentBoundary', 'the role under /agent-workload/ carries the agent boundary, not the workload boundary'],
+      ['Guardrails/AgentWithoutDenies', 'the agent role does not carry the agent denies policy'],
     ]);
+  });
+
+  test('passes roles that carry their guardrail policies', () => {
+    const assembly = synthesized((app) => {
+      const { stack, boundary } = guardrails(app);
+      new AgentRole(stack, 'Agent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal('arn:aws:iam::111122223333:role/launcher') });
+      new AgentDeployRole(stack, 'Deploy', { boundary, stackNames: ['dev'] });
+      const dev = new Stack(app, 'Dev');
+      new iam.Role(dev, 'Workload', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      AgentBoundary.of(dev).apply(boundary);
+    });
+    expect(GUARDRAIL_ROLES_BOUNDED.check(assembly)).toEqual([]);
   });
 
   test('reports a boundary it cannot resolve offline as unresolved, not as passing', () => {
     const assembly = synthesized((app) => {
       const { stack } = guardrails(app);
       new iam.CfnRole(stack, 'Imported', { path: '/agent-workload/', permissionsBoundary: Fn.importValue('boundary-arn'), assumeRolePolicyDocument: { Statement: [] } });
-    });
+    }, true);
     expect(GUARDRAIL_ROLES_BOUNDED.check(assembly)).toEqual([expect.objectContaining({ severity: 'unresolved', constructPath: 'Guardrails/Imported' })]);
   });
 });

@@ -7,6 +7,8 @@ import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { isProductionStack, productionTagSpec } from '../sweep/production';
+import { toArray } from '../../private/arrays';
+import { GuardrailPolicy, GuardrailPolicyKind, guardrailPolicies } from '../sweep/assembly-sweep';
 import { NO_BROAD_GRANTS } from './grant-rules';
 import { Finding, isLiteral, Rule, Severity } from './rule';
 
@@ -41,14 +43,18 @@ export const AGENT_SESSION_LENGTH: Rule = {
   },
 };
 
-/** Every role under a guardrail path carries the agent permissions boundary. */
+/**
+ * Every role under a guardrail path carries the guardrail policy of that path: agent roles the
+ * agent boundary and the agent denies policy; deploy and workload roles the workload boundary.
+ */
 export const GUARDRAIL_ROLES_BOUNDED: Rule = {
   id: 'AGR-BOUNDARY-ATTACHED',
-  title: 'Every role an agent can reach carries the agent boundary',
-  why: 'A role without the boundary is a way out of it: an agent that can assume or pass it acts without the guardrail.',
-  fix: 'Create agent roles with AgentRole and apply AgentBoundary.of(scope) to the stacks agents deploy.',
+  title: 'Every role an agent can reach carries its guardrail policies',
+  why: 'A role without them is a way out of the guardrail: an agent that can assume or pass it acts without it; a workload role with the agent boundary reads production.',
+  fix: 'Create agent roles with AgentRole and deploy roles with AgentDeployRole, and apply AgentBoundary.of(scope) to the stacks agents deploy.',
   acknowledgeable: false,
   check(assembly) {
+    const policies = guardrailPolicies(assembly);
     return assembly.stacks.flatMap((stack) =>
       roles(stack).flatMap((role) => {
         const rolePath = pathOf(role);
@@ -59,33 +65,52 @@ export const GUARDRAIL_ROLES_BOUNDED: Rule = {
         if (!guarded || String(rolePath).startsWith(GuardrailPaths.ELEVATED_ROLES)) {
           return [];
         }
-        const verdict = boundaryVerdict(stack, role.properties.PermissionsBoundary);
-        if (verdict === 'bounded') {
-          return [];
+        const agent = String(rolePath).startsWith(GuardrailPaths.AGENT_ROLES);
+        const expected: GuardrailPolicyKind = agent ? 'agent-boundary' : 'workload-boundary';
+        const found: Finding[] = [];
+        const verdict = policyVerdict(policies, stack, role.properties.PermissionsBoundary);
+        if (verdict === 'missing') {
+          found.push(finding(this, stack, role, 'error', `the role under ${rolePath} has no permissions boundary`));
+        } else if (verdict === 'unresolved') {
+          found.push(finding(this, stack, role, 'unresolved', 'the role\'s boundary cannot be resolved offline'));
+        } else if (verdict !== expected) {
+          const what = verdict === 'other' ? 'another boundary' : `the ${verdict.replace('-', ' ')}`;
+          found.push(finding(this, stack, role, 'error', `the role under ${rolePath} carries ${what}, not the ${expected.replace('-', ' ')}`));
         }
-        return verdict === 'missing'
-          ? [finding(this, stack, role, 'error', `the role under ${rolePath} has no permissions boundary`)]
-          : [finding(this, stack, role, verdict === 'other' ? 'error' : 'unresolved', verdict === 'other' ? `the role under ${rolePath} carries another boundary` : 'the role\'s boundary cannot be resolved offline')];
+        if (agent) {
+          const attached = (toArray(role.properties.ManagedPolicyArns) as unknown[]).map((arn) => policyVerdict(policies, stack, arn));
+          if (!attached.includes('agent-denies')) {
+            found.push(
+              attached.includes('unresolved')
+                ? finding(this, stack, role, 'unresolved', 'whether the agent role carries the agent denies policy cannot be resolved offline')
+                : finding(this, stack, role, 'error', 'the agent role does not carry the agent denies policy'),
+            );
+          }
+        }
+        return found;
       }),
     );
   },
 };
 
-function boundaryVerdict(stack: AssemblyStack, boundary: any): 'bounded' | 'missing' | 'other' | 'unresolved' {
-  if (boundary === undefined) {
+/** Which guardrail policy a template value names, if any. */
+function policyVerdict(policies: readonly GuardrailPolicy[], stack: AssemblyStack, value: any): GuardrailPolicyKind | 'missing' | 'other' | 'unresolved' {
+  if (value === undefined) {
     return 'missing';
   }
-  if (boundary.Ref) {
-    const policy = stack.resources.find((r) => r.logicalId === boundary.Ref);
+  if (value?.Ref) {
+    const policy = stack.resources.find((r) => r.logicalId === value.Ref);
     if (!policy) return 'unresolved';
-    return policy.type === 'AWS::IAM::ManagedPolicy' && policy.properties.Path === GuardrailPaths.ROOT ? 'bounded' : 'other';
+    return policies.find((p) => p.stack === stack && p.resource === policy)?.kind ?? 'other';
   }
-  if (!isJoinOrString(boundary)) {
+  if (!isJoinOrString(value)) {
     return 'unresolved';
   }
-  const arn = renderIntrinsic(boundary, UNRESOLVED);
-  if (new RegExp(`:policy${GuardrailPaths.ROOT}[^/]+$`).test(arn)) {
-    return 'bounded';
+  const arn = renderIntrinsic(value, UNRESOLVED);
+  const name = new RegExp(`:policy${GuardrailPaths.ROOT}([^/]+)$`).exec(arn)?.[1];
+  if (name !== undefined) {
+    const declared = policies.find((p) => p.resource.properties.ManagedPolicyName === name);
+    return declared?.kind ?? (name.endsWith('-Denies') ? 'agent-denies' : name.endsWith('-Workload') ? 'workload-boundary' : 'agent-boundary');
   }
   return arn.includes(UNRESOLVED) ? 'unresolved' : 'other';
 }

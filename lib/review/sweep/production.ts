@@ -101,8 +101,10 @@ function resourceTags(stack: AssemblyStack, resource: AssemblyStack['resources']
 /** What IAM sees of a resource beyond its ARN and tags: whether its tags count, and the names its requests carry. */
 function requestFacts(resource: AssemblyStack['resources'][number]): Pick<ProductionResource, 'tagsEvaluated' | 'requestContext'> {
   if (resource.type === 'AWS::S3::Bucket') return { tagsEvaluated: resource.properties.AbacStatus === 'Enabled' };
-  if (resource.type === 'AWS::Route53::RecordSet' && typeof resource.properties.Name === 'string') {
-    return { requestContext: { 'route53:changeresourcerecordsetsnormalizedrecordnames': [resource.properties.Name.toLowerCase().replace(/\.$/, '')] } };
+  // Every record changed in a zone is named under the zone's name; a record set by its own name.
+  const recordName = resource.type === 'AWS::Route53::RecordSet' || resource.type === 'AWS::Route53::HostedZone' ? resource.properties.Name : undefined;
+  if (typeof recordName === 'string') {
+    return { requestContext: { 'route53:changeresourcerecordsetsnormalizedrecordnames': [recordName.toLowerCase().replace(/\.$/, '')] } };
   }
   return {};
 }

@@ -44,6 +44,8 @@ const RESOURCE_TYPES: Record<string, string> = {
   'AWS::RDS::DBSubnetGroup': 'subgrp',
   'AWS::Route53::RecordSet': 'hostedzone',
   'AWS::SecretsManager::SecretTargetAttachment': 'Secret',
+  'AWS::AppConfig::HostedConfigurationVersion': 'hostedconfigurationversion',
+  'AWS::ApplicationAutoScaling::ScalingPolicy': 'ScalableTarget',
 };
 
 /**
@@ -55,6 +57,7 @@ const THROUGH: Record<string, { property: string; suffix?: (resource: AssemblyRe
   'AWS::Lambda::Version': { property: 'FunctionName', suffix: () => ':1' },
   'AWS::Route53::RecordSet': { property: 'HostedZoneId' },
   'AWS::SecretsManager::SecretTargetAttachment': { property: 'SecretId' },
+  'AWS::ApplicationAutoScaling::ScalingPolicy': { property: 'ScalingTargetId' },
 };
 
 /** The IAM resource type of a CloudFormation type, if the catalog has one. */
@@ -120,6 +123,12 @@ export function resourceArn(catalog: IamCatalog, stack: AssemblyStack, resource:
   if (iam) return iam;
   const type = iamResourceTypeOf(catalog, resource.type);
   if (!type) return undefined;
+  if (resource.type === 'AWS::AppConfig::HostedConfigurationVersion') {
+    // Named by the ids of its application and configuration profile, then its version number.
+    const application = resourceThrough(catalog, stack, resource.properties.ApplicationId);
+    const profile = resourceThrough(catalog, stack, resource.properties.ConfigurationProfileId);
+    return application && profile ? formatArn(type.arn, env, '').replace(/application\/.*$/, `application/${lastSegment(application)}/configurationprofile/${lastSegment(profile)}/hostedconfigurationversion/1`) : undefined;
+  }
   const through = THROUGH[resource.type];
   if (through) {
     const owner = resourceThrough(catalog, stack, resource.properties[through.property]);
@@ -127,6 +136,11 @@ export function resourceArn(catalog: IamCatalog, stack: AssemblyStack, resource:
     return owner !== undefined && suffix !== undefined ? `${owner.startsWith('arn:') ? owner : formatArn(type.arn, env, owner)}${suffix}` : undefined;
   }
   return formatArn(type.arn, env, physicalName(stack, resource));
+}
+
+/** The id at the end of an ARN (`.../configurationprofile/abc` is `abc`), or the value itself. */
+function lastSegment(value: string): string {
+  return value.startsWith('arn:') ? value.slice(value.lastIndexOf('/') + 1) : value;
 }
 
 /** The ARN or name a property pointing at another resource resolves to (a literal, a Ref, or an Arn). */
@@ -168,6 +182,10 @@ export function resolveValue(value: unknown, stack: AssemblyStack, catalog: IamC
         const bound = variables?.[name] !== undefined ? resolve(variables[name]) : name.includes('.') ? resolve({ 'Fn::GetAtt': name.split('.') }) : ref(name);
         return typeof bound === 'string' ? bound : UNRESOLVED;
       });
+    }
+    if ('Fn::ImportValue' in o && typeof o['Fn::ImportValue'] === 'string') {
+      const exported = stack.imports?.get(o['Fn::ImportValue']);
+      return exported ? resolveValue(exported.value, exported.stack, catalog) : UNRESOLVED;
     }
     if (Object.keys(o).some((k) => k.startsWith('Fn::'))) return UNRESOLVED;
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));

@@ -26,10 +26,11 @@ export interface SweptPolicies {
 
 /**
  * How a change was tried: on the resource as tagged; on a production stack named by a guardrail
- * policy, without its tags (so only the protection by name applies); or changing or removing the
- * production tag.
+ * policy, without its tags (so only the protection by name applies); changing or removing the
+ * production tag; or putting the production tag on a lookalike that is not production (creating
+ * or tagging production anew: recreating it outside the two-person rule).
  */
-export type Scenario = 'as tagged' | 'untagged, by name' | 'production tag changed';
+export type Scenario = 'as tagged' | 'untagged, by name' | 'production tag changed' | 'production tag added';
 
 /** A change still allowed on a production resource. */
 export interface AllowedChange {
@@ -106,6 +107,8 @@ function callerChosen(key: string, context: Readonly<Record<string, unknown>>, s
 export interface SweptRequest {
   readonly action: string;
   readonly resource: ProductionResource;
+  /** The ARN the request named: the resource's, or a lookalike's for `production tag added`. */
+  readonly arn: string;
   readonly scenario: Scenario;
   /** Whether the request changes production (see `isProductionChange`). */
   readonly change: boolean;
@@ -141,11 +144,13 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
         'as tagged',
         ...(change && resource.namedByGuardrail ? (['untagged, by name'] as const) : []),
         ...(isTagging(action) && tagged ? (['production tag changed'] as const) : []),
+        ...(supports('aws:requesttag/x') ? (['production tag added'] as const) : []),
       ];
       for (const scenario of scenarios) {
         evaluations++;
         const context: Record<string, string | string[]> = { ...policies.principalContext, 'aws:resourceaccount': resource.arn.split(':')[4] };
-        if (tagged && scenario !== 'untagged, by name') {
+        const lookalike = scenario === 'production tag added';
+        if (tagged && scenario !== 'untagged, by name' && !lookalike) {
           for (const [k, v] of Object.entries(resource.tags)) {
             const fixed = k.toLowerCase() === productionKey || k.startsWith('agent-guardrails:') || k.startsWith('aws:');
             if (!fixed) continue;
@@ -160,13 +165,18 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
           // The request names the production tag key; the new value, if any, is the caller's.
           context['aws:tagkeys'] = [tag.key];
         }
-        const decision = evaluator.decide({ resource: resource.arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
-        observe?.({ action: name, resource, scenario, change, context, decision });
+        if (lookalike) {
+          context[`aws:requesttag/${productionKey}`] = tag.values[0];
+          if (supports('aws:tagkeys')) context['aws:tagkeys'] = [tag.key];
+        }
+        const arn = lookalike ? `${resource.arn}-lookalike` : resource.arn;
+        const decision = evaluator.decide({ resource: arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
+        observe?.({ action: name, resource, arn, scenario, change, context, decision });
         if (change && !tagged) {
           const key = `${name} ${action.service}:${type}`;
           if (!tagBlind.has(key) || decision.result === 'Allowed') tagBlind.set(key, { action: name, resourceType: `${action.service}:${type}`, decision });
         }
-        if (decision.result === 'Allowed' && (change || scenario === 'production tag changed')) {
+        if (decision.result === 'Allowed' && (change || scenario === 'production tag changed' || lookalike)) {
           allowed.push({ action: name, resource, scenario, decision });
         }
       }
