@@ -109,7 +109,7 @@ const statementText = (ref: StatementRef) => `${ref.policy}/${ref.statement}`;
 
 const uniqueRefs = (refs: readonly StatementRef[]): StatementRef[] => [...new Map(refs.map((r) => [statementText(r), r])).values()];
 
-/** A destructive action no tag can protect, across every sweep, with the principals by outcome. */
+/** A change no tag can protect, across every sweep, with the principals by outcome. */
 interface TagBlindRow {
   readonly action: string;
   readonly resourceType: string;
@@ -162,7 +162,7 @@ function sweepLine(s: PrincipalSweep): string {
     `${plural(s.result.actions, 'action')} tried`,
     plural(s.result.evaluations, 'evaluation'),
     ...(s.durationMs !== undefined ? [`${Math.round(s.durationMs)} ms`] : []),
-    `${plural(allowedCount(s), 'destructive request')} allowed`,
+    `${plural(allowedCount(s), 'change', 'changes')} of production allowed`,
   ].join(', ');
 }
 
@@ -491,7 +491,7 @@ function renderMarkdown(report: ReviewReport, options: ReportOptions, limits: Ma
     const shown = sweeps.slice(0, limits.details);
     lines.push(
       table(
-        ['Kind', 'Principal', 'Actions tried', 'Evaluations', 'Duration', 'Destructive allowed', 'Assumptions'],
+        ['Kind', 'Principal', 'Actions tried', 'Evaluations', 'Duration', 'Changes allowed', 'Assumptions'],
         shown.map((s) => [
           s.kind,
           codeCell(s.resource.constructPath),

@@ -93,7 +93,7 @@ describe('simulate', () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/^ExplicitlyDenied: cloudformation:DeleteStack on arn:aws:cloudformation:us-east-1:123456789012:stack\/orders-prod\/abc/);
-    expect(result.out).toMatch(/decided by: .*permissions boundary \/ ProdStackByTag/);
+    expect(result.out).toMatch(/decided by: .*permissions boundary \/ ProdReadOnly/);
   });
 
   test('answers in JSON', async () => {

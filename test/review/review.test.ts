@@ -107,7 +107,7 @@ describe('the validation plugin', () => {
       Validations.of(app).addPlugins(new AgentGuardrailsReview({ log: (line) => lines.push(line) }));
       build(app);
       expect(() => app.synth()).not.toThrow();
-      expect(lines).toEqual([expect.stringMatching(/^agent-guardrails review: 0 errors, 0 unresolved, 0 acknowledged; 8 rules, [1-9]\d* roles and 1 boundaries swept over [1-9]\d* production resources \([1-9]\d* evaluations\)$/)]);
+      expect(lines).toEqual([expect.stringMatching(/^agent-guardrails review: 0 errors, 0 unresolved, 0 acknowledged; 9 rules, [1-9]\d* roles and 2 boundaries swept over [1-9]\d* production resources \([1-9]\d* evaluations\)$/)]);
     }
   });
 
@@ -136,7 +136,7 @@ describe('simulate', () => {
       resource: 'arn:aws:cloudformation:us-east-1:123456789012:stack/orders-prod/abc',
       resourceTags: { Environment: 'production' },
     });
-    expect(result.decision).toEqual({ result: 'ExplicitlyDenied', decidedBy: expect.arrayContaining([{ policy: 'permissions boundary', statement: 'ProdStackByTag' }, { policy: 'permissions boundary', statement: 'ProdStackByName' }]) });
+    expect(result.decision).toEqual({ result: 'ExplicitlyDenied', decidedBy: [{ policy: 'permissions boundary', statement: 'ProdReadOnly' }] });
   });
 
   test('allows what the boundary and the role allow, with the statements that allowed it', () => {

@@ -187,12 +187,12 @@ describe('verifyRole against a deployment of the synthesized role', () => {
     expect(progress[progress.length - 1]).toEqual([200, 200]);
   });
 
-  test('simulates every destructive request of the sweep, as the deployed role, in the deployed account', () => {
-    const destructive = sweptRequests(agent).filter((r) => r.change);
-    expect(destructive.length).toBe(60);
-    expect(result.swept.changes).toBeGreaterThanOrEqual(60);
-    for (const r of destructive) {
-      expect(sent(r.action, r.resource.arn.replace(SYNTH_ACCOUNT, ACCOUNT))).toBeDefined();
+  test('simulates every change of production the sweep tried, as the deployed role, in the deployed account', () => {
+    const changes = sweptRequests(agent).filter((r) => r.change);
+    expect(changes.length).toBeGreaterThan(100);
+    expect(result.swept.changes).toBeGreaterThanOrEqual(changes.length);
+    for (const r of changes) {
+      expect(sent(r.action, r.arn.replace(SYNTH_ACCOUNT, ACCOUNT))).toBeDefined();
     }
     const calls = simulateCalls();
     expect(calls.every((c) => c.PolicySourceArn === AGENT_ARN)).toBe(true);
@@ -215,9 +215,11 @@ describe('verifyRole against a deployment of the synthesized role', () => {
         { ContextKeyName: 'aws:PrincipalIsAWSService', ContextKeyValues: ['false'], ContextKeyType: 'boolean' },
       ]),
     );
-    // A stack tried by name only: no resource tag.
-    const byName = simulateCalls().find((c) => c.ResourceArns![0] === PROD_STACK && !c.ContextEntries!.some((e) => e.ContextKeyName!.startsWith('aws:ResourceTag/')));
-    expect(byName?.ActionNames).toContain('cloudformation:DeleteStack');
+    // A lookalike tagged production by the request: no resource tag, the production request tag.
+    const lookalike = simulateCalls().find((c) => c.ResourceArns![0] === `${PROD_STACK}-lookalike`);
+    expect(lookalike?.ActionNames).toContain('cloudformation:CreateStack');
+    expect(lookalike?.ContextEntries).toEqual(expect.arrayContaining([{ ContextKeyName: 'aws:RequestTag/Environment', ContextKeyValues: ['production'], ContextKeyType: 'string' }]));
+    expect(lookalike?.ContextEntries!.some((e) => e.ContextKeyName!.startsWith('aws:ResourceTag/Environment'))).toBe(false);
   });
 
   test('sends the production tag change with aws:TagKeys as a string list', () => {
@@ -233,7 +235,7 @@ describe('verifyRole against a deployment of the synthesized role', () => {
     const text = formatVerifyResult(result);
     expect(text).toContain(`verify ${AGENT_ARN} against AgentGuardrails/CodingAgent`);
     expect(text).toContain(`boundary: ok - attached: ${BOUNDARY_ARN}`);
-    expect(text).toMatch(/200 requests checked \(\d+ of \d+ destructive or production tag changes, \d+ of \d+ others\): \d+ agree, 0 disagree/);
+    expect(text).toMatch(/200 requests checked \(\d+ of \d+ changes of production or of its tag, \d+ of \d+ others\): \d+ agree, 0 disagree/);
     expect(text).toMatch(/result: OK/);
     expect(text.split('\n').length).toBeLessThan(12);
   });
@@ -283,18 +285,18 @@ describe('verifyRole fails', () => {
     expect(result.ok).toBe(false);
   });
 
-  test('fails when IAM allows a destructive action the offline sweep denies', async () => {
+  test('fails when IAM allows a change the offline sweep denies', async () => {
     deploy({ override: (action, resource) => (action === 'dynamodb:DeleteTable' && resource === PROD_TABLE ? 'allowed' : undefined) });
     const result = await verifyRole({ iam: iam(), roleArn: AGENT_ARN, assembly });
     expect(result.disagreements).toEqual([
-      expect.objectContaining({ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, offline: 'ExplicitlyDenied', live: 'allowed', destructive: true, offlineStatements: ['permissions boundary/ProdResourceByTag'] }),
+      expect.objectContaining({ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, offline: 'ExplicitlyDenied', live: 'allowed', change: true, offlineStatements: ['permissions boundary/ProdReadOnly'] }),
     ]);
     expect(result.changesAllowedLive).toEqual([{ action: 'dynamodb:DeleteTable', resource: PROD_TABLE, scenario: 'as tagged' }]);
     expect(result.ok).toBe(false);
     const text = formatVerifyResult(result);
     expect(text).toContain(`DISAGREE: dynamodb:DeleteTable on ${PROD_TABLE} (as tagged): offline ExplicitlyDenied, IAM allowed`);
     expect(text).toContain(`ALLOWED ON PRODUCTION: dynamodb:DeleteTable on ${PROD_TABLE} (as tagged)`);
-    expect(text).toContain('result: NOT OK (1 disagreement, 1 destructive request allowed on production)');
+    expect(text).toContain('result: NOT OK (1 disagreement, 1 change of production allowed)');
   });
 
   test('fails when IAM denies what a readable statement of the role allows', async () => {
@@ -306,21 +308,21 @@ describe('verifyRole fails', () => {
   });
 
   test('counts a live denial of what offline only an unreadable managed policy allowed as not comparable', async () => {
-    // lambda:InvokeFunction is allowed offline only because ViewOnlyAccess is taken to allow everything.
-    deploy({ override: (action) => (action === 'lambda:InvokeFunction' ? 'implicitDeny' : undefined) });
+    // Reading an item of the production table is allowed offline only because ViewOnlyAccess is taken to allow everything.
+    deploy({ override: (action) => (action === 'dynamodb:GetItem' ? 'implicitDeny' : undefined) });
     const result = await verifyRole({ iam: iam(), roleArn: AGENT_ARN, assembly, maxRequests: 1000 });
     expect(result.disagreements).toEqual([]);
     expect(result.notComparableReasons).toMatchObject({
-      'offline, arn:aws:iam::aws:policy/job-function/ViewOnlyAccess could not be read and was taken to allow it': 2,
+      'offline, arn:aws:iam::aws:policy/job-function/ViewOnlyAccess could not be read and was taken to allow it': 1,
     });
     expect(result.ok).toBe(true);
   });
 
   test('counts a denial by a service control policy as not comparable', async () => {
-    deploy({ scpDenies: (action) => action === 'lambda:InvokeFunction' });
+    deploy({ scpDenies: (action) => action === 'dynamodb:GetItem' });
     const result = await verifyRole({ iam: iam(), roleArn: AGENT_ARN, assembly, maxRequests: 1000 });
     expect(result.disagreements).toEqual([]);
-    expect(result.notComparableReasons['a service control policy denies it, and the offline review does not read SCPs']).toBe(2);
+    expect(result.notComparableReasons['a service control policy denies it, and the offline review does not read SCPs']).toBe(1);
   });
 
   test('fails when the role is not in the account', async () => {
@@ -435,7 +437,7 @@ describe('verifyRole finds the synthesized role', () => {
   test('matches a name CloudFormation generated from the stack name and logical id', async () => {
     const deployRole = findRole(assembly, 'AgentGuardrails/DevDeploy/Role');
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/service/agent-guardrails-DevDeployRole63C4-1A2B3C4D5E6F`;
-    deploy({ role: deployRole, roleArn });
+    deploy({ role: deployRole, roleArn, boundaryArn: `arn:aws:iam::${ACCOUNT}:policy/agent-guardrails/AgentPermissionsBoundary-Workload` });
     const result = await verifyRole({ iam: iam(), roleArn, assembly, maxRequests: 20 });
     expect(result.constructPath).toBe('AgentGuardrails/DevDeploy/Role/Resource');
     expect(result.boundary.matches).toBe(true);
