@@ -1,6 +1,7 @@
 /**
  * A realistic production estate under the guardrails: an edge stack (a VPC, a load-balanced ECS
- * service with autoscaling, a PostgreSQL database, a Redis cache, DNS, a certificate and a CDN)
+ * service with autoscaling, a PostgreSQL database, a Redis cache, a bastion, DNS, a certificate
+ * and a CDN)
  * and a data stack (a function with an alias fed by a queue, a table, a bucket, a stream, a
  * secret, an event bus with a rule and an archive, a state machine, a build project, an API, a
  * parameter, an alarm, a repository and feature flags), each marked production; a development
@@ -96,6 +97,9 @@ class EdgeStack extends Stack {
       securityGroupIds: [cacheSecurityGroup.securityGroupId],
     });
 
+    // Operators reach the database through a bastion, with Session Manager.
+    new ec2.BastionHostLinux(this, 'Bastion', { vpc, subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } });
+
     new cloudfront.Distribution(this, 'Cdn', {
       defaultBehavior: { origin: new origins.LoadBalancerV2Origin(api.loadBalancer, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY }) },
     });
@@ -180,6 +184,9 @@ class DevelopmentStack extends Stack {
 
 /** Builds the example into `app` (a new one by default) and returns it. */
 export function buildApp(app: App = new App()): App {
+  // The guardrails name the production hosted zones through weak references (no exports), as
+  // CDK recommends for every cross-stack reference.
+  app.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'weak');
   const edge = new EdgeStack(app, 'ShopEdgeProd', { stackName: 'shop-edge-prod', env: ENV, domainName: 'shop.example.com' });
   new ProductionProtection(edge, 'ProductionProtection');
   const data = new DataStack(app, 'ShopDataProd', { stackName: 'shop-data-prod', env: ENV });

@@ -298,6 +298,7 @@ export class AgentPermissionsBoundary extends Construct {
   private documentInput(): BoundaryDocumentInput {
     const protections = ProductionProtection.findAll(this);
     const names = protections.map((p) => p.protectedResourceNames());
+    const referenceable = this.referenceable(protections);
     const lists = guardrailActionLists(['cloudformation', ...protections.flatMap((p) => p.productionServices()), ...this.extraReadServices]);
     // A stack-name prefix also covers the names CloudFormation generates for its buckets.
     const stackPrefixes = this.extraStackNames.filter((n) => n.endsWith('*'));
@@ -307,8 +308,10 @@ export class AgentPermissionsBoundary extends Construct {
       productionActionExceptions: this.exceptions.flatMap((e) => e.actions),
       productionStackNames: withoutCovered(this.extraStackNames),
       productionBucketNames: withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]),
-      productionRecordNames: names.flatMap((n) => n.recordNames),
-      productionResourceArns: [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...this.referenceable(protections).flatMap((p) => p.protectedResourceNames().referencedArns)],
+      // A zone the policies can name by reference is protected whole (ProdByArn); the records of
+      // zones out of reach are protected by their names.
+      productionRecordNames: protections.filter((p) => !referenceable.includes(p)).flatMap((p) => p.protectedResourceNames().recordNames),
+      productionResourceArns: [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...referenceable.flatMap((p) => p.protectedResourceNames().referencedArns)],
       securityServiceWrites: lists.securityServiceWrites,
       identityServiceWrites: lists.identityServiceWrites,
       boundaryPolicyName: this.managedPolicyName,
@@ -320,11 +323,11 @@ export class AgentPermissionsBoundary extends Construct {
 
   /**
    * The production stacks whose deploy-time identifiers these policies may reference: in the same
-   * stage and environment as the boundary's stack (CloudFormation exports go no further).
+   * stage and account as the boundary's stack (a weak reference reads another region's outputs).
    */
   private referenceable(protections: ProductionProtection[]): ProductionProtection[] {
     const own = Stack.of(this);
-    return protections.filter((p) => Stage.of(p.stack) === Stage.of(own) && p.stack.environment === own.environment && !own.nested);
+    return protections.filter((p) => Stage.of(p.stack) === Stage.of(own) && p.stack.account === own.account && !own.nested);
   }
 
   private validateDocuments(): string[] {
@@ -345,8 +348,8 @@ export class AgentPermissionsBoundary extends Construct {
       if (protection.protectedResourceNames().referencedArns.length > 0) {
         Annotations.of(this).addWarningV2(
           'cdk-agent-guardrails:productionOutOfReach',
-          `production stack ${protection.stack.node.path} is in another stage or environment, so the guardrail policies cannot name its hosted zones and hosted configuration versions; ` +
-            'their records stay protected by name, the zones themselves are not: deploy the guardrails in the same stage and environment',
+          `production stack ${protection.stack.node.path} is in another stage or account, so the guardrail policies cannot name its hosted zones and hosted configuration versions; ` +
+            'their records stay protected by name, the zones themselves are not: deploy the guardrails in the same stage and account',
         );
       }
     }

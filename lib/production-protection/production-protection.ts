@@ -5,6 +5,7 @@ import {
   CfnDeletionPolicy,
   CfnResource,
   IAspect,
+  ReferenceStrength,
   RemovalPolicy,
   Stack,
   Tags,
@@ -248,9 +249,9 @@ export class ProductionProtection extends Construct {
     const referencedArns: string[] = [];
     for (const child of this.stack.node.findAll()) {
       if (child instanceof route53.CfnHostedZone) {
-        referencedArns.push(`arn:*:route53:::hostedzone/${child.ref}`);
+        referencedArns.push(`arn:*:route53:::hostedzone/${weak(child.ref)}`);
       } else if (child instanceof appconfig.CfnHostedConfigurationVersion) {
-        referencedArns.push(`arn:*:appconfig:*:*:application/${child.applicationId}/configurationprofile/${child.configurationProfileId}/hostedconfigurationversion/*`);
+        referencedArns.push(`arn:*:appconfig:*:*:application/${weak(child.applicationId)}/configurationprofile/${weak(child.configurationProfileId)}/hostedconfigurationversion/*`);
       }
       const blind = CfnResource.isCfnResource(child) ? TAG_BLIND_TYPES[child.cfnResourceType] : undefined;
       if (blind && CfnResource.isCfnResource(child)) {
@@ -332,6 +333,16 @@ function stackPolicyDocument(scope: StackPolicyScope, statefulTypes: string[]): 
 }
 
 const ABAC_ENABLED = 'Enabled';
+
+/**
+ * A weak cross-stack reference (`Fn::GetStackOutput`, no export): the guardrail policies name a
+ * production resource by the id CloudFormation gave it, and nobody is ever blocked from changing
+ * or removing that resource because the guardrails name it.
+ */
+function weak(value: string): string {
+  return Stack.consumeReference(value, ReferenceStrength.WEAK);
+}
+
 
 /** Turns on S3 ABAC on every bucket, so IAM evaluates their production tag. */
 class EnableBucketAbac implements IAspect {

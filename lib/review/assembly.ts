@@ -33,9 +33,12 @@ export interface AssemblyStack {
   /** For a nested stack, the name of the stack that holds it. */
   readonly nestedIn?: string;
   readonly resources: readonly AssemblyResource[];
-  /** The template's exported outputs: export name to value. */
-  readonly exports: Readonly<Record<string, unknown>>;
-  /** Every export of the assembly this stack can import (set when the whole assembly is read). */
+  /** The template's outputs by logical name: value and export name, if exported. */
+  readonly outputs: Readonly<Record<string, { readonly value: unknown; readonly exportName?: string }>>;
+  /**
+   * The outputs of the assembly this stack can read, set when the whole assembly is read: by
+   * `export:<export name>` (Fn::ImportValue) and `output:<stack name>:<output name>` (Fn::GetStackOutput).
+   */
   readonly imports?: ReadonlyMap<string, { readonly stack: AssemblyStack; readonly value: unknown }>;
 }
 
@@ -74,10 +77,8 @@ export function stackModel(
     metadata: template?.Metadata ?? {},
     nestedIn: properties.nestedIn,
     resources,
-    exports: Object.fromEntries(
-      Object.values<any>(template?.Outputs ?? {})
-        .filter((o) => typeof o?.Export?.Name === 'string')
-        .map((o) => [o.Export.Name, o.Value]),
+    outputs: Object.fromEntries(
+      Object.entries<any>(template?.Outputs ?? {}).map(([name, o]) => [name, { value: o?.Value, exportName: typeof o?.Export?.Name === 'string' ? o.Export.Name : undefined }]),
     ),
   };
 }
@@ -128,10 +129,13 @@ export function loadAssembly(dir: string): AssemblyModel {
 
 /** The assembly of `stacks`, each able to import what the others export. */
 export function withImports(stacks: readonly AssemblyStack[]): AssemblyModel {
-  // Exports are imported within one account and region; CDK names them uniquely, so one map serves.
+  // Exports are imported within one account and region, and CDK names them uniquely: one map serves.
   const imports = new Map<string, { stack: AssemblyStack; value: unknown }>();
   for (const stack of stacks) {
-    for (const [name, value] of Object.entries(stack.exports)) imports.set(name, { stack, value });
+    for (const [name, { value, exportName }] of Object.entries(stack.outputs)) {
+      imports.set(`output:${stack.stackName}:${name}`, { stack, value });
+      if (exportName !== undefined) imports.set(`export:${exportName}`, { stack, value });
+    }
   }
   return { stacks: stacks.map((stack) => ({ ...stack, imports })) };
 }

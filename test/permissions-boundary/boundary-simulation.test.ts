@@ -16,6 +16,10 @@ import { guardrailDocuments, REGION, stackArn, synthTemplates } from '../support
 
 let documents: ReturnType<typeof guardrailDocuments>;
 
+/** Stands for the id of the orders zone, which CloudFormation assigns: read from the deny policy in `decide`. */
+const ORDERS_ZONE = 'ORDERS-ZONE-ID';
+let ordersZoneId: string;
+
 beforeAll(() => {
   const app = new App();
   const orders = new Stack(app, 'OrdersProd', { stackName: 'orders-prod' });
@@ -26,6 +30,11 @@ beforeAll(() => {
   new route53.PublicHostedZone(orders, 'Zone', { zoneName: 'shop.example.com' });
   new ProductionProtection(orders, 'ProductionProtection');
 
+  // In another account: the guardrails cannot reference its zone, so they protect its records by name.
+  const legacy = new Stack(app, 'LegacyProd', { stackName: 'legacy-prod', env: { account: '444455556666', region: 'eu-west-1' } });
+  new route53.PublicHostedZone(legacy, 'Zone', { zoneName: 'legacy.example.org' });
+  new ProductionProtection(legacy, 'ProductionProtection', { disableStackPolicy: true });
+
   const payments = new Stack(app, 'PaymentsProd', { stackName: 'payments-prod' });
   new dynamodb.Table(payments, 'Ledger', { tableName: 'ledger', partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
   new s3.Bucket(payments, 'Archive', { bucketName: `payments-archive-${payments.account}` });
@@ -34,7 +43,11 @@ beforeAll(() => {
   const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
   new AgentPermissionsBoundary(guardrails, 'Boundary', { productionStackNames: ['legacy-billing'] });
   documents = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
+  const byArn = documents.agentDenies.Statement.find((st: { Sid?: string }) => st.Sid === 'ProdByArn');
+  ordersZoneId = byArn.Resource.find((r: string) => r.includes(':hostedzone/')).split('/').pop();
 });
+
+const withZone = (c: Case): Case => ({ ...c, resource: c.resource.replace(ORDERS_ZONE, ordersZoneId) });
 
 const role = (pathAndName: string) => `arn:aws:iam::${ACCOUNT}:role/${pathAndName}`;
 const policy = (pathAndName: string) => `arn:aws:iam::${ACCOUNT}:policy/${pathAndName}`;
@@ -178,8 +191,10 @@ describe('production is read-only: outage without deletion', () => {
     'starting an AppConfig deployment': { action: 'appconfig:StartDeployment', resource: arn('appconfig', 'application/abc1234/environment/def5678'), context: prod, deniedBy: 'ProdReadOnly' },
     'changing a distribution': { action: 'cloudfront:UpdateDistribution', resource: `arn:aws:cloudfront::${ACCOUNT}:distribution/E1A2B3C4D5E6F7`, context: prod, deniedBy: 'ProdReadOnly' },
     'changing a cache cluster': { action: 'elasticache:ModifyReplicationGroup', resource: arn('elasticache', 'replicationgroup:orders'), context: prod, deniedBy: 'ProdReadOnly' },
-    'changing a production DNS record': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.shop.example.com'] }, deniedBy: 'ProdRecordsByName' },
-    'changing the apex record of a production zone': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['shop.example.com'] }, deniedBy: 'ProdRecordsByName' },
+    'changing a record of a production zone': { action: 'route53:ChangeResourceRecordSets', resource: `arn:aws:route53:::hostedzone/${ORDERS_ZONE}`, context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.shop.example.com'] }, deniedBy: 'ProdByArn' },
+    'turning off DNSSEC on a production zone': { action: 'route53:DisableHostedZoneDNSSEC', resource: `arn:aws:route53:::hostedzone/${ORDERS_ZONE}`, deniedBy: 'ProdByArn' },
+    'changing a production DNS record of a zone out of reach, by its name': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.legacy.example.org'] }, deniedBy: 'ProdRecordsByName' },
+    'changing the apex record of a zone out of reach': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['legacy.example.org'] }, deniedBy: 'ProdRecordsByName' },
   }))('denies %s', expectAgentDenied);
 });
 
@@ -222,7 +237,7 @@ describe('production is read-only: deletion and code', () => {
     'reading a secret value': { action: 'secretsmanager:GetSecretValue', resource: secret, context: prod },
     'reading a production DNS record set': { action: 'route53:ListResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ' },
     'changing a development DNS record': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z9999999999ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.dev.example.net'] } },
-    'changing a record of a name that only ends like production': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z9999999999ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['myshop.example.com'] } },
+    'changing a record of a name that only ends like production': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z9999999999ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['mylegacy.example.org'] } },
     'DeleteTable on a development table': { action: 'dynamodb:DeleteTable', resource: arn('dynamodb', 'table/orders-dev-Orders'), context: tagged('development') },
     'DeleteTable on an untagged table': { action: 'dynamodb:DeleteTable', resource: arn('dynamodb', 'table/scratch') },
     'TerminateInstances on a development instance': { action: 'ec2:TerminateInstances', resource: arn('ec2', 'instance/i-0fedcba9876543210'), context: tagged('development') },
@@ -370,7 +385,8 @@ describe('workloads: the roles agents deploy or create', () => {
     'deleting a production stack': { action: 'cloudformation:DeleteStack', resource: stackArn('orders-prod'), context: { ...prod, ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdOffLimits' },
     'a production stack outside the app, by name': { action: 'cloudformation:DescribeStacks', resource: stackArn('legacy-billing'), deniedBy: 'ProdByName' },
     'objects of a bucket with ABAC off, by name': { action: 's3:GetObject', resource: `arn:aws:s3:::payments-archive-${ACCOUNT}/2026/11/statement.pdf`, deniedBy: 'ProdByName' },
-    'a production DNS record': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['www.shop.example.com'] }, deniedBy: 'ProdRecordsByName' },
+    'a production DNS record': { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', context: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['www.legacy.example.org'] }, deniedBy: 'ProdRecordsByName' },
+    'a production hosted zone': { action: 'route53:DeleteHostedZone', resource: `arn:aws:route53:::hostedzone/${ORDERS_ZONE}`, deniedBy: 'ProdByName' },
     'creating a resource tagged production': { action: 'sqs:CreateQueue', resource: arn('sqs', 'orders-v2'), context: { 'aws:TagKeys': ['Environment'], 'aws:RequestTag/Environment': 'production' }, deniedBy: 'ProdTagMint' },
     'proposing a change set tagged production': { action: 'cloudformation:CreateChangeSet', resource: stackArn('orders-prod'), context: { 'aws:RequestTag/Environment': 'production', ...withRole(DEPLOY_ROLE) }, deniedBy: 'ProdTagMint' },
     'creating a role without the workload boundary': { action: 'iam:CreateRole', resource: role('agent-workload/helper'), deniedBy: 'BoundedPrincipals' },
@@ -394,11 +410,13 @@ describe('workloads: the roles agents deploy or create', () => {
   }))('allows %s', expectWorkloadAllowed);
 });
 
-async function decideAgent(c: Case) {
+async function decideAgent(raw: Case) {
+  const c = withZone(raw);
   return simulate({ action: c.action, resource: c.resource, context: c.context, principal: c.principal, bucketAbac: c.bucketAbac }, { identity: [ADMINISTRATOR_ACCESS, documents.agentDenies], boundary: documents.agentBoundary });
 }
 
-async function decideWorkload(c: Case) {
+async function decideWorkload(raw: Case) {
+  const c = withZone(raw);
   return simulate({ action: c.action, resource: c.resource, context: c.context, principal: c.principal ?? WORKLOAD_ROLE, bucketAbac: c.bucketAbac }, { identity: [ADMINISTRATOR_ACCESS], boundary: documents.workloadBoundary });
 }
 

@@ -51,6 +51,13 @@ export function resolveIntrinsics(value: any, template: Template): any {
     }
     throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
   }
+  if ('Fn::ImportValue' in value && typeof value['Fn::ImportValue'] === 'string') {
+    // A cross-stack reference: stands for the exported value, named after what it exports.
+    return `imported-${value['Fn::ImportValue'].replace(/^.*:ExportsOutput(Ref|FnGetAtt)/, '')}`;
+  }
+  if ('Fn::GetStackOutput' in value) {
+    return `output-${value['Fn::GetStackOutput'].OutputName}`;
+  }
   if ('Fn::Join' in value) {
     const [separator, parts] = value['Fn::Join'];
     return resolveIntrinsics(parts, template).join(separator);

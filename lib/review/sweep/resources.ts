@@ -183,10 +183,14 @@ export function resolveValue(value: unknown, stack: AssemblyStack, catalog: IamC
         return typeof bound === 'string' ? bound : UNRESOLVED;
       });
     }
-    if ('Fn::ImportValue' in o && typeof o['Fn::ImportValue'] === 'string') {
-      const exported = stack.imports?.get(o['Fn::ImportValue']);
-      return exported ? resolveValue(exported.value, exported.stack, catalog) : UNRESOLVED;
-    }
+    // Cross-stack references: an export (strong) or another stack's output (weak).
+    const imported =
+      typeof o['Fn::ImportValue'] === 'string'
+        ? stack.imports?.get(`export:${o['Fn::ImportValue']}`)
+        : typeof o['Fn::GetStackOutput']?.StackName === 'string' && typeof o['Fn::GetStackOutput']?.OutputName === 'string'
+          ? stack.imports?.get(`output:${o['Fn::GetStackOutput'].StackName}:${o['Fn::GetStackOutput'].OutputName}`)
+          : undefined;
+    if (imported) return resolveValue(imported.value, imported.stack, catalog);
     if (Object.keys(o).some((k) => k.startsWith('Fn::'))) return UNRESOLVED;
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
   };
