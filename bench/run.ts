@@ -1,7 +1,8 @@
 /**
  * Measures what the guardrails cost:
- *  1. the minified size of the agent boundary against IAM's 6,144-character limit, for the example
- *     app and for growing numbers of production stacks;
+ *  1. the minified size of the three guardrail policies against IAM's 6,144-character limit, for the
+ *     examples and for 1, 10 and 100 production stacks, with and without buckets and a shared
+ *     name prefix (target: at most 5,000 for the realistic example, and no growth with the estate);
  *  2. the synth time of an app with 50 service stacks, with and without the guardrails, as a
  *     ratio measured in one run (the variants alternate, so machine noise hits both alike);
  *  3. in local mode, the machine time from a request's second approval to its credentials, and
@@ -10,12 +11,14 @@
  *  5. the effective-permission sweep: time per role, evaluations per second against iam-simulate on
  *     the sweep's own requests, and the review time of the example app.
  *
- * Run with `npm run bench` (`BENCH_ONLY=sweep npm run bench` for the sweep alone). Prints a Markdown report.
+ * Run with `npm run bench` (`BENCH_ONLY=sweep` or `BENCH_ONLY=sizes` for one part). Prints a Markdown report.
  */
 import { performance } from 'perf_hooks';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp, OrdersService } from '../examples/coding-agent';
+import { buildApp as productionEstate } from '../examples/production-estate';
 import {
   AgentBoundary,
   AgentDeployRole,
@@ -78,15 +81,18 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function boundarySize(productionStacks: number): number {
+/** The sizes of the three guardrail policies for `count` production stacks (a table each, a bucket if asked). */
+function guardrailSizes(count: number, options: { buckets: boolean; sharedPrefix: boolean }): Record<'agent' | 'denies' | 'workload', number> {
   const app = new App();
   const boundary = new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
-  for (let i = 0; i < productionStacks; i++) {
-    const stack = new Stack(app, `P${i}`, { stackName: `orders-service-production-${i}` });
+  for (let i = 0; i < count; i++) {
+    const name = options.sharedPrefix ? `prod-orders-${i}` : `${['orders', 'billing', 'search', 'ledger', 'catalog'][i % 5]}-service-${i}-live`;
+    const stack = new Stack(app, `P${i}`, { stackName: name });
     new OrdersService(stack, 'Orders');
-    new ProductionProtection(stack, 'ProductionProtection');
+    if (options.buckets) new s3.Bucket(stack, 'Data');
+    new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
   }
-  return boundary.minifiedSize();
+  return boundary.sizes();
 }
 
 const AGENT = 'arn:aws:sts::000000000000:assumed-role/coding-agent/bench';
@@ -251,13 +257,14 @@ async function sweepBench(): Promise<string[]> {
   // (every permission) under the boundary: the cost of one request is what matters.
   const boundaryDoc = buildApp(new App()).node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
   const boundary = JSON.parse(JSON.stringify(boundaryDoc.document()).replace(/\$\{Token\[[^\]]+\]\}/g, '123456789012'));
+  const denies = JSON.parse(JSON.stringify(boundaryDoc.denyDocument()).replace(/\$\{Token\[[^\]]+\]\}/g, '123456789012'));
   sample = sample.slice(0, 1000);
   start = performance.now();
   for (const { request, principal } of sample) {
     await runSimulation(
       {
-        request: { principal, action: request.action, resource: { resource: request.resource.arn, accountId: '123456789012' }, contextVariables: request.context },
-        identityPolicies: [{ name: 'admin', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+        request: { principal, action: request.action, resource: { resource: request.arn, accountId: '123456789012' }, contextVariables: request.context },
+        identityPolicies: [{ name: 'admin', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }, { name: 'denies', policy: denies }],
         permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
@@ -284,27 +291,48 @@ async function sweepBench(): Promise<string[]> {
   return lines;
 }
 
+/** The sizes of the three guardrail policies: the examples, then 1, 10 and 100 production stacks. */
+function sizeBench(): string[] {
+  const sized = (label: string, sizes: Record<'agent' | 'denies' | 'workload', number>) =>
+    `| ${label} | ${sizes.agent} | ${sizes.denies} | ${sizes.workload} | ${MANAGED_POLICY_SIZE_LIMIT - Math.max(sizes.agent, sizes.denies, sizes.workload)} |`;
+  const sizesOf = (app: App) => app.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!.sizes();
+  const lines: string[] = [];
+  lines.push(
+    '### Guardrail policy sizes (minified, IAM limit 6,144 each)',
+    '',
+    '| app | agent boundary | agent denies | workload boundary | room left in the fullest |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    sized('examples/coding-agent.ts (1 production stack)', sizesOf(buildApp(new App()))),
+    sized('examples/production-estate.ts (2 production stacks, 28 services; target: agent boundary at most 5,000)', sizesOf(productionEstate(new App()))),
+  );
+  for (const n of [1, 10, 100]) {
+    for (const buckets of [false, true]) {
+      for (const sharedPrefix of [false, true]) {
+        lines.push(sized(`${n} production stacks${buckets ? ' with a bucket each' : ''}, ${sharedPrefix ? 'shared name prefix' : 'no shared prefix'}`, guardrailSizes(n, { buckets, sharedPrefix })));
+      }
+    }
+  }
+  const deployApp = new App();
+  const deployStack = new Stack(deployApp, 'Guardrails');
+  const deployBoundary = new AgentPermissionsBoundary(deployStack, 'Boundary');
+  new AgentDeployRole(deployStack, 'Deploy', { boundary: deployBoundary, stackNames: Array.from({ length: 100 }, (_, i) => `dev-service-${i}`) });
+  deployApp.synth();
+  lines.push('', 'AgentDeployRole with 100 stack names synthesizes (its description stays within IAM\'s 1,000 characters).');
+
+  return lines;
+}
+
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'sweep') {
     process.stdout.write(`${(await sweepBench()).join('\n')}\n`);
     return;
   }
   const lines: string[] = [];
-  const example = buildApp(new App());
-  const exampleBoundary = example.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
-  const exampleSize = exampleBoundary.minifiedSize();
-
-  lines.push('### Boundary size (minified, IAM limit 6,144)', '', '| app | characters | room left |', '| --- | ---: | ---: |');
-  lines.push(`| examples/coding-agent.ts (1 production stack) | ${exampleSize} | ${MANAGED_POLICY_SIZE_LIMIT - exampleSize} |`);
-  for (const n of [0, 5, 10, 15]) {
-    const size = boundarySize(n);
-    lines.push(`| ${n} production stacks with a table each, listed by name | ${size} | ${MANAGED_POLICY_SIZE_LIMIT - size} |`);
+  lines.push(...sizeBench());
+  if (process.env.BENCH_ONLY === 'sizes') {
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
   }
-  const patternApp = serviceApp(true);
-  const patternBoundary = patternApp.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
-  const patternSize = patternBoundary.minifiedSize();
-  lines.push(`| 25 production stacks covered by the pattern \`prod-*\` | ${patternSize} | ${MANAGED_POLICY_SIZE_LIMIT - patternSize} |`);
-
   // Warm up both variants once (module loading, JIT), then alternate.
   timeSynth(false);
   timeSynth(true);

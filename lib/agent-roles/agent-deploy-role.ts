@@ -82,7 +82,7 @@ export class AgentDeployRole extends Construct {
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
       path: GuardrailPaths.SERVICE_ROLES,
       permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, 'WorkloadBoundary', props.boundary.workloadArnFor(this)),
-      description: `CloudFormation service role for agent deployments of ${this.stackNames.join(', ')}`,
+      description: deployRoleDescription(this.stackNames),
       managedPolicies: props.executionPolicies ?? [iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess')],
     });
     if (props.executionPolicies === undefined) {
@@ -184,6 +184,17 @@ export class AgentDeployRole extends Construct {
         ),
     );
   }
+}
+
+/** IAM's limit for a role description. */
+const DESCRIPTION_LIMIT = 1000;
+
+/** The role description naming the stacks, shortened to fit IAM's 1,000 characters. */
+function deployRoleDescription(stackNames: readonly string[]): string {
+  const full = `CloudFormation service role for agent deployments of ${stackNames.join(', ')}`;
+  if (full.length <= DESCRIPTION_LIMIT) return full;
+  const suffix = ` and ${stackNames.length} stacks in all`;
+  return `${full.slice(0, DESCRIPTION_LIMIT - suffix.length - 3)}...${suffix}`;
 }
 
 /** IAM management limited to the workload path, so stacks deployed by agents can create bounded roles. */

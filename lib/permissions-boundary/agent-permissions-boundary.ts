@@ -299,19 +299,23 @@ export class AgentPermissionsBoundary extends Construct {
     const protections = ProductionProtection.findAll(this);
     const names = protections.map((p) => p.protectedResourceNames());
     const referenceable = this.referenceable(protections);
-    const lists = guardrailActionLists(['cloudformation', ...protections.flatMap((p) => p.productionServices()), ...this.extraReadServices]);
     // A stack-name prefix also covers the names CloudFormation generates for its buckets.
     const stackPrefixes = this.extraStackNames.filter((n) => n.endsWith('*'));
+    const bucketNames = withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]);
+    const resourceArns = [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...referenceable.flatMap((p) => p.protectedResourceNames().referencedArns)];
+    // Reads are kept for the services production uses, and for those of everything named.
+    const namedServices = [...(bucketNames.length > 0 ? ['s3'] : []), ...resourceArns.map((arn) => arn.split(':')[2])];
+    const lists = guardrailActionLists(['cloudformation', ...protections.flatMap((p) => p.productionServices()), ...namedServices, ...this.extraReadServices]);
     return {
       productionTag: this.productionTag,
       productionReadActions: lists.productionReadActions,
       productionActionExceptions: this.exceptions.flatMap((e) => e.actions),
       productionStackNames: withoutCovered(this.extraStackNames),
-      productionBucketNames: withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]),
+      productionBucketNames: bucketNames,
       // A zone the policies can name by reference is protected whole (ProdByArn); the records of
       // zones out of reach are protected by their names.
       productionRecordNames: protections.filter((p) => !referenceable.includes(p)).flatMap((p) => p.protectedResourceNames().recordNames),
-      productionResourceArns: [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...referenceable.flatMap((p) => p.protectedResourceNames().referencedArns)],
+      productionResourceArns: resourceArns,
       securityServiceWrites: lists.securityServiceWrites,
       identityServiceWrites: lists.identityServiceWrites,
       boundaryPolicyName: this.managedPolicyName,

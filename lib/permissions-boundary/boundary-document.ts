@@ -248,10 +248,18 @@ function guardrailStatements(input: BoundaryDocumentInput, passable: string[]): 
       Resource: '*',
     },
     { Sid: 'PassBoundedRoles', Effect: 'Deny', Action: 'iam:PassRole', NotResource: passable },
+  ];
+}
+
+/**
+ * The guardrails' own resources (approval workflow, circuit breaker, audit trail) are off limits,
+ * reads included: the approval table holds task tokens and undelivered credentials. The approval
+ * API's one door, execute-api:Invoke, carries no resource tag. Nobody bounded names the
+ * guardrails' own tag keys: untagging would lift the first statement.
+ */
+function guardrailResourceStatements(): StatementJson[] {
+  return [
     {
-      // The guardrails' own resources (approval workflow, circuit breaker, audit trail) are off
-      // limits, reads included: the approval table holds task tokens and undelivered credentials.
-      // The approval API's one door, execute-api:Invoke, carries no resource tag.
       Sid: 'GuardrailOffLimits',
       Effect: 'Deny',
       Action: '*',
@@ -259,7 +267,6 @@ function guardrailStatements(input: BoundaryDocumentInput, passable: string[]): 
       Condition: { StringLike: { [`aws:ResourceTag/${GUARDRAIL_COMPONENT_TAG.key}`]: '*' } },
     },
     {
-      // Nobody bounded names the guardrails' own tag keys: untagging would lift the statement above.
       Sid: 'GuardrailTagKeys',
       Effect: 'Deny',
       Action: '*',
@@ -343,20 +350,23 @@ export function buildAgentDenies(input: BoundaryDocumentInput): PolicyDocumentJs
   const exceptions = input.productionActionExceptions ?? [];
   const readsOf = (...services: string[]) =>
     sorted([...input.productionReadActions.filter((a) => services.includes(a.split(':')[0])), ...exceptions]);
+  // Reads kept on resources named: NotAction of them, or every action when none is kept.
+  const allBut = (kept: string[]): Pick<StatementJson, 'Action' | 'NotAction'> => (kept.length > 0 ? { NotAction: kept } : { Action: '*' });
   const statements: StatementJson[] = [
     { Sid: 'NoEscapeOrTamper', Effect: 'Deny', Action: sorted([...SAFETY_NET_ACTIONS, ...CREDENTIAL_ACTIONS]), Resource: '*' },
+    ...guardrailResourceStatements(),
     { Sid: 'SecurityServicesReadOnly', Effect: 'Deny', Action: sorted(input.securityServiceWrites), Resource: '*' },
     { Sid: 'IdentityReadOnly', Effect: 'Deny', Action: sorted(input.identityServiceWrites), Resource: '*' },
   ];
   if (stacks.length > 0) {
-    statements.push({ Sid: 'ProdStackByName', Effect: 'Deny', NotAction: sorted([...readsOf('cloudformation'), ...CHANGE_SET_PROPOSALS]), Resource: stacks });
+    statements.push({ Sid: 'ProdStackByName', Effect: 'Deny', ...allBut(sorted([...readsOf('cloudformation'), ...CHANGE_SET_PROPOSALS])), Resource: stacks });
   }
   if (buckets.length > 0) {
-    statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', NotAction: readsOf('s3'), Resource: buckets });
+    statements.push({ Sid: 'ProdBucketByName', Effect: 'Deny', ...allBut(readsOf('s3')), Resource: buckets });
   }
   if (others.length > 0) {
     const services = sorted(others.map((arn) => arn.split(':')[2]));
-    statements.push({ Sid: 'ProdByArn', Effect: 'Deny', NotAction: readsOf(...services), Resource: others });
+    statements.push({ Sid: 'ProdByArn', Effect: 'Deny', ...allBut(readsOf(...services)), Resource: others });
   }
   statements.push(...recordStatement('ProdRecordsByName', input));
   statements.push(...(input.additionalStatements ?? []));
@@ -380,6 +390,7 @@ export function buildWorkloadBoundary(input: BoundaryDocumentInput): PolicyDocum
   statements.push(...recordStatement('ProdRecordsByName', input));
   statements.push(
     ...guardrailStatements(input, [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)]),
+    ...guardrailResourceStatements(),
     {
       Sid: 'NoEscapeOrTamper',
       Effect: 'Deny',

@@ -101,4 +101,13 @@ describe('AgentDeployRole', () => {
     });
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
+  test('keeps its description within IAM\'s 1,000 characters for 100 stack names', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Guardrails');
+    const boundary = new AgentPermissionsBoundary(stack, 'Boundary');
+    new AgentDeployRole(stack, 'Deploy', { boundary, stackNames: Array.from({ length: 100 }, (_, i) => `dev-service-${i}`) });
+    const [role] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
+    expect(role.Properties.Description.length).toBeLessThanOrEqual(1000);
+    expect(role.Properties.Description).toMatch(/^CloudFormation service role for agent deployments of dev-service-0, .*\.\.\. and 100 stacks in all$/);
+  });
 });

@@ -106,7 +106,7 @@ describe('ProductionProtection', () => {
     const { app, stack, protection } = protectedStack();
     app.synth();
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: 'Enabled' });
-    expect(protection.protectedResourceNames()).toEqual({ buckets: [], recordNames: [], resourceArns: [] });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: [], recordNames: [], resourceArns: [], referencedArns: [] });
   });
 
   test('names the buckets whose tags IAM does not evaluate, when ABAC is turned off', () => {
@@ -116,7 +116,7 @@ describe('ProductionProtection', () => {
     new s3.Bucket(stack, 'Named', { bucketName: `archive-${stack.account}` });
     const protection = new ProductionProtection(stack, 'ProductionProtection', { disableBucketAbac: true });
 
-    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'], recordNames: [], resourceArns: [] });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'], recordNames: [], resourceArns: [], referencedArns: [] });
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: Match.absent() });
     Annotations.fromStack(stack).hasWarning('/Prod/ProductionProtection', Match.stringLikeRegexp('S3 ABAC is off'));
   });
