@@ -136,13 +136,18 @@ function arnMatcher(patterns: string[]): Test {
   return (arn) => compiled.some((test) => test(arn));
 }
 
-/** An ARN's six parts (the last keeps its colons), or undefined if it is not an ARN. */
+const splitArns = new Map<string, string[] | undefined>();
+
+/** An ARN's six parts (the last keeps its colons), or undefined if it is not an ARN; memoized (a sweep asks for the same ARNs again and again). */
 function splitArn(arn: string): string[] | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') {
-    return undefined;
+  if (splitArns.has(arn)) {
+    return splitArns.get(arn);
   }
-  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+  const parts = arn.split(':');
+  const split = parts.length < 6 || parts[0] !== 'arn' ? undefined : [...parts.slice(0, 5), parts.slice(5).join(':')];
+  if (splitArns.size > 100_000) splitArns.clear();
+  splitArns.set(arn, split);
+  return split;
 }
 
 type Compare = (contextValue: string, policyValue: string) => boolean;

@@ -129,7 +129,9 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
   let actions = 0;
   let evaluations = 0;
 
-  for (const action of catalog.actions) {
+  // Only the services of production resources: an action acts on resource types of its own service.
+  const services = [...new Set(inventory.resources.map((r) => r.service))].sort();
+  for (const action of services.flatMap((service) => catalog.actionsOf(service))) {
     const name = `${action.service}:${action.name}`;
     const targets = action.resourceTypes.flatMap((t) => (byType.get(`${action.service}:${t.name.toLowerCase()}`) ?? []).map((r) => ({ type: t.name, resource: r })));
     if (targets.length === 0) continue;
