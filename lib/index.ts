@@ -1,6 +1,7 @@
 export * from './guardrail-paths';
 export * from './agent-roles/agent-role';
 export * from './agent-roles/agent-deploy-role';
+export * from './agent-roles/agent-trust';
 export * from './permissions-boundary/agent-permissions-boundary';
 export * from './permissions-boundary/agent-boundary';
 export * from './permissions-boundary/boundary-document';

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
 import { AgentPermissionsBoundary } from '../permissions-boundary/agent-permissions-boundary';
 import { renderedProperties } from '../private/render';
+import { agentTrustProblems, describeAgentTrustProblem } from './agent-trust';
 import { tokenPattern } from '../private/tokens';
 
 /** AWS managed policies that an agent role refuses: each one lets the agent do far more than its job. */
@@ -99,6 +100,13 @@ export class AgentRole extends iam.Role {
     super.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(this, 'AgentDenies', props.boundary.denyPolicyArnFor(this)));
     const cfnRole = this.node.defaultChild as iam.CfnRole;
     this.node.addValidation({ validate: () => refusedManagedPolicies(cfnRole) });
+    // Trust is checked again at synth: statements added later and escape hatches count too.
+    this.node.addValidation({
+      validate: () =>
+        agentTrustProblems(renderedProperties(cfnRole).AssumeRolePolicyDocument, props.agentName).map(
+          (problem) => `AgentRole ${this.node.path}: ${describeAgentTrustProblem(problem, props.agentName)}`,
+        ),
+    });
   }
 
   /** Refuses AWS managed administrator policies; see `REFUSED_AWS_MANAGED_POLICIES`. */

@@ -27,7 +27,7 @@ commands:
   approve ID [--comment TEXT]      deny ID [--comment TEXT]      revoke ID
   status ID                        credentials ID
   local [--port N] [--approvers ARN,ARN]
-  review [CDK_OUT] [--format text|json|sarif|markdown] [--production-tag KEY=VALUE[,VALUE]] [--fail-on-unresolved]
+  review [CDK_OUT] [--format text|json|sarif|markdown] [--production-tag KEY=VALUE[,VALUE]] [--production-stack NAME ...] [--fail-on-unresolved]
   simulate [CDK_OUT] --role PATH --action SERVICE:ACTION --resource ARN [--tag KEY=VALUE ...]
   verify [CDK_OUT] --role-arn ARN [--role PATH]     (checks a deployed role with IAM's simulator)
 
@@ -65,7 +65,7 @@ const VALUE_FLAGS = new Set([
   'resource',
   'role-arn',
 ]);
-const REPEATED_FLAGS = new Set(['tag']);
+const REPEATED_FLAGS = new Set(['tag', 'production-stack']);
 const BOOLEAN_FLAGS = new Set(['json', 'help', 'fail-on-unresolved']);
 
 function parse(argv: string[]): Parsed {

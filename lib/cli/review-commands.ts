@@ -3,6 +3,7 @@
  * Markdown), `simulate` (one request, offline) and `verify` (a deployed role against IAM's own
  * simulator). Exit codes: 0 passed; 1 errors found; 2 bad input.
  */
+import { describeAssumption } from '../review/sweep/principals';
 import * as fs from 'fs';
 import { AssemblyError, loadAssembly } from '../review/assembly';
 import { reviewAssembly } from '../review/review';
@@ -41,6 +42,17 @@ function productionTag(args: ReviewArgs): { tagKey?: string; tagValues?: string[
     throw new ReviewInputError(`--production-tag must be key=value[,value], got ${JSON.stringify(value)}`);
   }
   return { tagKey: match[1], tagValues: match[2].split(',').map((v) => v.trim()).filter(Boolean) };
+}
+
+/** `--production-stack NAME`, repeatable: stacks that must be production. */
+function productionStacks(args: ReviewArgs): readonly string[] {
+  const names = args.repeated['production-stack'] ?? [];
+  for (const name of names) {
+    if (!/^[A-Za-z*][A-Za-z0-9*-]{0,127}$/.test(name)) {
+      throw new ReviewInputError(`--production-stack must be a stack name or pattern (letters, digits, - and *), got ${JSON.stringify(name)}`);
+    }
+  }
+  return names;
 }
 
 /** `--tag key=value`, repeatable. */
@@ -84,6 +96,7 @@ async function review(dir: string, args: ReviewArgs, io: ReviewIo): Promise<numb
   const formats = await import('../review/report-formats');
   const report = reviewAssembly(assembly, {
     ...productionTag(args),
+    productionStacks: productionStacks(args),
     now: () => performance.now(),
     onProgress: (done, total, what) => io.err(`sweeping ${done}/${total}: ${what}`),
   });
@@ -112,7 +125,7 @@ async function simulate(dir: string, args: ReviewArgs, io: ReviewIo): Promise<nu
       ? `  decided by: no statement allows it${result.role.boundary ? ' in both the role\'s policies and its boundary' : ''}`
       : `  decided by: ${by.join('; ')}`,
   );
-  for (const assumption of result.role.assumptions) io.out(`  assumed: ${assumption}`);
+  for (const assumption of result.role.assumptions) io.out(`  assumed: ${describeAssumption(assumption)}`);
   return 0;
 }
 

@@ -4,6 +4,7 @@
  * `baseDir`; SARIF reads them only through the `readFile` it is given, to point at the line of
  * each resource.
  */
+import { describeAssumption } from './sweep/principals';
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
@@ -196,7 +197,7 @@ export function formatText(report: ReviewReport, options: ReportOptions = {}): s
   if (principals(report).length === 0) lines.push('  no agent, service or boundary policy to sweep');
   for (const s of principals(report)) {
     lines.push(`  ${sweepLine(s)}`);
-    for (const a of s.assumptions) lines.push(`    assumed: ${a}`);
+    for (const a of s.assumptions) lines.push(`    assumed: ${describeAssumption(a)}`);
   }
 
   const tagBlind = tagBlindRows(report);
@@ -264,7 +265,7 @@ export function formatJson(report: ReviewReport, options: ReportOptions = {}): s
         decidedBy: refs(t.decision.decidedBy),
         dependsOn: refs(t.decision.dependsOn),
       })),
-      assumptions: [...s.assumptions],
+      assumptions: s.assumptions.map((a) => ({ ...a, text: describeAssumption(a) })),
     })),
     notSwept: report.sweep.inventory.notSwept.map((n) => ({
       stackName: n.stackName,
@@ -499,7 +500,7 @@ function renderMarkdown(report: ReviewReport, options: ReportOptions, limits: Ma
           String(s.result.evaluations),
           s.durationMs === undefined ? '' : `${Math.round(s.durationMs)} ms`,
           String(allowedCount(s)),
-          s.assumptions.map(markdownCell).join('<br>'),
+          s.assumptions.map((a) => markdownCell(describeAssumption(a))).join('<br>'),
         ]),
       ),
       ...leftOut(shown.length, sweeps.length, 'principals'),

@@ -9,7 +9,7 @@ import { AssemblyModel, nestedStacks, stackModel, withImports } from './assembly
 import { reviewAssembly, ReviewOptions } from './review';
 
 /** Options of the validation plugin. */
-export interface AgentGuardrailsReviewProps extends Pick<ReviewOptions, 'tagKey' | 'tagValues' | 'rules'> {
+export interface AgentGuardrailsReviewProps extends Pick<ReviewOptions, 'tagKey' | 'tagValues' | 'productionStacks' | 'rules'> {
   /**
    * Fail synthesis when a finding cannot be decided offline, as well as on errors.
    * @default false - unresolved findings are printed but do not fail synthesis

@@ -19,7 +19,7 @@ import { Decision, StatementRef } from './policy-evaluator';
 import { findRole, ReviewInputError } from './simulate';
 import { sweepAssembly } from './sweep/assembly-sweep';
 import { IamCatalog, loadIamCatalog } from './sweep/iam-catalog';
-import { SweptRole, sweptRole } from './sweep/principals';
+import { describeAssumption, SweptRole, sweptRole } from './sweep/principals';
 import { ProductionTagSpec, productionTagSpec } from './sweep/production';
 import { ASSUMED_ENVIRONMENT, findByArn, resolveValue, UNRESOLVED } from './sweep/resources';
 import { Scenario, sweep, SweptRequest } from './sweep/sweep';
@@ -176,7 +176,7 @@ export async function verifyRole(input: VerifyInput): Promise<VerifyResult> {
   if (unique.length === 0) {
     warnings.push('the assembly has no production resource the sweep can try, so no request was simulated');
   }
-  for (const assumption of role.assumptions) warnings.push(`offline: ${assumption}`);
+  for (const assumption of role.assumptions) warnings.push(`offline: ${describeAssumption(assumption)}`);
 
   const answers = new Map<PlannedRequest, LiveAnswer | { rejected: string }>();
   let done = 0;
@@ -598,15 +598,15 @@ interface Assumed {
 }
 
 function assumptionsOf(role: SweptRole): Assumed {
-  const allowEverything = new Set<string>();
-  for (const a of role.assumptions) {
-    const m = /^(.*) is not in the assembly and is taken to allow everything$/.exec(a);
-    if (m) allowEverything.add(m[1]);
-  }
+  const allowEverything = new Set(role.assumptions.flatMap((a) => (a.code === 'managed-policy-unread' ? [a.policy] : [])));
+  // Statements an Allow was assumed of: widened, or with conditions taken as met.
+  const assumedAllows = new Set(
+    role.assumptions.flatMap((a) => (a.code === 'allow-widened' || (a.code === 'condition-not-evaluated' && a.effect === 'Allow') ? [`${a.policy}\u0000${a.statement}`] : [])),
+  );
   return {
-    isAssumed: (ref) => allowEverything.has(ref.policy) || role.assumptions.some((a) => a.startsWith(`${ref.policy} statement ${ref.statement}: `) && !/it is not counted$/.test(a)),
-    droppedDeny: role.assumptions.some((a) => /(a Deny that cannot be resolved offline is not counted|it is not counted)$/.test(a)),
-    boundaryUnread: role.assumptions.some((a) => a.startsWith('the permissions boundary is not in the assembly')),
+    isAssumed: (ref) => allowEverything.has(ref.policy) || assumedAllows.has(`${ref.policy}\u0000${ref.statement}`),
+    droppedDeny: role.assumptions.some((a) => a.code === 'deny-dropped' || (a.code === 'condition-not-evaluated' && a.effect === 'Deny')),
+    boundaryUnread: role.assumptions.some((a) => a.code === 'boundary-unread'),
   };
 }
 
@@ -619,6 +619,10 @@ function compare(offline: Decision, live: LiveAnswer, assumed: Assumed): 'agree'
   if (live.decision !== 'allowed' && live.deniedByOrganizations) {
     return { notComparable: 'a service control policy denies it, and the offline review does not read SCPs' };
   }
+  // An explicit denial IAM found where offline a Deny was left out: that Deny is the likeliest reason.
+  if (live.decision === 'explicitDeny' && offline.result !== 'ExplicitlyDenied' && assumed.droppedDeny) {
+    return { notComparable: 'offline, a Deny that cannot be resolved was left out' };
+  }
   if (offline.result === 'Allowed' && live.decision !== 'allowed') {
     if (assumed.boundaryUnread) return { notComparable: 'offline, the permissions boundary could not be read and was left out' };
     const identity = offline.decidedBy.filter((s) => s.policy !== 'permissions boundary');
@@ -628,9 +632,6 @@ function compare(offline: Decision, live: LiveAnswer, assumed: Assumed): 'agree'
       const policies = [...new Set([...identity, ...bounding].filter(assumed.isAssumed).map((s) => s.policy))];
       return { notComparable: `offline, ${policies.join(' and ')} could not be read and was taken to allow it` };
     }
-  }
-  if (live.decision === 'explicitDeny' && offline.result !== 'ExplicitlyDenied' && assumed.droppedDeny) {
-    return { notComparable: 'offline, a Deny that cannot be resolved was left out' };
   }
   return 'disagree';
 }

@@ -192,4 +192,22 @@ describe('AgentRole', () => {
       PolicyDocument: { Statement: [Match.objectLike({ Action: Match.arrayWith(['cloudformation:Get*', 'logs:FilterLogEvents']) })] },
     });
   });
+  describe('trust checked at synth, after everything added to it', () => {
+    test('passes the launcher with the source identity', () => {
+      const { app, stack, boundary } = setup();
+      agent(stack, boundary);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test.each([
+      ['a statement added later trusts everyone', (role: AgentRole) => role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AnyPrincipal()], conditions: { StringEquals: { 'sts:SourceIdentity': 'coding-agent' } } })), /trust statement 2 trusts everyone \(\*\)/],
+      ['a statement added later trusts a human', (role: AgentRole) => role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:user/alice`)], conditions: { StringEquals: { 'sts:SourceIdentity': 'coding-agent' } } })), /trusts the IAM user arn:aws:iam::111122223333:user\/alice/],
+      ['an override drops the source identity condition', (role: AgentRole) => (role.node.defaultChild as iam.CfnRole).addPropertyDeletionOverride('AssumeRolePolicyDocument.Statement.0.Condition'), /trust statement 0 does not require the source identity "coding-agent"/],
+      ['an override trusts Identity Center', (role: AgentRole) => (role.node.defaultChild as iam.CfnRole).addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Principal.AWS', `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`), /trusts the IAM Identity Center role/],
+    ])('fails when %s', (_name, change, message) => {
+      const { app, stack, boundary } = setup();
+      change(agent(stack, boundary));
+      expect(() => app.synth()).toThrow(message);
+    });
+  });
 });

@@ -75,6 +75,17 @@ describe('review', () => {
     expect(result.err.split('\n')).toHaveLength(1);
     expect(result.err).toMatch(message);
   });
+
+  test('fails when a stack named with --production-stack is not production, and refuses a bad name', async () => {
+    expect((await run(['review', example, '--production-stack', 'orders-prod'])).code).toBe(0);
+    const dev = await run(['review', example, '--production-stack', 'orders-prod', '--production-stack', 'orders-dev']);
+    expect(dev.code).toBe(1);
+    expect(dev.out).toMatch(/AGR-PROD-DECLARED/);
+    expect(dev.out).toMatch(/stack orders-dev must be production/);
+    const bad = await run(['review', example, '--production-stack', 'orders prod']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--production-stack must be a stack name or pattern .* got "orders prod"/);
+  });
 });
 
 describe('simulate', () => {

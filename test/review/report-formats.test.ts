@@ -12,6 +12,7 @@ import { loadAssembly } from '../../lib/review/assembly';
 import { formatJson, formatMarkdown, formatSarif, formatText, GITHUB_COMMENT_LIMIT, resourceKeyPosition } from '../../lib/review/report-formats';
 import { ACKNOWLEDGEMENTS_METADATA_KEY, reviewAssembly, ReviewReport } from '../../lib/review/review';
 import { ReviewAcknowledgements } from '../../lib/review/review-acknowledgements';
+import { describeAssumption } from '../../lib/review/sweep/principals';
 
 /**
  * Synthesizes a fresh app as the CDK CLI does (with construct paths) and reviews it, with a fake
@@ -210,7 +211,7 @@ describe('a report with open, acknowledged, refused and unresolved findings', ()
       const sweep = text.slice(text.indexOf('\nSweep\n'));
       for (const s of [...report.sweep.roles, ...report.sweep.boundaries]) {
         expect(sweep).toContain(`  ${s.kind} ${s.resource.constructPath}, ${s.result.actions} actions tried, ${s.result.evaluations} evaluations, 7 ms, ${s.result.allowed.length} changes of production allowed`);
-        for (const a of s.assumptions) expect(sweep).toContain(`    assumed: ${a}`);
+        for (const a of s.assumptions) expect(sweep).toContain(`    assumed: ${describeAssumption(a)}`);
       }
     });
 

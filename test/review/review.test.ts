@@ -6,6 +6,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
+  AGENT_TRUST,
+  productionStacksDeclared,
   ACKNOWLEDGEMENTS_METADATA_KEY,
   AgentGuardrailsReview,
   Approver,
@@ -31,6 +33,39 @@ function workflowApp(extraTrust?: (role: iam.Role) => void) {
     extraTrust?.(role as iam.Role);
   }).assembly;
 }
+
+describe('AGR-AGENT-TRUST', () => {
+  test('passes agent roles made with AgentRole', () => {
+    expect(AGENT_TRUST.check(synthesizeApp((app) => codingAgent(app)).assembly)).toEqual([]);
+  });
+
+  test('fails on any template whose agent role trusts everyone or a human, or needs no source identity', () => {
+    const { assembly } = synthesizeApp((app) => {
+      const stack = new Stack(app, 'Guardrails');
+      const statement = (principal: unknown, condition?: unknown) => ({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: principal, ...(condition ? { Condition: condition } : {}) });
+      const sourceIdentity = { StringEquals: { 'sts:SourceIdentity': 'hand-made' } };
+      new iam.CfnRole(stack, 'HandMade', {
+        path: '/agent-guardrails/agent/',
+        roleName: 'hand-made',
+        assumeRolePolicyDocument: {
+          Statement: [
+            statement({ AWS: 'arn:aws:iam::111122223333:role/launcher' }, sourceIdentity),
+            statement('*', sourceIdentity),
+            statement({ AWS: 'arn:aws:iam::111122223333:user/alice' }, sourceIdentity),
+            statement({ AWS: 'arn:aws:iam::111122223333:role/launcher' }),
+            statement({ Federated: 'arn:aws:iam::111122223333:saml-provider/Okta' }, sourceIdentity),
+          ],
+        },
+      });
+    }, { skipSynthChecks: true });
+    expect(AGENT_TRUST.check(assembly).map((f) => f.message)).toEqual([
+      "the agent role's trust statement 1 trusts everyone (*); name the launcher role",
+      "the agent role's trust statement 2 trusts the IAM user arn:aws:iam::111122223333:user/alice; an agent never runs with a human's credentials",
+      'the agent role\'s trust statement 3 does not require the source identity "hand-made" (StringEquals sts:SourceIdentity), so sessions are not attributed to the agent',
+      "the agent role's trust statement 4 trusts the SAML provider arn:aws:iam::111122223333:saml-provider/Okta, through which humans sign in",
+    ]);
+  });
+});
 
 describe('AGR-ELEVATED-TRUST', () => {
   test('passes when elevated roles trust only the workflow', () => {
@@ -107,7 +142,7 @@ describe('the validation plugin', () => {
       Validations.of(app).addPlugins(new AgentGuardrailsReview({ log: (line) => lines.push(line) }));
       build(app);
       expect(() => app.synth()).not.toThrow();
-      expect(lines).toEqual([expect.stringMatching(/^agent-guardrails review: 0 errors, 0 unresolved, 0 acknowledged; 9 rules, [1-9]\d* roles and 2 boundaries swept over [1-9]\d* production resources \([1-9]\d* evaluations\)$/)]);
+      expect(lines).toEqual([expect.stringMatching(/^agent-guardrails review: 0 errors, 0 unresolved, 0 acknowledged; 11 rules, [1-9]\d* roles and 2 boundaries swept over [1-9]\d* production resources \([1-9]\d* evaluations\)$/)]);
     }
   });
 
@@ -123,6 +158,39 @@ describe('the validation plugin', () => {
     expect(() => app.synth()).toThrow(/the role under \/agent-guardrails\/agent\/ has no permissions boundary/);
     expect(report.success).toBe(false);
     expect(report.violations).toEqual(expect.arrayContaining([expect.objectContaining({ ruleName: 'AGR-BOUNDARY-ATTACHED', severity: 'fatal', violatingResources: [expect.objectContaining({ resourceLogicalId: 'Unbounded' })] })]));
+  });
+});
+
+describe('AGR-PROD-DECLARED', () => {
+  function withoutProtection(app: App) {
+    const stack = new Stack(app, 'OrdersProd', { stackName: 'orders-prod' });
+    new sqs.Queue(stack, 'Orders');
+    return stack;
+  }
+
+  test('passes when every stack named as production carries the tag', () => {
+    const { assembly } = synthesizeApp((app) => codingAgent(app));
+    expect(productionStacksDeclared({ productionStacks: ['orders-prod', 'orders-*'] }).check(assembly).filter((f) => f.message.includes('orders-prod'))).toEqual([]);
+  });
+
+  test('fails when a stack named as production lost its protection, or is missing', () => {
+    const { assembly } = synthesizeApp((app) => withoutProtection(app));
+    expect(productionStacksDeclared({ productionStacks: ['orders-prod', 'billing-prod'] }).check(assembly).map((f) => f.message)).toEqual([
+      'stack orders-prod must be production but does not carry the production tag Environment=production',
+      'no stack of the assembly is named "billing-prod", which must be production',
+    ]);
+  });
+
+  test('the plugin fails synthesis, naming the stack by its construct path so that CDK prints it', () => {
+    const app = new App();
+    withoutProtection(app);
+    const plugin = new AgentGuardrailsReview({ quiet: true, productionStacks: ['orders-prod'] });
+    let report: any;
+    const original = plugin.validate.bind(plugin);
+    plugin.validate = (context) => (report = original(context));
+    Validations.of(app).addPlugins(plugin);
+    expect(() => app.synth()).toThrow(/stack orders-prod must be production but does not carry the production tag/);
+    expect(report.violations).toEqual([expect.objectContaining({ ruleName: 'AGR-PROD-DECLARED', severity: 'fatal', violatingResources: [expect.objectContaining({ constructPath: 'OrdersProd' })] })]);
   });
 });
 

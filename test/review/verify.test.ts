@@ -18,7 +18,8 @@ import {
   SimulatePrincipalPolicyCommand,
   SimulatePrincipalPolicyCommandInput,
 } from '@aws-sdk/client-iam';
-import { App } from 'aws-cdk-lib';
+import { App, Fn, Stack } from 'aws-cdk-lib';
+import * as cdkIam from 'aws-cdk-lib/aws-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildApp } from '../../examples/coding-agent';
 import { AssemblyModel, loadAssembly } from '../../lib/review/assembly';
@@ -316,6 +317,26 @@ describe('verifyRole fails', () => {
       'offline, arn:aws:iam::aws:policy/job-function/ViewOnlyAccess could not be read and was taken to allow it': 1,
     });
     expect(result.ok).toBe(true);
+  });
+
+  test('counts a live denial by a Deny the offline review could not read as not comparable, not as a disagreement', async () => {
+    // The deployed role carries a Deny on an imported ARN: offline it is left out (an assumption,
+    // recorded as data), so the offline sweep allows what IAM denies.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-deny-'));
+    const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true } });
+    buildApp(app);
+    const stack = app.node.findChild('AgentGuardrails') as Stack;
+    const role = app.node.findChild('AgentGuardrails').node.findChild('CodingAgent') as cdkIam.Role;
+    role.addToPrincipalPolicy(new cdkIam.PolicyStatement({ effect: cdkIam.Effect.DENY, actions: ['dynamodb:GetItem'], resources: [Fn.importValue('orders-table-arn')] }));
+    expect(stack).toBeDefined();
+    app.synth();
+    const withDeny = loadAssembly(dir);
+    const agentWithDeny = findRole(withDeny, 'AgentGuardrails/CodingAgent');
+    expect(agentWithDeny.assumptions).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'deny-dropped' })]));
+    deploy({ role: agentWithDeny, override: (action) => (action === 'dynamodb:GetItem' ? 'explicitDeny' : undefined) });
+    const result = await verifyRole({ iam: iam(), roleArn: AGENT_ARN, assembly: withDeny, maxRequests: 1000 });
+    expect(result.disagreements).toEqual([]);
+    expect(result.notComparableReasons['offline, a Deny that cannot be resolved was left out']).toBe(1);
   });
 
   test('counts a denial by a service control policy as not comparable', async () => {

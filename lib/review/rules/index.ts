@@ -4,8 +4,8 @@
 import { NO_BROAD_GRANTS } from './grant-rules';
 import { Rule } from './rule';
 import { boundaryDeniesDestruction, effectivePermissions, PRODUCTION_EXCEPTIONS } from './sweep-rules';
-import { AGENT_SESSION_LENGTH, GUARDRAIL_ROLES_BOUNDED, ProductionRuleOptions, productionStacksProtected, TWO_APPROVALS } from './template-rules';
-import { ELEVATED_TRUST } from './trust-rules';
+import { AGENT_SESSION_LENGTH, GUARDRAIL_ROLES_BOUNDED, ProductionRuleOptions, productionStacksDeclared, productionStacksProtected, TWO_APPROVALS } from './template-rules';
+import { AGENT_TRUST, ELEVATED_TRUST } from './trust-rules';
 
 /** Every review rule, configured for the production tag in `options`. */
 export function allRules(options: ProductionRuleOptions = {}): Rule[] {
@@ -15,6 +15,8 @@ export function allRules(options: ProductionRuleOptions = {}): Rule[] {
     effectivePermissions(options),
     PRODUCTION_EXCEPTIONS,
     productionStacksProtected(options),
+    productionStacksDeclared(options),
+    AGENT_TRUST,
     ELEVATED_TRUST,
     TWO_APPROVALS,
     NO_BROAD_GRANTS,

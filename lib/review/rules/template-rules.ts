@@ -6,6 +6,7 @@ import { GuardrailPaths } from '../../guardrail-paths';
 import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
+import { wildcardMatches } from '../policy-evaluator';
 import { isProductionStack, productionTagSpec } from '../sweep/production';
 import { toArray } from '../../private/arrays';
 import { GuardrailPolicy, GuardrailPolicyKind, guardrailPolicies } from '../sweep/assembly-sweep';
@@ -115,10 +116,41 @@ function policyVerdict(policies: readonly GuardrailPolicy[], stack: AssemblyStac
   return arn.includes(UNRESOLVED) ? 'unresolved' : 'other';
 }
 
-/** Options for the production rule. */
+/** Options for the production rules. */
 export interface ProductionRuleOptions {
   readonly tagKey?: string;
   readonly tagValues?: readonly string[];
+  /**
+   * Stacks that must be production, by stack name (`*` wildcards allowed): the review fails when
+   * one is missing or does not carry the production tag.
+   * @default - none: production is whatever carries the production tag
+   */
+  readonly productionStacks?: readonly string[];
+}
+
+/** Every stack the reviewer names as production is in the assembly and carries the production tag. */
+export function productionStacksDeclared(options: ProductionRuleOptions = {}): Rule {
+  const tag = productionTagSpec(options);
+  return {
+    id: 'AGR-PROD-DECLARED',
+    title: 'The stacks named as production are production',
+    why: 'Removing ProductionProtection, or its tag, from a production stack silently takes it out of every guardrail; naming production stacks to the review catches that.',
+    fix: 'Add ProductionProtection to the stack, with the production tag the guardrails use.',
+    acknowledgeable: false,
+    check(assembly) {
+      const findings: Finding[] = [];
+      for (const pattern of options.productionStacks ?? []) {
+        const roots = assembly.stacks.filter((s) => s.nestedIn === undefined && wildcardMatches(pattern, s.stackName));
+        if (roots.length === 0) {
+          findings.push({ ruleId: this.id, severity: 'error', message: `no stack of the assembly is named ${JSON.stringify(pattern)}, which must be production`, stackName: pattern, constructPath: pattern });
+        }
+        for (const stack of roots.filter((s) => !isProductionStack(s, tag))) {
+          findings.push(finding(this, stack, undefined, 'error', `stack ${stack.stackName} must be production but does not carry the production tag ${tag.key}=${tag.values.join('|')}`));
+        }
+      }
+      return findings;
+    },
+  };
 }
 
 /** Production stacks have termination protection, a stack policy, and RETAIN on stateful resources. */

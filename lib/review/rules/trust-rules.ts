@@ -1,9 +1,11 @@
 /*
- * Review rule over trust policies: elevated roles trust only the approval workflow.
+ * Review rules over trust policies: agent roles trust only their launcher, with the agent's source
+ * identity; elevated roles trust only the approval workflow.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
 import { toArray } from '../../private/arrays';
 import { AssemblyResource, AssemblyStack } from '../assembly';
+import { agentTrustProblems, describeAgentTrustProblem } from '../../agent-roles/agent-trust';
 import { Finding, Rule } from './rule';
 import { workflowFunctions } from './template-rules';
 
@@ -68,3 +70,31 @@ function principalFindings(statement: any, trusted: Set<string>, at: (severity: 
   }
   return found;
 }
+
+/** Agent roles trust only launchers, never humans or everyone, and require the agent's source identity. */
+export const AGENT_TRUST: Rule = {
+  id: 'AGR-AGENT-TRUST',
+  title: 'Agent roles trust only their launcher, with the agent\'s source identity',
+  why: 'An agent role a human or everyone can assume, or whose sessions need no source identity, gives an agent a human\'s reach or hides who acted in CloudTrail.',
+  fix: 'Create agent roles with AgentRole, with the launcher role or CI\'s OIDC provider as assumedBy, and add no principals to their trust policy.',
+  acknowledgeable: false,
+  check(assembly) {
+    const findings: Finding[] = [];
+    for (const stack of assembly.stacks) {
+      for (const role of stack.resources.filter((r) => r.type === 'AWS::IAM::Role' && r.properties.Path === GuardrailPaths.AGENT_ROLES)) {
+        const agentName = typeof role.properties.RoleName === 'string' ? role.properties.RoleName : undefined;
+        for (const problem of agentTrustProblems(role.properties.AssumeRolePolicyDocument, agentName)) {
+          findings.push({
+            ruleId: this.id,
+            severity: problem.code === 'unresolved-principal' ? 'unresolved' : 'error',
+            message: `the agent role's ${describeAgentTrustProblem(problem, agentName)}`,
+            stackName: stack.stackName,
+            constructPath: role.constructPath,
+            logicalId: role.logicalId,
+          });
+        }
+      }
+    }
+    return findings;
+  },
+};

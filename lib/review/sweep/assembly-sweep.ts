@@ -11,7 +11,7 @@ import { toArray } from '../../private/arrays';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { compilePolicy } from '../policy-evaluator';
 import { IamCatalog, loadIamCatalog } from './iam-catalog';
-import { ALLOW_EVERYTHING, compileResolved, SweptRole, sweptRoles } from './principals';
+import { ALLOW_EVERYTHING, Assumption, compileResolved, SweptRole, sweptRoles } from './principals';
 import { ProductionInventory, productionInventory, ProductionTagSpec, productionTagSpec } from './production';
 import { environmentOf } from './resources';
 import { sweep, SweepResult } from './sweep';
@@ -24,7 +24,7 @@ export interface PrincipalSweep {
   readonly kind: 'agent' | 'service' | 'other' | 'boundary';
   /** For a boundary swept on its own: which guardrail policy it is. */
   readonly guardrail?: GuardrailPolicyKind;
-  readonly assumptions: readonly string[];
+  readonly assumptions: readonly Assumption[];
   /** The production exceptions of the principal's agent boundary (`allowProductionActions`). */
   readonly exceptions: readonly ProductionException[];
   readonly result: SweepResult;
@@ -131,7 +131,7 @@ export function sweepAssembly(assembly: AssemblyModel, options: AssemblySweepOpt
     measured({ stack: role.stack, resource: role.resource, kind: role.kind, assumptions: role.assumptions, exceptions: productionExceptions(agentBoundaryOf(role.boundaryPath)) }, () => sweep(role, inventory, catalog, productionTag)),
   );
   const boundarySweeps = boundaries.map(({ stack, resource, kind }) => {
-    const assumptions: string[] = [];
+    const assumptions: Assumption[] = [];
     const env = environmentOf(stack);
     const identity = [compilePolicy('every permission', ALLOW_EVERYTHING)];
     if (kind === 'agent-boundary') {

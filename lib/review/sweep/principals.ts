@@ -14,6 +14,39 @@ import { compilePolicy, CompiledPolicy } from '../policy-evaluator';
 import { IamCatalog } from './iam-catalog';
 import { environmentOf, findByArn, resolveValue, resourceArn, UNRESOLVED } from './resources';
 
+/** What the sweep assumed because it could not read something offline, as data; `describeAssumption` renders it. */
+export type Assumption =
+  /** A Deny with values that cannot be resolved offline (or policy variables) is not counted. */
+  | { readonly code: 'deny-dropped'; readonly policy: string; readonly statement: string }
+  /** An Allow with such values is widened to `*`. */
+  | { readonly code: 'allow-widened'; readonly policy: string; readonly statement: string }
+  /** A condition the offline evaluator cannot evaluate: an Allow's are taken as met, a Deny is not counted. */
+  | { readonly code: 'condition-not-evaluated'; readonly policy: string; readonly statement: string; readonly effect: 'Allow' | 'Deny'; readonly reason: string }
+  /** A policy attached to a role that cannot be resolved offline is taken to apply. */
+  | { readonly code: 'attachment-assumed'; readonly policy: string }
+  /** A managed policy not in the assembly (an AWS managed policy) is taken to allow everything. */
+  | { readonly code: 'managed-policy-unread'; readonly policy: string }
+  /** The permissions boundary is not in the assembly: the role is evaluated without one. */
+  | { readonly code: 'boundary-unread' };
+
+/** An assumption as a sentence, for reports. */
+export function describeAssumption(a: Assumption): string {
+  switch (a.code) {
+    case 'deny-dropped':
+      return `${a.policy} statement ${a.statement}: a Deny with values that cannot be resolved offline (or policy variables) is not counted`;
+    case 'allow-widened':
+      return `${a.policy} statement ${a.statement}: values that cannot be resolved offline (or policy variables) are taken as "*"`;
+    case 'condition-not-evaluated':
+      return `${a.policy} statement ${a.statement}: ${a.reason}; ${a.effect === 'Allow' ? 'its conditions are taken as met' : 'it is not counted'}`;
+    case 'attachment-assumed':
+      return `${a.policy} is attached to a role that cannot be resolved offline; it is taken to apply to this role`;
+    case 'managed-policy-unread':
+      return `${a.policy} is not in the assembly and is taken to allow everything`;
+    case 'boundary-unread':
+      return 'the permissions boundary is not in the assembly, so the role is evaluated as if it had none';
+  }
+}
+
 /** A role whose sessions the sweep evaluates. */
 export interface SweptRole {
   readonly stack: AssemblyStack;
@@ -29,7 +62,7 @@ export interface SweptRole {
   /** Principal context keys with known values (lower-case keys). */
   readonly principalContext: Readonly<Record<string, string>>;
   /** What the sweep assumed because it could not read it offline. */
-  readonly assumptions: readonly string[];
+  readonly assumptions: readonly Assumption[];
 }
 
 /** Everything allowed: what an unreadable managed policy is assumed to grant. */
@@ -39,20 +72,20 @@ export const ALLOW_EVERYTHING = { Version: '2012-10-17', Statement: [{ Effect: '
  * Resolves and compiles one policy document of `stack`, widening or dropping what cannot be read
  * (see the file comment) and recording it in `assumptions`.
  */
-export function compileResolved(name: string, document: unknown, stack: AssemblyStack, catalog: IamCatalog, assumptions: string[]): CompiledPolicy {
+export function compileResolved(name: string, document: unknown, stack: AssemblyStack, catalog: IamCatalog, assumptions: Assumption[]): CompiledPolicy {
   const resolved = resolveValue(document, stack, catalog) as any;
   const statements: any[] = [];
   for (const [index, statement] of toArray(resolved?.Statement).entries()) {
     const s = statement as Record<string, any>;
-    const label = `${name} statement ${s.Sid ?? index}`;
+    const where = { policy: name, statement: String(s.Sid ?? index) };
     let usable = s;
     if (mentions(s, isOpen)) {
       if (s.Effect !== 'Allow') {
-        assumptions.push(`${label}: a Deny with values that cannot be resolved offline (or policy variables) is not counted`);
+        assumptions.push({ code: 'deny-dropped', ...where });
         continue;
       }
       usable = widen(s);
-      assumptions.push(`${label}: values that cannot be resolved offline (or policy variables) are taken as "*"`);
+      assumptions.push({ code: 'allow-widened', ...where });
     }
     try {
       compilePolicy(name, { Statement: [usable] });
@@ -62,7 +95,7 @@ export function compileResolved(name: string, document: unknown, stack: Assembly
         const { Condition: _ignored, ...unconditional } = usable;
         statements.push(unconditional);
       }
-      assumptions.push(`${label}: ${(error as Error).message}; ${s.Effect === 'Allow' ? 'its conditions are taken as met' : 'it is not counted'}`);
+      assumptions.push({ code: 'condition-not-evaluated', ...where, effect: s.Effect === 'Allow' ? 'Allow' : 'Deny', reason: (error as Error).message });
     }
   }
   return compilePolicy(name, { Statement: statements });
@@ -125,7 +158,7 @@ export function sweptRoles(assembly: AssemblyModel, catalog: IamCatalog): SweptR
 
 /** One role of the assembly, ready for evaluation. */
 export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: AssemblyResource, catalog: IamCatalog): SweptRole {
-  const assumptions: string[] = [];
+  const assumptions: Assumption[] = [];
   const arn = resourceArn(catalog, stack, role)!;
   const identity: CompiledPolicy[] = [];
   for (const inline of toArray(role.properties.Policies) as any[]) {
@@ -141,7 +174,7 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
       if (attached) {
         identity.push(compileResolved(policy.constructPath, policy.properties.PolicyDocument, other, catalog, assumptions));
       } else if (other === stack && ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy'].includes(policy.type) && mentions(resolveValue(policy.properties.Roles ?? policy.properties.RoleName, stack, catalog), (t) => t.includes(UNRESOLVED))) {
-        assumptions.push(`${policy.constructPath} is attached to a role that cannot be resolved offline; it is taken to apply to this role`);
+        assumptions.push({ code: 'attachment-assumed', policy: policy.constructPath });
         identity.push(compileResolved(policy.constructPath, policy.properties.PolicyDocument, other, catalog, assumptions));
       }
     }
@@ -152,7 +185,7 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
       identity.push(compileResolved(found.resource.constructPath, found.resource.properties.PolicyDocument, found.stack, catalog, assumptions));
     } else {
       const label = typeof managed === 'string' && !managed.includes(UNRESOLVED) ? managed : 'a managed policy that cannot be resolved offline';
-      assumptions.push(`${label} is not in the assembly and is taken to allow everything`);
+      assumptions.push({ code: 'managed-policy-unread', policy: label });
       identity.push(compilePolicy(label, ALLOW_EVERYTHING));
     }
   }
@@ -166,7 +199,7 @@ export function sweptRole(assembly: AssemblyModel, stack: AssemblyStack, role: A
       boundary = compileResolved('permissions boundary', found.resource.properties.PolicyDocument, found.stack, catalog, assumptions);
       boundaryPath = found.resource.constructPath;
     } else {
-      assumptions.push('the permissions boundary is not in the assembly, so the role is evaluated as if it had none');
+      assumptions.push({ code: 'boundary-unread' });
     }
   }
 
