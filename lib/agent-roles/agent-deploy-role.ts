@@ -1,4 +1,5 @@
 import { Stack, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
@@ -26,11 +27,32 @@ export interface AgentDeployRoleProps {
   readonly executionPolicies?: iam.IManagedPolicy[];
 
   /**
-   * Qualifier of the CDK bootstrap stack whose asset bucket and repository agents publish to.
+   * Qualifier of the CDK bootstrap stack whose asset bucket agents publish to.
    *
    * @default 'hnb659fds'
    */
   readonly bootstrapQualifier?: string;
+
+  /**
+   * Key prefix under which agents publish file assets to the bootstrap bucket. They can write
+   * nowhere else in it: production's assets sit at the bucket's root, named by their content
+   * hash, and an overwritten one would ship the agent's code at the next human deployment. Give
+   * agent-deployed apps `new DefaultStackSynthesizer({ bucketPrefix: 'agent-assets-' })` (or the
+   * same option of `CliCredentialsStackSynthesizer`). No `/`: the guardrails recognise
+   * production's assets as a 64-character name after the last `/`.
+   *
+   * @default 'agent-assets-'
+   */
+  readonly assetPrefix?: string;
+
+  /**
+   * The ECR repository agents push container image assets to (the synthesizer's
+   * `imageAssetsRepositoryName`). Agents never push to the bootstrap repository, where
+   * production's images live.
+   *
+   * @default - agents publish no container images
+   */
+  readonly imageAssetsRepository?: ecr.IRepository;
 }
 
 /**
@@ -53,6 +75,8 @@ export class AgentDeployRole extends Construct {
 
   private readonly boundary: AgentPermissionsBoundary;
   private readonly qualifier: string;
+  private readonly assetPrefix: string;
+  private readonly imageAssetsRepository?: ecr.IRepository;
 
   constructor(scope: Construct, id: string, props: AgentDeployRoleProps) {
     super(scope, id);
@@ -71,12 +95,18 @@ export class AgentDeployRole extends Construct {
     if (!/^[A-Za-z0-9_-]{1,10}$/.test(qualifier)) {
       problems.push(`bootstrapQualifier must be 1-10 letters, digits, _ and -, got ${JSON.stringify(qualifier)}`);
     }
+    const assetPrefix = props.assetPrefix ?? 'agent-assets-';
+    if (Token.isUnresolved(assetPrefix) || !/^[A-Za-z0-9_.-]{1,64}$/.test(assetPrefix)) {
+      problems.push(`assetPrefix must be 1-64 letters, digits, _ . and - (no "/"), such as "agent-assets-", got ${JSON.stringify(assetPrefix)}`);
+    }
     if (problems.length > 0) {
       throw new Error(`Invalid AgentDeployRole at ${this.node.path}:\n- ${problems.join('\n- ')}`);
     }
     this.boundary = props.boundary;
     this.stackNames = [...props.stackNames];
     this.qualifier = qualifier;
+    this.assetPrefix = assetPrefix;
+    this.imageAssetsRepository = props.imageAssetsRepository;
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
@@ -93,7 +123,8 @@ export class AgentDeployRole extends Construct {
 
   /**
    * Lets `grantee` deploy, update and delete the named stacks through this role, pass this role to
-   * CloudFormation (and nothing else), and publish CDK assets to the bootstrap bucket and repository.
+   * CloudFormation (and nothing else), publish file assets under `assetPrefix` in the bootstrap
+   * bucket, and push images to `imageAssetsRepository` if there is one.
    */
   public grantDeploy(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
@@ -134,34 +165,26 @@ export class AgentDeployRole extends Construct {
     grant.combine(
       iam.Grant.addToPrincipal({
         grantee,
-        // These actions have no resource type: they accept only "*".
-        actions: ['cloudformation:ValidateTemplate', 'ecr:GetAuthorizationToken'],
+        // This action has no resource type: it accepts only "*".
+        actions: ['cloudformation:ValidateTemplate'],
         resourceArns: ['*'],
       }),
     );
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['s3:GetBucketLocation', 's3:GetObject*', 's3:ListBucket', 's3:PutObject'],
-        resourceArns: [stack.formatArn({ service: 's3', region: '', account: '', resource: assetBucket }), stack.formatArn({ service: 's3', region: '', account: '', resource: `${assetBucket}/*` })],
-      }),
-    );
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: [
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:BatchGetImage',
-          'ecr:CompleteLayerUpload',
-          'ecr:DescribeImages',
-          'ecr:DescribeRepositories',
-          'ecr:InitiateLayerUpload',
-          'ecr:PutImage',
-          'ecr:UploadLayerPart',
-        ],
-        resourceArns: [stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: `cdk-${this.qualifier}-container-assets-${stack.account}-${stack.region}` })],
-      }),
-    );
+    const bucketArn = stack.formatArn({ service: 's3', region: '', account: '', resource: assetBucket });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation', 's3:ListBucket'], resourceArns: [bucketArn] }));
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject*'], resourceArns: [`${bucketArn}/*`] }));
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [`${bucketArn}/${this.assetPrefix}*`] }));
+    if (this.imageAssetsRepository) {
+      grant.combine(this.imageAssetsRepository.grantPullPush(grantee));
+      grant.combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          // GetAuthorizationToken has no resource type: it accepts only "*".
+          actions: ['ecr:GetAuthorizationToken'],
+          resourceArns: ['*'],
+        }),
+      );
+    }
     grant.combine(
       iam.Grant.addToPrincipal({
         grantee,

@@ -168,6 +168,27 @@ export const STACK_ROLE_ACTIONS: readonly string[] = [
   'cloudformation:UpdateStack',
 ];
 
+/**
+ * The CDK bootstrap's assets as production's next deployment reads them: file assets at the root
+ * of the asset bucket, named by their 64-character content hash, and container images in the
+ * bootstrap repository, tagged by theirs. Assets are not uploaded again when present, so whoever
+ * overwrites one ships their code at the next human deployment. IAM's `*` spans `/`, so the
+ * pattern names any key whose last segment is a 64-character name and an extension; agents
+ * publish under a prefix without `/` (`AgentDeployRole.assetPrefix`), whose keys are longer.
+ */
+const CDK_ASSET_RESOURCES = [`arn:*:s3:::cdk-*-assets-*/${'?'.repeat(64)}.*`, 'arn:*:ecr:*:*:repository/cdk-*-container-assets-*'];
+
+/** Writes of those assets: overwriting, deleting or re-tagging objects and images. */
+const CDK_ASSET_WRITES = [
+  'ecr:BatchDeleteImage',
+  'ecr:CompleteLayerUpload',
+  'ecr:InitiateLayerUpload',
+  'ecr:PutImage',
+  'ecr:UploadLayerPart',
+  's3:DeleteObject*',
+  's3:PutObject*',
+];
+
 /** Read-only IAM actions, and what is needed of STS and PassRole, on guardrail-owned principals. */
 const GUARDRAIL_READ_ACTIONS = ['iam:Generate*', 'iam:Get*', 'iam:List*', 'iam:PassRole', 'iam:Simulate*', 'sts:*'];
 
@@ -259,6 +280,7 @@ function guardrailStatements(input: BoundaryDocumentInput, passable: string[]): 
  */
 function guardrailResourceStatements(): StatementJson[] {
   return [
+    { Sid: 'CdkAssetsProtected', Effect: 'Deny', Action: CDK_ASSET_WRITES, Resource: CDK_ASSET_RESOURCES },
     {
       Sid: 'GuardrailOffLimits',
       Effect: 'Deny',

@@ -2,8 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AgentDeployRole, AgentPermissionsBoundary, AgentRole, ProductionProtection } from '../../lib';
-import { ACCOUNT } from '../support/simulator';
-import { agentEvaluator, REGION, stackArn, synthTemplates } from '../support/template';
+import { ACCOUNT, ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
+import { agentEvaluator, guardrailDocuments, REGION, stackArn, synthTemplates } from '../support/template';
 
 function setup(stackNames: string[] = ['orders-dev']) {
   const app = new App();
@@ -31,10 +31,14 @@ describe('AgentDeployRole', () => {
     let decide: ReturnType<typeof agentEvaluator>['decide'];
     let deployRoleArn: string;
 
+    let template: ReturnType<typeof synthTemplates> extends Map<string, infer T> ? T : never;
+    const templateOf = () => template;
+
     beforeAll(() => {
       const { app, agent, deploy } = setup();
       deploy.grantDeploy(agent);
-      ({ decide, deployRoleArn } = agentEvaluator(synthTemplates(app).get('agent-guardrails')!, 'coding-agent'));
+      template = synthTemplates(app).get('agent-guardrails')!;
+      ({ decide, deployRoleArn } = agentEvaluator(template, 'coding-agent'));
     });
 
     test('may create, update and delete the named stack through the deploy role', async () => {
@@ -49,8 +53,28 @@ describe('AgentDeployRole', () => {
       expect(await decide('iam:PassRole', deployRoleArn, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe('ImplicitlyDenied');
     });
 
-    test('may publish CDK assets to the bootstrap bucket', async () => {
-      expect(await decide('s3:PutObject', `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/asset.zip`)).toBe('Allowed');
+    const HASH = 'a'.repeat(40) + '0123456789abcdef01234567';
+    const bucket = `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}`;
+
+    test('may publish file assets under its own prefix of the bootstrap bucket, and read them all', async () => {
+      expect(await decide('s3:PutObject', `${bucket}/agent-assets-${HASH}.zip`)).toBe('Allowed');
+      expect(await decide('s3:GetObject', `${bucket}/${HASH}.zip`)).toBe('Allowed');
+    });
+
+    test('fails to overwrite or delete the assets production deploys from, even if granted', async () => {
+      expect(await decide('s3:PutObject', `${bucket}/${HASH}.zip`)).not.toBe('Allowed');
+      // The guardrail itself, for an agent granted everything:
+      const { agentBoundary, agentDenies } = guardrailDocuments(templateOf());
+      for (const [action, resource] of [
+        ['s3:PutObject', `${bucket}/${HASH}.zip`],
+        ['s3:DeleteObject', `${bucket}/${HASH}.json`],
+        ['ecr:PutImage', `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/cdk-hnb659fds-container-assets-${ACCOUNT}-${REGION}`],
+      ]) {
+        const decision = await simulate({ action, resource }, { identity: [ADMINISTRATOR_ACCESS, agentDenies], boundary: agentBoundary });
+        expect(decision.deniedBy).toEqual(['CdkAssetsProtected']);
+      }
+      const own = await simulate({ action: 's3:PutObject', resource: `${bucket}/agent-assets-${HASH}.zip` }, { identity: [ADMINISTRATOR_ACCESS, agentDenies], boundary: agentBoundary });
+      expect(own.result).toBe('Allowed');
     });
 
     test('fails to deploy without the deploy role or with another role', async () => {
@@ -109,5 +133,10 @@ describe('AgentDeployRole', () => {
     const [role] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
     expect(role.Properties.Description.length).toBeLessThanOrEqual(1000);
     expect(role.Properties.Description).toMatch(/^CloudFormation service role for agent deployments of dev-service-0, .*\.\.\. and 100 stacks in all$/);
+  });
+  test('fails when the asset prefix is not a key prefix', () => {
+    const stack = new Stack(new App(), 'Guardrails');
+    const boundary = new AgentPermissionsBoundary(stack, 'Boundary');
+    expect(() => new AgentDeployRole(stack, 'Deploy', { boundary, stackNames: ['dev'], assetPrefix: 'agent/assets' })).toThrow(/assetPrefix must be 1-64 letters, digits, _ . and - \(no "\/"\), such as "agent-assets-", got "agent\/assets"/);
   });
 });
