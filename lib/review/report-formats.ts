@@ -208,6 +208,14 @@ export function formatText(report: ReviewReport, options: ReportOptions = {}): s
     for (const row of tagBlind) lines.push(`  ${row.action.padEnd(width)}  ${row.resourceType.padEnd(typeWidth)}  ${coverageText(row)}`);
   }
 
+  const accountLevel = report.sweep.accountLevelWrites;
+  if (accountLevel.length > 0) {
+    const byService = new Map<string, string[]>();
+    for (const action of accountLevel) byService.set(action.split(':')[0], [...(byService.get(action.split(':')[0]) ?? []), action.split(':')[1]]);
+    lines.push('', `Account-level writes of production's services: no resource type, so no tag or name reaches them; deny them with an SCP (${accountLevel.length})`);
+    for (const [service, names] of byService) lines.push(`  ${service}: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ` and ${names.length - 8} more` : ''}`);
+  }
+
   const notSwept = report.sweep.inventory.notSwept;
   if (notSwept.length > 0) {
     lines.push('', 'Production resources not swept (IAM resource type unknown)');
@@ -267,6 +275,7 @@ export function formatJson(report: ReviewReport, options: ReportOptions = {}): s
       })),
       assumptions: s.assumptions.map((a) => ({ ...a, text: describeAssumption(a) })),
     })),
+    accountLevelWrites: [...report.sweep.accountLevelWrites],
     notSwept: report.sweep.inventory.notSwept.map((n) => ({
       stackName: n.stackName,
       constructPath: n.constructPath,

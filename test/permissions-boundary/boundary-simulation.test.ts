@@ -225,6 +225,16 @@ describe('production is read-only: deletion and code', () => {
     'sharing a database snapshot': { action: 'rds:ModifyDBSnapshotAttribute', resource: arn('rds', 'snapshot:orders-nightly'), context: prod, deniedBy: 'ProdReadOnly' },
     'a queue policy for another account': { action: 'sqs:AddPermission', resource: queue, context: prod, deniedBy: 'ProdReadOnly' },
     'a secret resource policy': { action: 'secretsmanager:PutResourcePolicy', resource: secret, context: prod, deniedBy: 'ProdReadOnly' },
+    'a table resource policy': { action: 'dynamodb:PutResourcePolicy', resource: table1, context: prod, deniedBy: 'ProdReadOnly' },
+    'sharing an EBS snapshot': { action: 'ec2:ModifySnapshotAttribute', resource: `arn:aws:ec2:${REGION}::snapshot/snap-0123456789abcdef0`, context: prod, deniedBy: 'ProdReadOnly' },
+    'replicating a production bucket elsewhere': { action: 's3:PutReplicationConfiguration', resource: bucket, context: prod, bucketAbac: true, deniedBy: 'ProdReadOnly' },
+    'an SSH key pushed to a production instance': { action: 'ec2-instance-connect:SendSSHPublicKey', resource: instance, context: prod, deniedBy: 'ProdReadOnly' },
+    'the serial console of a production instance': { action: 'ec2-instance-connect:SendSerialConsoleSSHPublicKey', resource: instance, context: prod, deniedBy: 'ProdReadOnly' },
+    'running a production task definition': { action: 'ecs:RunTask', resource: arn('ecs', 'task-definition/orders-api:7'), context: prod, deniedBy: 'ProdReadOnly' },
+    'a production role passed to a Glue development endpoint': { action: 'iam:PassRole', resource: role('orders-prod-GlueRole-1A2B3C'), context: { 'iam:PassedToService': 'glue.amazonaws.com' }, deniedBy: 'PassBoundedRoles' },
+    'adding a user to an admin group of a production user pool': { action: 'cognito-idp:AdminAddUserToGroup', resource: arn('cognito-idp', 'userpool/us-east-1_AbCdEfGhI'), context: prod, deniedBy: 'ProdReadOnly' },
+    'deleting a production certificate': { action: 'acm:DeleteCertificate', resource: arn('acm', 'certificate/0123abcd-0000-1111-2222-333344445555'), context: prod, deniedBy: 'ProdReadOnly' },
+    'deleting production flow logs': { action: 'ec2:DeleteFlowLogs', resource: arn('ec2', 'vpc-flow-log/fl-0123456789abcdef0'), context: prod, deniedBy: 'ProdReadOnly' },
   }))('denies %s', expectAgentDenied);
 
   test.each(table({

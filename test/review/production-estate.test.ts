@@ -9,6 +9,7 @@ import * as path from 'path';
 import { buildApp as productionEstate } from '../../examples/production-estate';
 import { ALLOW_EVERYTHING, AssemblyModel, compilePolicy, isPureRead, loadIamCatalog, resolveValue, reviewAssembly, sweep, sweepAssembly, SweptRequest } from '../../lib';
 import { main } from '../../lib/cli/main';
+import { formatText } from '../../lib/review/report-formats';
 import { synthesizeApp } from '../support/assembly';
 
 const catalog = loadIamCatalog();
@@ -78,6 +79,14 @@ describe('the review of the estate', () => {
   test('passes with nothing unresolved', () => {
     const report = reviewAssembly(assembly);
     expect(report.summary).toEqual({ errors: 0, warnings: 0, unresolved: 0, acknowledged: 0 });
+  });
+
+  test('lists the account-level writes no tag or name reaches, from the catalog', () => {
+    const report = reviewAssembly(assembly);
+    expect(report.sweep.accountLevelWrites).toEqual(expect.arrayContaining(['kinesis:UpdateShardCount', 'ecs:DeregisterTaskDefinition']));
+    expect(report.sweep.accountLevelWrites.every((a) => catalog.actionsOf(a.split(':')[0]).find((x) => `${x.service}:${x.name}` === a)!.resourceTypes.length === 0)).toBe(true);
+    const text = formatText(report, { baseDir: dir });
+    expect(text).toMatch(/Account-level writes of production's services: .*\(\d+\)\n(.|\n)*  kinesis: .*UpdateShardCount/);
   });
 
   /** The assembly with statement `sid` removed from every guardrail policy. */

@@ -7,6 +7,7 @@
  */
 import { GuardrailPaths } from '../../guardrail-paths';
 import { GUARDRAIL_POLICY_METADATA, PRODUCTION_EXCEPTIONS_METADATA } from '../../permissions-boundary/metadata';
+import { isPureRead } from '../../permissions-boundary/action-patterns';
 import { toArray } from '../../private/arrays';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { compilePolicy } from '../policy-evaluator';
@@ -38,6 +39,11 @@ export interface AssemblySweep {
   readonly inventory: ProductionInventory;
   readonly roles: readonly PrincipalSweep[];
   readonly boundaries: readonly PrincipalSweep[];
+  /**
+   * Writes of the services production uses that the catalog gives no resource type: IAM cannot
+   * scope them to a production resource, so no tag or name protects production from them.
+   */
+  readonly accountLevelWrites: readonly string[];
 }
 
 /** Options of the sweep. */
@@ -154,7 +160,11 @@ export function sweepAssembly(assembly: AssemblyModel, options: AssemblySweepOpt
     const exceptions = kind === 'agent-boundary' ? productionExceptions(resource) : [];
     return measured({ stack, resource, kind: 'boundary', guardrail: kind, assumptions, exceptions }, () => sweep(probe, inventory, catalog, productionTag));
   });
-  const result = { productionTag, inventory, roles: roleSweeps, boundaries: boundarySweeps };
+  const services = [...new Set(inventory.resources.map((r) => r.service))].sort();
+  const accountLevelWrites = services.flatMap((service) =>
+    catalog.actionsOf(service).filter((a) => a.resourceTypes.length === 0 && !isPureRead(a)).map((a) => `${a.service}:${a.name}`),
+  );
+  const result = { productionTag, inventory, roles: roleSweeps, boundaries: boundarySweeps, accountLevelWrites };
   if (!cache.has(assembly)) cache.set(assembly, new Map());
   cache.get(assembly)!.set(cacheKey, result);
   return result;
