@@ -9,6 +9,7 @@ export * from './permissions-boundary/action-patterns';
 export * from './permissions-boundary/metadata';
 export * from './production-protection/production-protection';
 export * from './production-protection/production-tag';
+export { PRODUCTION_TYPES_PROTECTED_BY_NAME } from './production-protection/protected-by-name';
 export * from './production-protection/stateful-resource-types';
 export * from './approval-workflow/logic/identity';
 export * from './approval-workflow/logic/rules';

@@ -1,14 +1,11 @@
-import { Annotations, CfnResource, Lazy, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
 import { loadIamCatalog } from '../private/iam-catalog';
-import { renderedProperties } from '../private/render';
-import { tokenPattern } from '../private/tokens';
 import { withoutCovered } from '../private/wildcards';
 import { ProductionProtection } from '../production-protection/production-protection';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from '../production-protection/production-tag';
-import { actionWords } from './action-patterns';
 import {
   BoundaryDocumentInput,
   buildAgentBoundary,
@@ -20,6 +17,8 @@ import {
   StatementJson,
 } from './boundary-document';
 import { guardrailActionLists } from './catalog-actions';
+import { GuardrailPolicyKind, guardrailPathProblems } from './guardrail-path-check';
+import { exceptionProblems, ProductionActionException } from './production-exceptions';
 import { GUARDRAIL_POLICY_METADATA, PRODUCTION_EXCEPTIONS_METADATA } from './metadata';
 
 const BOUNDARY_SYMBOL = Symbol.for('cdk-agent-guardrails.AgentPermissionsBoundary');
@@ -28,16 +27,6 @@ const BOUNDARY_SYMBOL = Symbol.for('cdk-agent-guardrails.AgentPermissionsBoundar
 const LOW_HEADROOM_WARNING = 500;
 
 
-/** Verbs of actions that are never an exception: they remove production or what it holds. */
-const NEVER_EXCEPTED_VERBS = new Set(['delete', 'terminate', 'purge', 'destroy', 'drop', 'deregister', 'remove', 'disable', 'stop', 'reboot', 'restore', 'schedule']);
-
-/** Actions the platform team lets agents perform on production, and why. */
-export interface ProductionActionException {
-  /** IAM actions or `service:Prefix*` patterns, for example `dynamodb:PutItem`. */
-  readonly actions: string[];
-  /** Why agents need them on production; shown by the review. At least 10 characters. */
-  readonly reason: string;
-}
 
 /** Properties for `AgentPermissionsBoundary`. */
 export interface AgentPermissionsBoundaryProps {
@@ -96,8 +85,6 @@ export interface AgentPermissionsBoundaryProps {
   readonly additionalStatements?: iam.PolicyStatement[];
 }
 
-/** Which of the guardrail policies. */
-type GuardrailPolicyKind = 'agent' | 'denies' | 'workload';
 
 /**
  * The guardrail policies for agents, as three customer managed policies under `/agent-guardrails/`:
@@ -346,7 +333,7 @@ export class AgentPermissionsBoundary extends Construct {
         );
       }
     }
-    errors.push(...guardrailPathProblems(this));
+    errors.push(...guardrailPathProblems(this, this.node.root.node.findAll().filter(AgentPermissionsBoundary.isAgentPermissionsBoundary)));
     const referenceable = this.referenceable(ProductionProtection.findAll(this));
     for (const protection of ProductionProtection.findAll(this).filter((p) => !referenceable.includes(p))) {
       if (protection.protectedResourceNames().referencedArns.length > 0) {
@@ -382,107 +369,5 @@ export class AgentPermissionsBoundary extends Construct {
   }
 }
 
-/** Why the production exceptions cannot be accepted; empty when they can. */
-function exceptionProblems(exceptions: readonly ProductionActionException[]): string[] {
-  const problems: string[] = [];
-  const catalog = loadIamCatalog();
-  exceptions.forEach((exception, i) => {
-    const where = `allowProductionActions[${i}]`;
-    if (exception.reason.trim().length < 10) {
-      problems.push(`${where}.reason must say in at least 10 characters why agents need these actions on production, got ${JSON.stringify(exception.reason)}`);
-    }
-    if (exception.actions.length === 0) {
-      problems.push(`${where}.actions must name at least one action, got []`);
-    }
-    for (const action of exception.actions) {
-      const [service, name] = action.split(':');
-      if (!service || !name || !/^[a-z0-9-]+$/.test(service) || !/^[A-Za-z0-9*?]+$/.test(name)) {
-        problems.push(`${where}.actions must hold IAM actions like "dynamodb:PutItem" (a wildcard only after the service prefix), got ${JSON.stringify(action)}`);
-        continue;
-      }
-      const pattern = new RegExp(`^${name.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-      const matched = catalog.actionsOf(service).filter((a) => pattern.test(a.name));
-      if (matched.length === 0) {
-        problems.push(`${where}.actions names ${JSON.stringify(action)}, which matches no action in the IAM action catalog; check the spelling`);
-        continue;
-      }
-      const refused = matched.filter((a) => service === 'cloudformation' || NEVER_EXCEPTED_VERBS.has(actionWords(a.name)[0].toLowerCase()));
-      if (refused.length > 0) {
-        problems.push(
-          `${where}.actions names ${JSON.stringify(action)}, which includes ${refused.slice(0, 3).map((a) => `${service}:${a.name}`).join(', ')}: ` +
-            'deleting, stopping or restoring production and changing its stacks are never exceptions; run them through the two-person approval workflow',
-        );
-      }
-    }
-  });
-  return problems;
-}
-
-/**
- * Roles and users under a guardrail path anywhere in the app, L1 and raw `CfnResource` included,
- * must carry the guardrail policy for that path: agent roles the agent boundary and the denies
- * policy; deploy roles, workload roles and users the workload boundary. Elevated roles are the
- * approval workflow's and carry none.
- */
-function guardrailPathProblems(boundary: AgentPermissionsBoundary): string[] {
-  const all = boundary.node.root.node.findAll();
-  // With several guardrails in one app (one per account), a principal needs to satisfy one of
-  // them, and the first reports it.
-  const boundaries = all.filter(AgentPermissionsBoundary.isAgentPermissionsBoundary);
-  if (boundaries[0] !== boundary) {
-    return [];
-  }
-  const problems: string[] = [];
-  for (const node of all) {
-    if (!CfnResource.isCfnResource(node) || (node.cfnResourceType !== 'AWS::IAM::Role' && node.cfnResourceType !== 'AWS::IAM::User')) {
-      continue;
-    }
-    const found = boundaries.map((b) => principalPathProblems(node, b));
-    if (found.every((p) => p.length > 0)) {
-      problems.push(...found[0]);
-    }
-  }
-  return problems;
-}
-
-/** Why `node`, a role or user, does not carry what its guardrail path requires; empty when it does. */
-export function principalPathProblems(node: CfnResource, boundary: AgentPermissionsBoundary): string[] {
-  const rendered = renderedProperties(node);
-  const path = rendered.Path;
-  if (typeof path !== 'string' || (!path.startsWith(GuardrailPaths.ROOT) && !path.startsWith(GuardrailPaths.WORKLOAD)) || path.startsWith(GuardrailPaths.ELEVATED_ROLES)) {
-    return [];
-  }
-  const agent = path.startsWith(GuardrailPaths.AGENT_ROLES);
-  const expected = agent ? boundary.managedPolicyName : boundary.workloadPolicyName;
-  const problems: string[] = [];
-  if (!isPolicyArn(node, rendered.PermissionsBoundary, boundary, agent ? 'agent' : 'workload')) {
-    problems.push(
-      `${node.cfnResourceType} at ${node.node.path} lives under ${path} but does not carry the guardrail boundary ${expected} of ${boundary.node.path}; ` +
-        (agent ? 'create agent roles with AgentRole' : 'apply it with AgentBoundary.of(scope).apply(boundary)') +
-        ', and remove whatever replaced or cleared it (for example PermissionsBoundary.of(...).apply or .clear())',
-    );
-  }
-  if (agent && !((rendered.ManagedPolicyArns as unknown[] | undefined) ?? []).some((arn) => isPolicyArn(node, arn, boundary, 'denies'))) {
-    problems.push(
-      `${node.cfnResourceType} at ${node.node.path} is an agent role without the agent denies policy ${boundary.denyPolicyName}; create agent roles with AgentRole and do not remove its managed policies`,
-    );
-  }
-  return problems;
-}
-
-/**
- * Tells whether `arn`, a rendered and resolved property of a resource in `node`'s stack, names the
- * guardrail policy `kind` of `boundary`: its own reference, or any ARN ending in its path and name.
- */
-export function isPolicyArn(node: IConstruct, arn: unknown, boundary: AgentPermissionsBoundary, kind: GuardrailPolicyKind = 'agent'): boolean {
-  if (arn === undefined) {
-    return false;
-  }
-  const stack = Stack.of(node);
-  const ref = { agent: boundary.managedPolicyArn, denies: boundary.denyPolicy.managedPolicyArn, workload: boundary.workloadPolicy.managedPolicyArn }[kind];
-  if (JSON.stringify(arn) === JSON.stringify(stack.resolve(ref))) {
-    return true;
-  }
-  const name = { agent: boundary.managedPolicyName, denies: boundary.denyPolicyName, workload: boundary.workloadPolicyName }[kind];
-  return tokenPattern(stack, arn).endsWith(`:policy${GuardrailPaths.ROOT}${name}`);
-}
+export { isPolicyArn, principalPathProblems } from './guardrail-path-check';
+export type { ProductionActionException } from './production-exceptions';

@@ -21,9 +21,23 @@
  */
 import { GuardrailPaths } from '../guardrail-paths';
 import { ResolvedProductionTag } from '../production-protection/production-tag';
+import {
+  CDK_ASSET_RESOURCES,
+  CDK_ASSET_WRITES,
+  CHANGE_SET_PROPOSALS,
+  CREDENTIAL_ACTIONS,
+  GUARDRAIL_COMPONENT_TAG,
+  GUARDRAIL_READ_ACTIONS,
+  IDENTITY_SERVICES,
+  PRINCIPAL_PERMISSION_ACTIONS,
+  SAFETY_NET_ACTIONS,
+  SECURITY_SERVICES,
+  STACK_ROLE_ACTIONS,
+} from './action-lists';
 import { PolicyDocumentJson, StatementJson } from './policy-json';
 
 export * from './policy-json';
+export { CHANGE_SET_PROPOSALS, GUARDRAIL_COMPONENT_TAG, IDENTITY_SERVICES, SECURITY_SERVICES, STACK_ROLE_ACTIONS } from './action-lists';
 
 /** Everything the documents need, already resolved to plain strings. */
 export interface BoundaryDocumentInput {
@@ -68,129 +82,6 @@ export interface BoundaryDocuments {
   /** The permissions boundary of deploy roles and of every role agents create. */
   readonly workloadBoundary: PolicyDocumentJson;
 }
-
-/** The tag the guardrails put on their own resources, by component. */
-export const GUARDRAIL_COMPONENT_TAG = { key: 'agent-guardrails:component', approvalWorkflow: 'approval-workflow' } as const;
-
-/**
- * What an agent may do to a production stack beyond reading it: propose or withdraw a change set.
- * Executing one takes two humans (the approval workflow).
- */
-export const CHANGE_SET_PROPOSALS: readonly string[] = ['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet'];
-
-/** IAM service prefixes of the account's security services: agents read them and never change them. */
-export const SECURITY_SERVICES: readonly string[] = [
-  'access-analyzer',
-  'config',
-  'detective',
-  'guardduty',
-  'inspector2',
-  'macie2',
-  'securityhub',
-];
-
-/** IAM service prefixes that manage human identities (IAM Identity Center and its directory). */
-export const IDENTITY_SERVICES: readonly string[] = ['identitystore', 'sso', 'sso-directory'];
-
-/** IAM actions that write permissions onto a principal; allowed only on principals carrying the workload boundary. */
-const PRINCIPAL_PERMISSION_ACTIONS = [
-  'iam:Attach*',
-  'iam:CreateRole',
-  'iam:CreateUser',
-  'iam:DeleteGroupPolicy',
-  'iam:DeleteRolePolicy',
-  'iam:DeleteUserPolicy',
-  'iam:Detach*',
-  'iam:Put*',
-  'iam:UpdateAssumeRolePolicy',
-];
-
-/**
- * Credentials, group memberships and identity providers. Each would let an agent act as, or
- * beside, an unbounded principal: federated sign-ins (SAML, OIDC, Roles Anywhere) are unsigned
- * calls that no boundary of the agent's applies to, so creating, deleting and recreating, or
- * editing a provider or a trust anchor would open every role that trusts it.
- */
-const CREDENTIAL_ACTIONS = [
-  'iam:*AccessKey',
-  'iam:*ClientID*',
-  'iam:*VirtualMFADevice',
-  'iam:DeactivateMFADevice',
-  'iam:EnableMFADevice',
-  'iam:ResyncMFADevice',
-  'iam:*ServiceSpecificCredential',
-  'iam:*SigningCertificate',
-  'iam:AddUserToGroup',
-  'iam:Create*Provider',
-  'iam:CreateLoginProfile',
-  'iam:Delete*Provider',
-  'iam:RemoveUserFromGroup',
-  'iam:Update*Provider*',
-  'iam:UpdateLoginProfile',
-  'iam:UpdateSSHPublicKey',
-  'iam:UploadSSHPublicKey',
-  'rolesanywhere:Create*',
-  'rolesanywhere:Enable*',
-  'rolesanywhere:Update*',
-];
-
-/**
- * Safety nets, denied everywhere: DynamoDB backups (they carry no tags, so production's cannot be
- * told apart); the audit trail; organization membership; StackSets, which deploy with
- * administrator roles in other accounts; and code run on instances chosen by tag or by document,
- * which no resource tag of the instances reaches.
- */
-const SAFETY_NET_ACTIONS = [
-  'cloudformation:CreateStackInstances',
-  'cloudformation:CreateStackSet',
-  'cloudformation:DeleteStackInstances',
-  'cloudformation:ImportStacksToStackSet',
-  'cloudformation:UpdateStackInstances',
-  'cloudformation:UpdateStackSet',
-  'cloudtrail:Delete*',
-  'cloudtrail:Put*',
-  'cloudtrail:Stop*',
-  'cloudtrail:Update*',
-  'dynamodb:DeleteBackup',
-  'organizations:LeaveOrganization',
-  'ssm:CreateAssociation*',
-  'ssm:StartAssociationsOnce',
-  'ssm:UpdateAssociation*',
-];
-
-/** CloudFormation calls that act with a service role; a bounded one must be named. */
-export const STACK_ROLE_ACTIONS: readonly string[] = [
-  'cloudformation:ContinueUpdateRollback',
-  'cloudformation:CreateChangeSet',
-  'cloudformation:CreateStack',
-  'cloudformation:DeleteStack',
-  'cloudformation:RollbackStack',
-  'cloudformation:UpdateStack',
-];
-
-/**
- * The CDK bootstrap's assets as production's next deployment reads them: file assets at the root
- * of the asset bucket, named by their 64-character content hash, and container images in the
- * bootstrap repository, tagged by theirs. Assets are not uploaded again when present, so whoever
- * overwrites one ships their code at the next human deployment. IAM's `*` spans `/`, so the
- * pattern names any key whose last segment is a 64-character name and an extension; agents
- * publish under a prefix without `/` (`AgentDeployRole.assetPrefix`), whose keys are longer.
- */
-const CDK_ASSET_RESOURCES = [`arn:*:s3:::cdk-*-assets-*/${'?'.repeat(64)}.*`, 'arn:*:ecr:*:*:repository/cdk-*-container-assets-*'];
-
-/** Writes of those assets: overwriting, deleting or re-tagging objects and images. */
-const CDK_ASSET_WRITES = [
-  'ecr:BatchDeleteImage',
-  'ecr:CompleteLayerUpload',
-  'ecr:InitiateLayerUpload',
-  'ecr:PutImage',
-  'ecr:UploadLayerPart',
-  's3:DeleteObject*',
-  's3:PutObject*',
-];
-
-/** Read-only IAM actions, and what is needed of STS and PassRole, on guardrail-owned principals. */
-const GUARDRAIL_READ_ACTIONS = ['iam:Generate*', 'iam:Get*', 'iam:List*', 'iam:PassRole', 'iam:Simulate*', 'sts:*'];
 
 function iamArn(kind: 'role' | 'policy', path: string, account = '*'): string {
   return `arn:*:iam::${account}:${kind}${path}*`;
@@ -242,14 +133,14 @@ function guardrailStatements(input: BoundaryDocumentInput, passable: string[]): 
       // their sessions as humans.
       Sid: 'GuardrailReadOnly',
       Effect: 'Deny',
-      NotAction: GUARDRAIL_READ_ACTIONS,
+      NotAction: [...GUARDRAIL_READ_ACTIONS],
       Resource: [iamArn('role', GuardrailPaths.ROOT), iamArn('policy', GuardrailPaths.ROOT), 'arn:*:iam::*:role/*AWSReservedSSO*', 'arn:*:iam::*:role/aws-reserved/*'],
     },
     {
       // Every principal created or empowered carries the workload boundary; groups never.
       Sid: 'BoundedPrincipals',
       Effect: 'Deny',
-      Action: PRINCIPAL_PERMISSION_ACTIONS,
+      Action: [...PRINCIPAL_PERMISSION_ACTIONS],
       Resource: '*',
       Condition: { ArnNotLike: { 'iam:PermissionsBoundary': boundaryPolicyArnPattern(input.workloadBoundaryName) } },
     },
@@ -280,7 +171,7 @@ function guardrailStatements(input: BoundaryDocumentInput, passable: string[]): 
  */
 function guardrailResourceStatements(): StatementJson[] {
   return [
-    { Sid: 'CdkAssetsProtected', Effect: 'Deny', Action: CDK_ASSET_WRITES, Resource: CDK_ASSET_RESOURCES },
+    { Sid: 'CdkAssetsProtected', Effect: 'Deny', Action: [...CDK_ASSET_WRITES], Resource: [...CDK_ASSET_RESOURCES] },
     {
       Sid: 'GuardrailOffLimits',
       Effect: 'Deny',

@@ -2,19 +2,14 @@ import {
   Annotations,
   Aspects,
   AspectPriority,
-  CfnDeletionPolicy,
   CfnResource,
-  IAspect,
   ReferenceStrength,
-  RemovalPolicy,
   Stack,
   Tags,
   Token,
 } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as rds from 'aws-cdk-lib/aws-rds';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -23,6 +18,8 @@ import { iamServiceOf } from '../private/cfn-services';
 import { renderedProperties } from '../private/render';
 import { generatedNamePrefix, physicalNamePattern } from '../private/tokens';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from './production-tag';
+import { ABAC_ENABLED, EnableBucketAbac, RetainStatefulResources } from './aspects';
+import { TAG_BLIND_TYPES } from './protected-by-name';
 import { STATEFUL_RESOURCE_TYPES } from './stateful-resource-types';
 
 const PRODUCTION_PROTECTION_SYMBOL = Symbol.for('cdk-agent-guardrails.ProductionProtection');
@@ -107,24 +104,6 @@ export interface ProtectedResourceNames {
    */
   readonly referencedArns: string[];
 }
-
-/**
- * Production resource types no tag protects (IAM evaluates no `aws:ResourceTag` on them, or
- * CloudFormation cannot tag them), with the ARN pattern of one: the literal name property, or,
- * for a name CloudFormation generates, anything containing the logical id.
- */
-const TAG_BLIND_TYPES: Readonly<Record<string, { readonly nameProperty: string; readonly arn: (name: string) => string }>> = {
-  'AWS::Lambda::LayerVersion': { nameProperty: 'LayerName', arn: (n) => `arn:*:lambda:*:*:layer:${n}:*` },
-  'AWS::Events::Archive': { nameProperty: 'ArchiveName', arn: (n) => `arn:*:events:*:*:archive/${n}` },
-  'AWS::Events::Connection': { nameProperty: 'Name', arn: (n) => `arn:*:events:*:*:connection/${n}/*` },
-  'AWS::Events::ApiDestination': { nameProperty: 'Name', arn: (n) => `arn:*:events:*:*:api-destination/${n}/*` },
-  'AWS::Events::Endpoint': { nameProperty: 'Name', arn: (n) => `arn:*:events:*:*:endpoint/${n}` },
-  'AWS::ApiGateway::Account': { nameProperty: '-', arn: () => 'arn:*:apigateway:*::/account' },
-  'AWS::AutoScaling::LaunchConfiguration': { nameProperty: 'LaunchConfigurationName', arn: (n) => `arn:*:autoscaling:*:*:launchConfiguration:*:launchConfigurationName/${n}` },
-};
-
-/** The production resource types the guardrails protect by name, because no tag reaches them. */
-export const PRODUCTION_TYPES_PROTECTED_BY_NAME: readonly string[] = Object.keys(TAG_BLIND_TYPES).sort();
 
 /**
  * Marks a stack as production and protects it: the production tag on the stack and every taggable
@@ -332,8 +311,6 @@ function stackPolicyDocument(scope: StackPolicyScope, statefulTypes: string[]): 
   };
 }
 
-const ABAC_ENABLED = 'Enabled';
-
 /**
  * A weak cross-stack reference (`Fn::GetStackOutput`, no export): the guardrail policies name a
  * production resource by the id CloudFormation gave it, and nobody is ever blocked from changing
@@ -341,48 +318,4 @@ const ABAC_ENABLED = 'Enabled';
  */
 function weak(value: string): string {
   return Stack.consumeReference(value, ReferenceStrength.WEAK);
-}
-
-
-/** Turns on S3 ABAC on every bucket, so IAM evaluates their production tag. */
-class EnableBucketAbac implements IAspect {
-  public visit(node: IConstruct): void {
-    if (node instanceof s3.CfnBucket && node.abacStatus === undefined) {
-      node.abacStatus = ABAC_ENABLED;
-    }
-  }
-}
-
-/** Retains stateful resources and turns on the services' own deletion protection. */
-class RetainStatefulResources implements IAspect {
-  constructor(private readonly statefulTypes: Set<string>) {}
-
-  public visit(node: IConstruct): void {
-    if (!CfnResource.isCfnResource(node) || !this.statefulTypes.has(node.cfnResourceType)) {
-      return;
-    }
-    if (node.cfnOptions.deletionPolicy === CfnDeletionPolicy.DELETE) {
-      Annotations.of(node).addInfo(
-        `${node.cfnResourceType} had removal policy DESTROY; production protection retains it (set allowStatefulResourceDeletion to opt out)`,
-      );
-    }
-    node.applyRemovalPolicy(RemovalPolicy.RETAIN);
-
-    if (node instanceof dynamodb.CfnTable) {
-      node.deletionProtectionEnabled = keepExplicitFalse(node, node.deletionProtectionEnabled, 'deletionProtectionEnabled');
-    } else if (node instanceof rds.CfnDBInstance || node instanceof rds.CfnDBCluster) {
-      node.deletionProtection = keepExplicitFalse(node, node.deletionProtection, 'deletionProtection');
-    }
-  }
-}
-
-function keepExplicitFalse(node: CfnResource, current: unknown, property: string): any {
-  if (current === false) {
-    Annotations.of(node).addWarningV2(
-      'cdk-agent-guardrails:deletionProtectionOff',
-      `${property} is explicitly false on a production ${node.cfnResourceType}`,
-    );
-    return false;
-  }
-  return Token.isUnresolved(current) ? current : true;
 }
