@@ -103,27 +103,45 @@ export const STACK_ROLE_ACTIONS: readonly string[] = [
   'cloudformation:UpdateStack',
 ];
 
-/**
- * The CDK bootstrap's assets as production's next deployment reads them: file assets at the root
- * of the asset bucket, named by their 64-character content hash, and container images in the
- * bootstrap repository, tagged by theirs. Assets are not uploaded again when present, so whoever
- * overwrites one ships their code at the next human deployment. IAM's `*` spans `/`, so the
- * pattern names any key whose last segment is a 64-character name and an extension; agents
- * publish under a prefix without `/` (`AgentDeployRole.assetPrefix`), whose keys are longer.
- */
-export const CDK_ASSET_RESOURCES: readonly string[] = [`arn:*:s3:::cdk-*-assets-*/${'?'.repeat(64)}.*`, 'arn:*:ecr:*:*:repository/cdk-*-container-assets-*'];
-
-/** Writes of those assets: overwriting, deleting or re-tagging objects and images. */
-export const CDK_ASSET_WRITES: readonly string[] = [
-  'ecr:BatchDeleteImage',
-  'ecr:CompleteLayerUpload',
-  'ecr:InitiateLayerUpload',
-  'ecr:PutImage',
-  'ecr:UploadLayerPart',
-  's3:DeleteObject*',
-  's3:PutObject*',
-];
-
 /** Read-only IAM actions, and what is needed of STS and PassRole, on guardrail-owned principals. */
 export const GUARDRAIL_READ_ACTIONS: readonly string[] = ['iam:Generate*', 'iam:Get*', 'iam:List*', 'iam:PassRole', 'iam:Simulate*', 'sts:*'];
 
+
+/**
+ * The CDK bootstrap: its stack, container repository, version parameter and asset bucket, and the
+ * file assets at the bucket's root, named by their 64-character content hash. Every deployment,
+ * production's included, reads them, and assets are not uploaded again when present: whoever
+ * overwrites one ships their code at the next human deployment. IAM's `*` spans `/`, so the object
+ * pattern names any key whose last segment is a 64-character name and an extension; agents publish
+ * under a prefix without `/` (`AgentDeployRole.assetPrefix`), whose keys are longer.
+ */
+export function cdkBootstrapResources(accountId: string): string[] {
+  return [
+    'arn:*:cloudformation:*:*:stack/CDKToolkit/*',
+    'arn:*:ecr:*:*:repository/cdk-*-container-assets-*',
+    // The bucket itself: ends in a region (`us-east-1`), never in an object key's extension.
+    `arn:*:s3:::cdk-*-assets-${accountId}-??-*-?`,
+    `arn:*:s3:::cdk-*-assets-*/${'?'.repeat(64)}.*`,
+    'arn:*:ssm:*:*:parameter/cdk-bootstrap/*',
+  ];
+}
+
+/** Changes of those: each pattern acts on one of the resources above and names no read. */
+export const CDK_BOOTSTRAP_WRITES: readonly string[] = [
+  'cloudformation:Delete*',
+  'cloudformation:Execute*',
+  'cloudformation:Set*',
+  'cloudformation:Update*',
+  'ecr:BatchDelete*',
+  'ecr:CompleteLayerUpload',
+  'ecr:Delete*',
+  'ecr:InitiateLayerUpload',
+  'ecr:Put*',
+  'ecr:Set*',
+  'ecr:UploadLayerPart',
+  's3:Delete*',
+  's3:Put*',
+  'ssm:Delete*',
+  'ssm:Label*',
+  'ssm:PutParameter',
+];

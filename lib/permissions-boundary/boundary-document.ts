@@ -22,8 +22,8 @@
 import { GuardrailPaths } from '../guardrail-paths';
 import { ResolvedProductionTag } from '../production-protection/production-tag';
 import {
-  CDK_ASSET_RESOURCES,
-  CDK_ASSET_WRITES,
+  cdkBootstrapResources,
+  CDK_BOOTSTRAP_WRITES,
   CHANGE_SET_PROPOSALS,
   CREDENTIAL_ACTIONS,
   GUARDRAIL_COMPONENT_TAG,
@@ -169,9 +169,9 @@ function guardrailStatements(input: BoundaryDocumentInput, passable: string[]): 
  * API's one door, execute-api:Invoke, carries no resource tag. Nobody bounded names the
  * guardrails' own tag keys: untagging would lift the first statement.
  */
-function guardrailResourceStatements(): StatementJson[] {
+function guardrailResourceStatements(input: BoundaryDocumentInput): StatementJson[] {
   return [
-    { Sid: 'CdkAssetsProtected', Effect: 'Deny', Action: [...CDK_ASSET_WRITES], Resource: [...CDK_ASSET_RESOURCES] },
+    { Sid: 'CdkBootstrapProtected', Effect: 'Deny', Action: [...CDK_BOOTSTRAP_WRITES], Resource: cdkBootstrapResources(input.accountId) },
     {
       Sid: 'GuardrailOffLimits',
       Effect: 'Deny',
@@ -267,7 +267,7 @@ export function buildAgentDenies(input: BoundaryDocumentInput): PolicyDocumentJs
   const allBut = (kept: string[]): Pick<StatementJson, 'Action' | 'NotAction'> => (kept.length > 0 ? { NotAction: kept } : { Action: '*' });
   const statements: StatementJson[] = [
     { Sid: 'NoEscapeOrTamper', Effect: 'Deny', Action: sorted([...SAFETY_NET_ACTIONS, ...CREDENTIAL_ACTIONS]), Resource: '*' },
-    ...guardrailResourceStatements(),
+    ...guardrailResourceStatements(input),
     { Sid: 'SecurityServicesReadOnly', Effect: 'Deny', Action: sorted(input.securityServiceWrites), Resource: '*' },
     { Sid: 'IdentityReadOnly', Effect: 'Deny', Action: sorted(input.identityServiceWrites), Resource: '*' },
   ];
@@ -282,6 +282,18 @@ export function buildAgentDenies(input: BoundaryDocumentInput): PolicyDocumentJs
     statements.push({ Sid: 'ProdByArn', Effect: 'Deny', ...allBut(readsOf(...services)), Resource: others });
   }
   statements.push(...recordStatement('ProdRecordsByName', input));
+  statements.push({
+    // A proposal for a production stack that names a role would make that role the stack's once
+    // humans execute it: proposals keep the stack's own role.
+    Sid: 'ProdProposalRole',
+    Effect: 'Deny',
+    Action: 'cloudformation:CreateChangeSet',
+    Resource: '*',
+    Condition: {
+      StringLike: { 'cloudformation:RoleArn': '*' },
+      StringEqualsIgnoreCase: { [`aws:ResourceTag/${input.productionTag.key}`]: input.productionTag.values },
+    },
+  });
   statements.push(...(input.additionalStatements ?? []));
   return { Version: '2012-10-17', Statement: statements };
 }
@@ -303,7 +315,7 @@ export function buildWorkloadBoundary(input: BoundaryDocumentInput): PolicyDocum
   statements.push(...recordStatement('ProdRecordsByName', input));
   statements.push(
     ...guardrailStatements(input, [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)]),
-    ...guardrailResourceStatements(),
+    ...guardrailResourceStatements(input),
     {
       Sid: 'NoEscapeOrTamper',
       Effect: 'Deny',
@@ -316,6 +328,14 @@ export function buildWorkloadBoundary(input: BoundaryDocumentInput): PolicyDocum
       Effect: 'Deny',
       Action: 'sts:AssumeRo*',
       NotResource: iamArn('role', GuardrailPaths.WORKLOAD, input.accountId),
+    },
+    {
+      // A task token is not bound to its caller: whoever learns one (the approval workflow's
+      // included) can answer it. Workloads answer none; agents already answer none.
+      Sid: 'WorkloadTaskTokens',
+      Effect: 'Deny',
+      Action: 'states:SendTask*',
+      Resource: '*',
     },
     {
       Sid: 'StackRoleBounded',

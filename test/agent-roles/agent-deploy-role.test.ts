@@ -71,7 +71,7 @@ describe('AgentDeployRole', () => {
         ['ecr:PutImage', `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/cdk-hnb659fds-container-assets-${ACCOUNT}-${REGION}`],
       ]) {
         const decision = await simulate({ action, resource }, { identity: [ADMINISTRATOR_ACCESS, agentDenies], boundary: agentBoundary });
-        expect(decision.deniedBy).toEqual(['CdkAssetsProtected']);
+        expect(decision.deniedBy).toEqual(['CdkBootstrapProtected']);
       }
       const own = await simulate({ action: 's3:PutObject', resource: `${bucket}/agent-assets-${HASH}.zip` }, { identity: [ADMINISTRATOR_ACCESS, agentDenies], boundary: agentBoundary });
       expect(own.result).toBe('Allowed');

@@ -94,9 +94,10 @@ test('on a production stack, only reads and change-set proposals stay allowed', 
   expect(stackActions.filter((a) => !isRead(a.accessLevel) && allowed(a)).map((a) => a.name).sort()).toEqual(CHANGE_SET_PROPOSALS.map((a) => a.split(':')[1]));
 });
 
-test('the credential and tamper lists name no read', async () => {
+test('the credential, tamper and CDK bootstrap lists name no read', async () => {
   const reads: string[] = [];
-  for (const pattern of asArray(statement(documents.agentDenies, 'NoEscapeOrTamper').Action)) {
+  const lists = ['NoEscapeOrTamper', 'CdkBootstrapProtected'].flatMap((sid) => asArray(statement(documents.agentDenies, sid).Action));
+  for (const pattern of lists) {
     for (const a of await expandActionPattern(pattern)) {
       if (isRead(a.accessLevel)) reads.push(`${a.service}:${a.name}`);
     }

@@ -354,6 +354,11 @@ describe('escaping the guardrail', () => {
     'narrowing what a trail records': { action: 'cloudtrail:PutEventSelectors', resource: arn('cloudtrail', 'trail/organization'), deniedBy: 'NoEscapeOrTamper' },
     'leaving the organization': { action: 'organizations:LeaveOrganization', resource: '*', deniedBy: 'NoEscapeOrTamper' },
     'a StackSet (deploys with admin roles in other accounts)': { action: 'cloudformation:CreateStackSet', resource: '*', deniedBy: 'NoEscapeOrTamper' },
+    'deleting the CDK bootstrap stack': { action: 'cloudformation:DeleteStack', resource: stackArn('CDKToolkit'), context: withRole(DEPLOY_ROLE), deniedBy: 'CdkBootstrapProtected' },
+    'a policy on the CDK asset bucket': { action: 's3:PutBucketPolicy', resource: `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}`, deniedBy: 'CdkBootstrapProtected' },
+    'a lifecycle policy expiring production images': { action: 'ecr:PutLifecyclePolicy', resource: arn('ecr', `repository/cdk-hnb659fds-container-assets-${ACCOUNT}-${REGION}`), deniedBy: 'CdkBootstrapProtected' },
+    'changing the bootstrap version parameter': { action: 'ssm:PutParameter', resource: arn('ssm', 'parameter/cdk-bootstrap/hnb659fds/version'), deniedBy: 'CdkBootstrapProtected' },
+    'a production proposal naming a role that would become the stack\'s': { action: 'cloudformation:CreateChangeSet', resource: stackArn('orders-prod'), context: { ...prod, ...withRole(WORKLOAD_ROLE) }, deniedBy: 'ProdProposalRole' },
   }))('denies %s', expectAgentDenied);
 
   test.each(table({
@@ -407,12 +412,13 @@ describe('workloads: the roles agents deploy or create', () => {
     'disabling GuardDuty': { action: 'guardduty:DeleteDetector', resource: arn('guardduty', 'detector/12abc34d567e8fa901bc2d34e56789f0'), deniedBy: 'NoEscapeOrTamper' },
     'an Identity Center account assignment': { action: 'sso:CreateAccountAssignment', resource: 'arn:aws:sso:::instance/ssoins-0123456789abcdef', deniedBy: 'NoEscapeOrTamper' },
     'deploying a stack with an administrator role': { action: 'cloudformation:UpdateStack', resource: stackArn('orders-dev'), context: withRole(CDK_EXEC_ROLE), deniedBy: 'StackRoleBounded' },
+    'answering a task token (tokens are not bound to their caller: the approval workflow\'s would do)': { action: 'states:SendTaskSuccess', resource: '*', deniedBy: 'WorkloadTaskTokens' },
+    'deleting the CDK bootstrap stack through the deploy role': { action: 'cloudformation:DeleteStack', resource: stackArn('CDKToolkit'), context: withRole(DEPLOY_ROLE), deniedBy: 'CdkBootstrapProtected' },
     'the approval table': { action: 'dynamodb:GetItem', resource: arn('dynamodb', 'table/Approval-Requests'), context: { 'aws:ResourceTag/agent-guardrails:component': 'approval-workflow' }, deniedBy: 'GuardrailOffLimits' },
   }))('denies %s', expectWorkloadDenied);
 
   test.each(table({
     'a workload chaining into another workload role': { action: 'sts:AssumeRole', resource: role('agent-workload/orders-dev-PipelineActionRole') },
-    'a workload answering its own task tokens': { action: 'states:SendTaskSuccess', resource: '*' },
     'writing to a development table': { action: 'dynamodb:PutItem', resource: arn('dynamodb', 'table/orders-dev-Orders'), context: tagged('development') },
     'creating a workload role with the workload boundary': { action: 'iam:CreateRole', resource: role('agent-workload/helper'), context: bounded },
     'passing a workload role': { action: 'iam:PassRole', resource: WORKLOAD_ROLE, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
