@@ -99,8 +99,8 @@ export interface ProtectedResourceNames {
   readonly resourceArns: string[];
   /**
    * ARNs of resources no tag protects whose identifiers CloudFormation assigns at deployment
-   * (hosted zones, hosted configuration versions): they hold references to this stack, so the
-   * policies that name them become cross-stack references in the same environment.
+   * (hosted zones, hosted configuration versions). They hold weak references to this stack
+   * (`Fn::GetStackOutput`), which the guardrail policies use when in the same stage and account.
    */
   readonly referencedArns: string[];
 }
@@ -216,10 +216,11 @@ export class ProductionProtection extends Construct {
   }
 
   /**
-   * What the guardrail policies protect by name in this stack: S3 buckets whose tags IAM does not
-   * evaluate (ABAC off), as IAM patterns (a bucket CloudFormation names itself is matched by the
-   * lower-cased stack-name prefix it gets); and the DNS names of hosted zones, whose records
-   * carry no tags.
+   * What the guardrail policies protect by name in this stack, because no tag reaches it: S3
+   * buckets whose tags IAM does not evaluate (ABAC off), as IAM patterns (a bucket CloudFormation
+   * names itself is matched by the lower-cased stack-name prefix it gets); the DNS names of hosted
+   * zones; the tag-blind types of `PRODUCTION_TYPES_PROTECTED_BY_NAME`; and the ids of hosted
+   * zones and hosted configuration versions.
    */
   public protectedResourceNames(): ProtectedResourceNames {
     const buckets = new Set<string>();
