@@ -284,12 +284,12 @@ export class AgentPermissionsBoundary extends Construct {
 
   private documentInput(): BoundaryDocumentInput {
     const protections = ProductionProtection.findAll(this);
-    const names = protections.map((p) => p.protectedResourceNames());
-    const referenceable = this.referenceable(protections);
+    const referenceable = new Set(this.referenceable(protections));
+    const names = protections.map((p) => ({ ...p.protectedResourceNames(), reachable: referenceable.has(p) }));
     // A stack-name prefix also covers the names CloudFormation generates for its buckets.
     const stackPrefixes = this.extraStackNames.filter((n) => n.endsWith('*'));
     const bucketNames = withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]);
-    const resourceArns = [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...referenceable.flatMap((p) => p.protectedResourceNames().referencedArns)];
+    const resourceArns = [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...names.flatMap((n) => (n.reachable ? n.referencedArns : []))];
     // Reads are kept for the services production uses, and for those of everything named.
     const namedServices = [...(bucketNames.length > 0 ? ['s3'] : []), ...resourceArns.map((arn) => arn.split(':')[2])];
     const lists = guardrailActionLists(['cloudformation', ...protections.flatMap((p) => p.productionServices()), ...namedServices, ...this.extraReadServices]);
@@ -301,7 +301,7 @@ export class AgentPermissionsBoundary extends Construct {
       productionBucketNames: bucketNames,
       // A zone the policies can name by reference is protected whole (ProdByArn); the records of
       // zones out of reach are protected by their names.
-      productionRecordNames: protections.filter((p) => !referenceable.includes(p)).flatMap((p) => p.protectedResourceNames().recordNames),
+      productionRecordNames: names.flatMap((n) => (n.reachable ? [] : n.recordNames)),
       productionResourceArns: resourceArns,
       securityServiceWrites: lists.securityServiceWrites,
       identityServiceWrites: lists.identityServiceWrites,
@@ -323,7 +323,8 @@ export class AgentPermissionsBoundary extends Construct {
 
   private validateDocuments(): string[] {
     const errors: string[] = [];
-    for (const protection of ProductionProtection.findAll(this)) {
+    const protections = ProductionProtection.findAll(this);
+    for (const protection of protections) {
       const applied = protection.productionTag;
       const matches =
         applied.key === this.productionTag.key && this.productionTag.values.some((v) => v.toLowerCase() === applied.values[0].toLowerCase());
@@ -334,8 +335,8 @@ export class AgentPermissionsBoundary extends Construct {
       }
     }
     errors.push(...guardrailPathProblems(this, this.node.root.node.findAll().filter(AgentPermissionsBoundary.isAgentPermissionsBoundary)));
-    const referenceable = this.referenceable(ProductionProtection.findAll(this));
-    for (const protection of ProductionProtection.findAll(this).filter((p) => !referenceable.includes(p))) {
+    const referenceable = this.referenceable(protections);
+    for (const protection of protections.filter((p) => !referenceable.includes(p))) {
       if (protection.protectedResourceNames().referencedArns.length > 0) {
         Annotations.of(this).addWarningV2(
           'cdk-agent-guardrails:productionOutOfReach',

@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AgentPermissionsBoundary, ProductionProtection } from '../../lib';
-import { ACCOUNT, ADMINISTRATOR_ACCESS, AGENT_ROLE_ARN, simulate } from '../support/simulator';
+import { ACCOUNT, ADMINISTRATOR_ACCESS, AGENT_ROLE_ARN, Decision, simulate } from '../support/simulator';
 import { guardrailDocuments, REGION, stackArn, synthTemplates } from '../support/template';
 
 let documents: ReturnType<typeof guardrailDocuments>;
@@ -80,6 +80,23 @@ interface Case {
 function table(cases: Record<string, Case>) {
   return Object.entries(cases).map(([name, c]) => [name, c] as const);
 }
+
+/** A table test that `decide` denies the case, by the statement it names. */
+const denied = (decide: (c: Case) => Promise<Decision>) => async (_name: string, c: Case) => {
+  const decision = await decide(c);
+  expect(decision.result).toBe('ExplicitlyDenied');
+  expect(decision.deniedBy).toContain(c.deniedBy);
+};
+
+/** A table test that `decide` allows the case, with no Deny matching. */
+const allowed = (decide: (c: Case) => Promise<Decision>) => async (_name: string, c: Case) => {
+  expect(await decide(c)).toMatchObject({ result: 'Allowed', deniedBy: [] });
+};
+
+const expectAgentDenied = denied(decideAgent);
+const expectAgentAllowed = allowed(decideAgent);
+const expectWorkloadDenied = denied(decideWorkload);
+const expectWorkloadAllowed = allowed(decideWorkload);
 
 describe('production stacks', () => {
   test.each(table({
@@ -434,24 +451,4 @@ async function decideAgent(raw: Case) {
 async function decideWorkload(raw: Case) {
   const c = withZone(raw);
   return simulate({ action: c.action, resource: c.resource, context: c.context, principal: c.principal ?? WORKLOAD_ROLE, bucketAbac: c.bucketAbac }, { identity: [ADMINISTRATOR_ACCESS], boundary: documents.workloadBoundary });
-}
-
-async function expectAgentDenied(_name: string, c: Case) {
-  const decision = await decideAgent(c);
-  expect(decision.result).toBe('ExplicitlyDenied');
-  expect(decision.deniedBy).toContain(c.deniedBy);
-}
-
-async function expectAgentAllowed(_name: string, c: Case) {
-  expect(await decideAgent(c)).toMatchObject({ result: 'Allowed', deniedBy: [] });
-}
-
-async function expectWorkloadDenied(_name: string, c: Case) {
-  const decision = await decideWorkload(c);
-  expect(decision.result).toBe('ExplicitlyDenied');
-  expect(decision.deniedBy).toContain(c.deniedBy);
-}
-
-async function expectWorkloadAllowed(_name: string, c: Case) {
-  expect(await decideWorkload(c)).toMatchObject({ result: 'Allowed', deniedBy: [] });
 }
