@@ -1,6 +1,6 @@
 /**
  * Measures what the guardrails cost:
- *  1. the minified size of the three guardrail policies against IAM's 6,144-character limit, for the
+ *  1. the minified size of the four guardrail policies against IAM's 6,144-character limit, for the
  *     examples and for 1, 10 and 100 production stacks, with and without buckets and a shared
  *     name prefix (target: at most 5,000 for the realistic example, and no growth with the estate);
  *  2. the synth time of an app with 50 service stacks, with and without the guardrails, as a
@@ -16,11 +16,13 @@
 import { performance } from 'perf_hooks';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp, OrdersService } from '../examples/coding-agent';
 import { buildApp as productionEstate } from '../examples/production-estate';
 import {
   AgentBoundary,
+  AgentGuardrailPolicy,
   AgentDeployRole,
   AgentPermissionsBoundary,
   AgentRole,
@@ -82,7 +84,7 @@ function median(values: number[]): number {
 }
 
 /** The sizes of the three guardrail policies for `count` production stacks (a table each, a bucket if asked). */
-function guardrailSizes(count: number, options: { buckets: boolean; sharedPrefix: boolean }): Record<'agent' | 'denies' | 'workload', number> {
+function guardrailSizes(count: number, options: { buckets: boolean; sharedPrefix: boolean; vpcs?: boolean }): Record<AgentGuardrailPolicy, number> {
   const app = new App();
   const boundary = new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
   for (let i = 0; i < count; i++) {
@@ -90,6 +92,7 @@ function guardrailSizes(count: number, options: { buckets: boolean; sharedPrefix
     const stack = new Stack(app, `P${i}`, { stackName: name });
     new OrdersService(stack, 'Orders');
     if (options.buckets) new s3.Bucket(stack, 'Data');
+    if (options.vpcs) new ec2.Vpc(stack, 'Network', { maxAzs: 2, natGateways: 0 });
     new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
   }
   return boundary.sizes();
@@ -258,13 +261,14 @@ async function sweepBench(): Promise<string[]> {
   const boundaryDoc = buildApp(new App()).node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!;
   const boundary = JSON.parse(JSON.stringify(boundaryDoc.document()).replace(/\$\{Token\[[^\]]+\]\}/g, '123456789012'));
   const denies = JSON.parse(JSON.stringify(boundaryDoc.denyDocument()).replace(/\$\{Token\[[^\]]+\]\}/g, '123456789012'));
+  const serviceDenies = boundaryDoc.serviceDenyDocument();
   sample = sample.slice(0, 1000);
   start = performance.now();
   for (const { request, principal } of sample) {
     await runSimulation(
       {
         request: { principal, action: request.action, resource: { resource: request.arn, accountId: '123456789012' }, contextVariables: request.context },
-        identityPolicies: [{ name: 'admin', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }, { name: 'denies', policy: denies }],
+        identityPolicies: [{ name: 'admin', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }, { name: 'denies', policy: denies }, { name: 'services', policy: serviceDenies }],
         permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
@@ -291,20 +295,25 @@ async function sweepBench(): Promise<string[]> {
   return lines;
 }
 
-/** The sizes of the three guardrail policies: the examples, then 1, 10 and 100 production stacks. */
+/** The sizes of the four guardrail policies: the examples, then 1, 10 and 100 production stacks. */
 function sizeBench(): string[] {
-  const sized = (label: string, sizes: Record<'agent' | 'denies' | 'workload', number>) =>
-    `| ${label} | ${sizes.agent} | ${sizes.denies} | ${sizes.workload} | ${MANAGED_POLICY_SIZE_LIMIT - Math.max(sizes.agent, sizes.denies, sizes.workload)} |`;
+  const sized = (label: string, sizes: Record<AgentGuardrailPolicy, number>) =>
+    `| ${label} | ${sizes.agent} | ${sizes.denies} | ${sizes.services} | ${sizes.workload} | ${MANAGED_POLICY_SIZE_LIMIT - Math.max(...Object.values(sizes))} |`;
   const sizesOf = (app: App) => app.node.findAll().find(AgentPermissionsBoundary.isAgentPermissionsBoundary)!.sizes();
   const lines: string[] = [];
   lines.push(
     '### Guardrail policy sizes (minified, IAM limit 6,144 each)',
     '',
-    '| app | agent boundary | agent denies | workload boundary | room left in the fullest |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| app | agent boundary | agent denies | agent services denies | workload boundary | room left in the fullest |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     sized('examples/coding-agent.ts (1 production stack)', sizesOf(buildApp(new App()))),
     sized('examples/production-estate.ts (2 production stacks, 28 services; target: agent boundary at most 5,000)', sizesOf(productionEstate(new App()))),
   );
+  // VPCs are named in the policies (requests name their ids in condition keys): each adds its
+  // VPC id and subnet ids, so these rows grow with the number of production VPCs.
+  for (const n of [1, 2, 4]) {
+    lines.push(sized(`${n} production stack${n > 1 ? 's' : ''} with a VPC each (2 AZs, 4 subnets)`, guardrailSizes(n, { buckets: false, sharedPrefix: false, vpcs: true })));
+  }
   for (const n of [1, 10, 100]) {
     for (const buckets of [false, true]) {
       for (const sharedPrefix of [false, true]) {

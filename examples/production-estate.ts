@@ -69,6 +69,11 @@ class EdgeStack extends Stack {
       taskImageOptions: { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'), containerPort: 80 },
     });
     api.service.autoScaleTaskCount({ minCapacity: 2, maxCapacity: 10 }).scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+    // AWS services publish to the default bus: this rule makes it production's.
+    new events.Rule(this, 'ApiTaskStopped', {
+      eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [cluster.clusterArn], lastStatus: ['STOPPED'] } },
+      targets: [new targets.SqsQueue(new sqs.Queue(this, 'StoppedTasks', { enforceSSL: true, retentionPeriod: Duration.days(14) }))],
+    });
 
     const database = new rds.DatabaseInstance(this, 'Database', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),

@@ -13,7 +13,7 @@ test('the Quick start holds exactly the two commands', () => {
 
 test('every statement of the guardrail policies is described', () => {
   const documents = sampleDocuments();
-  const sids = [...documents.agentBoundary.Statement, ...documents.agentDenies.Statement, ...documents.workloadBoundary.Statement].map((s) => s.Sid!);
+  const sids = [...documents.agentBoundary.Statement, ...documents.agentDenies.Statement, ...documents.agentServiceDenies.Statement, ...documents.workloadBoundary.Statement].map((s) => s.Sid!);
   const undocumented = [...new Set(sids)].filter((sid) => sid !== 'Ceiling' && !readme.includes(`\`${sid}\``));
   expect(undocumented).toEqual([]);
 });

@@ -96,8 +96,9 @@ export class AgentRole extends iam.Role {
     Tags.of(this).add(AGENT_ROLE_TAG_KEY, 'agent');
     Tags.of(this).add(AGENT_NAME_TAG_KEY, props.agentName);
 
-    // The agent denies policy is as binding as the boundary: nothing bounded can change this role.
+    // The agent deny policies are as binding as the boundary: nothing bounded can change this role.
     super.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(this, 'AgentDenies', props.boundary.denyPolicyArnFor(this)));
+    super.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(this, 'AgentServiceDenies', props.boundary.serviceDenyPolicyArnFor(this)));
     const cfnRole = this.node.defaultChild as iam.CfnRole;
     this.node.addValidation({ validate: () => refusedManagedPolicies(cfnRole) });
     // Trust is checked again at synth: statements added later and escape hatches count too.

@@ -145,3 +145,23 @@ export const CDK_BOOTSTRAP_WRITES: readonly string[] = [
   'ssm:Label*',
   'ssm:PutParameter',
 ];
+
+/** What a request can name production by, without IAM checking its tag. */
+export type ProductionRequestName = 'vpcIds' | 'subnetIds' | 'clusterArns';
+
+/**
+ * Condition keys through which a request places something in production (a VPC, its subnets, an
+ * ECS cluster) while IAM authorizes only the caller's own resource, so no production tag is
+ * checked. Each becomes a Deny of every non-read of its service when the key names production.
+ */
+export const PRODUCTION_REQUEST_KEYS: readonly { readonly sid: string; readonly key: string; readonly names: ProductionRequestName }[] = [
+  // Private hosted zones and their VPC associations: a zone in a production VPC answers its DNS.
+  { sid: 'ProdVpcInZone', key: 'route53:VPCs', names: 'vpcIds' },
+  // A function attached to a production VPC reaches what the VPC reaches.
+  { sid: 'ProdVpcInFunction', key: 'lambda:VpcIds', names: 'vpcIds' },
+  // A load balancer in production subnets can expose what runs there.
+  { sid: 'ProdSubnetInLoadBalancer', key: 'elasticloadbalancing:Subnet', names: 'subnetIds' },
+  { sid: 'ProdSubnetInService', key: 'ecs:subnet', names: 'subnetIds' },
+  // A task or service in a production cluster runs on its capacity.
+  { sid: 'ProdClusterInTask', key: 'ecs:cluster', names: 'clusterArns' },
+];

@@ -1,23 +1,24 @@
-import { Annotations, Lazy, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack, Stage, Token, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
 import { loadIamCatalog } from '../private/iam-catalog';
 import { withoutCovered } from '../private/wildcards';
-import { ProductionProtection } from '../production-protection/production-protection';
+import { ProductionProtection, ProtectedResourceNames } from '../production-protection/production-protection';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from '../production-protection/production-tag';
 import {
   BoundaryDocumentInput,
   buildAgentBoundary,
   buildAgentDenies,
+  buildAgentServiceDenies,
   buildWorkloadBoundary,
   MANAGED_POLICY_SIZE_LIMIT,
-  minifiedPolicySize,
   PolicyDocumentJson,
+  PRODUCTION_REQUEST_KEYS,
   StatementJson,
 } from './boundary-document';
 import { guardrailActionLists } from './catalog-actions';
-import { GuardrailPolicyKind, guardrailPathProblems } from './guardrail-path-check';
+import { AgentGuardrailPolicy, guardrailPathProblems } from './guardrail-path-check';
 import { exceptionProblems, ProductionActionException } from './production-exceptions';
 import { GUARDRAIL_POLICY_METADATA, PRODUCTION_EXCEPTIONS_METADATA } from './metadata';
 
@@ -26,13 +27,17 @@ const BOUNDARY_SYMBOL = Symbol.for('cdk-agent-guardrails.AgentPermissionsBoundar
 /** Characters left below IAM's limit under which synth warns that little room is left. */
 const LOW_HEADROOM_WARNING = 500;
 
+/** Characters counted for an id a policy reads from a production stack at deployment: subnet ids have 24, VPC and hosted zone ids fewer. */
+const DEPLOYED_ID_LENGTH = 24;
+
 
 
 /** Properties for `AgentPermissionsBoundary`. */
 export interface AgentPermissionsBoundaryProps {
   /**
    * Name of the agent boundary policy, created under the path `/agent-guardrails/`. The workload
-   * boundary and the agent denies policy are named after it (`<name>-Workload`, `<name>-Denies`).
+   * boundary and the agent denies policies are named after it (`<name>-Workload`, `<name>-Denies`,
+   * `<name>-Services`).
    * IAM names are global to the account: deploy one per account, or give each a different name.
    *
    * @default 'AgentPermissionsBoundary'
@@ -76,6 +81,17 @@ export interface AgentPermissionsBoundaryProps {
   readonly allowProductionActions?: ProductionActionException[];
 
   /**
+   * Opt out of denying requests that place something in a production VPC, subnet or ECS cluster:
+   * a function, load balancer, service, task or private hosted zone of the agent's own. Unsafe:
+   * agents and their workloads could then reach production's network and run on its capacity. The
+   * policies name every production VPC and subnet for this, so an account with many production VPCs
+   * may not fit IAM's size limit; the review reports each such request as allowed.
+   *
+   * @default false
+   */
+  readonly allowPlacementInProduction?: boolean;
+
+  /**
    * More Deny statements, for example for a service your agents must never use. They go into the
    * agent denies policy and the workload boundary. Allow statements are refused: both already
    * allow everything they do not deny.
@@ -87,13 +103,15 @@ export interface AgentPermissionsBoundaryProps {
 
 
 /**
- * The guardrail policies for agents, as three customer managed policies under `/agent-guardrails/`:
+ * The guardrail policies for agents, as four customer managed policies under `/agent-guardrails/`:
  *
  * - the agent boundary (`managedPolicy`), on agent roles: production is read-only (every action
  *   but reads and change-set proposals is denied on anything carrying the production tag), and
  *   the guardrail cannot be changed or escaped;
  * - the agent denies policy (`denyPolicy`), attached to every agent role: production resources no
- *   tag protects, by name; the account's security and identity services; credentials;
+ *   tag protects, by name, and where requests name them in condition keys; credentials;
+ * - the agent services denies policy (`serviceDenyPolicy`), attached to every agent role: the
+ *   account's security and identity services are read-only;
  * - the workload boundary (`workloadPolicy`), on deploy roles and on every role agents create:
  *   nothing at all on production, and no escape.
  *
@@ -124,6 +142,12 @@ export class AgentPermissionsBoundary extends Construct {
   /** Name of the deny policy. */
   public readonly denyPolicyName: string;
 
+  /** The deny policy every agent role carries for the account's security and identity services. */
+  public readonly serviceDenyPolicy: iam.IManagedPolicy;
+
+  /** Name of the services deny policy. */
+  public readonly serviceDenyPolicyName: string;
+
   /** The workload boundary: the permissions boundary of deploy roles and of every role agents create. */
   public readonly workloadPolicy: iam.IManagedPolicy;
 
@@ -137,7 +161,8 @@ export class AgentPermissionsBoundary extends Construct {
   private readonly extraReadServices: string[];
   private readonly exceptions: ProductionActionException[];
   private readonly additionalStatements: StatementJson[];
-  private readonly refs: Record<GuardrailPolicyKind, string>;
+  private readonly placementAllowed: boolean;
+  private readonly refs: Record<AgentGuardrailPolicy, string>;
 
   constructor(scope: Construct, id: string, props: AgentPermissionsBoundaryProps = {}) {
     super(scope, id);
@@ -178,12 +203,20 @@ export class AgentPermissionsBoundary extends Construct {
 
     this.managedPolicyName = name;
     this.denyPolicyName = `${name}-Denies`;
+    this.serviceDenyPolicyName = `${name}-Services`;
     this.workloadPolicyName = `${name}-Workload`;
     this.productionTag = tag;
     this.extraStackNames = props.productionStackNames ?? [];
     this.extraReadServices = props.additionalReadServices ?? [];
     this.exceptions = props.allowProductionActions ?? [];
     this.additionalStatements = additionalStatements;
+    this.placementAllowed = props.allowPlacementInProduction === true;
+    if (this.placementAllowed) {
+      Annotations.of(this).addWarningV2(
+        'cdk-agent-guardrails:placementInProductionAllowed',
+        'agents and their workloads may place functions, load balancers, services, tasks and private hosted zones in production VPCs, subnets and ECS clusters (allowPlacementInProduction: true)',
+      );
+    }
 
     const policy = (policyId: string, policyName: string, description: string, build: (input: BoundaryDocumentInput) => PolicyDocumentJson) =>
       new iam.CfnManagedPolicy(this, policyId, {
@@ -193,19 +226,22 @@ export class AgentPermissionsBoundary extends Construct {
         policyDocument: Lazy.any({ produce: () => build(this.documentInput()) }),
       });
     const agent = policy('Resource', name, 'Permissions boundary for AI agent roles: production is read-only; no tampering, no escape.', buildAgentBoundary);
-    const denies = policy('Denies', this.denyPolicyName, 'Attached to AI agent roles: production resources no tag protects, security and identity services, credentials.', buildAgentDenies);
+    const denies = policy('Denies', this.denyPolicyName, 'Attached to AI agent roles: production resources no tag protects, credentials, tampering.', buildAgentDenies);
+    const services = policy('Services', this.serviceDenyPolicyName, 'Attached to AI agent roles: the security and identity services are read-only.', buildAgentServiceDenies);
     const workload = policy('Workload', this.workloadPolicyName, 'Permissions boundary for roles AI agents deploy or create: nothing on production, no escape.', buildWorkloadBoundary);
     agent.addMetadata(GUARDRAIL_POLICY_METADATA, 'agent-boundary');
     denies.addMetadata(GUARDRAIL_POLICY_METADATA, 'agent-denies');
+    services.addMetadata(GUARDRAIL_POLICY_METADATA, 'agent-services');
     workload.addMetadata(GUARDRAIL_POLICY_METADATA, 'workload-boundary');
     if (this.exceptions.length > 0) {
       agent.addMetadata(PRODUCTION_EXCEPTIONS_METADATA, this.exceptions.map((e) => ({ actions: [...e.actions], reason: e.reason })));
     }
 
-    this.refs = { agent: agent.ref, denies: denies.ref, workload: workload.ref };
+    this.refs = { agent: agent.ref, denies: denies.ref, services: services.ref, workload: workload.ref };
     this.managedPolicyArn = agent.ref;
     this.managedPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'Policy', agent.ref);
     this.denyPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'DenyPolicy', denies.ref);
+    this.serviceDenyPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'ServiceDenyPolicy', services.ref);
     this.workloadPolicy = iam.ManagedPolicy.fromManagedPolicyArn(this, 'WorkloadPolicy', workload.ref);
 
     this.node.addValidation({ validate: () => this.validateDocuments() });
@@ -224,6 +260,11 @@ export class AgentPermissionsBoundary extends Construct {
   /** The agent denies policy's ARN as seen from `scope` (see `arnFor`). */
   public denyPolicyArnFor(scope: IConstruct): string {
     return this.policyArnFor(scope, 'denies');
+  }
+
+  /** The services deny policy's ARN as seen from `scope` (see `arnFor`). */
+  public serviceDenyPolicyArnFor(scope: IConstruct): string {
+    return this.policyArnFor(scope, 'services');
   }
 
   /** The workload boundary's ARN as seen from `scope` (see `arnFor`). */
@@ -247,6 +288,11 @@ export class AgentPermissionsBoundary extends Construct {
     return buildAgentDenies(this.documentInput());
   }
 
+  /** The services deny policy as it will be deployed. */
+  public serviceDenyDocument(): PolicyDocumentJson {
+    return buildAgentServiceDenies(this.documentInput());
+  }
+
   /** The workload boundary as it will be deployed. */
   public workloadDocument(): PolicyDocumentJson {
     return buildWorkloadBoundary(this.documentInput());
@@ -257,18 +303,32 @@ export class AgentPermissionsBoundary extends Construct {
     return this.sizes().agent;
   }
 
-  /** The deployed size of each of the three policies. */
-  public sizes(): Record<GuardrailPolicyKind, number> {
+  /**
+   * The deployed size of each of the four policies. An unresolved account id counts as its 12
+   * digits; an id read from a production stack at deployment (a VPC, subnet or hosted zone id) as
+   * `DEPLOYED_ID_LENGTH` characters, the longest such id.
+   */
+  public sizes(): Record<AgentGuardrailPolicy, number> {
     const input = this.documentInput();
     const sized = { ...input, accountId: Token.isUnresolved(input.accountId) ? '000000000000' : input.accountId };
+    const deployed = (document: PolicyDocumentJson) => {
+      const fragments = Tokenization.reverseString(JSON.stringify(document)).mapTokens({ mapToken: () => 'x'.repeat(DEPLOYED_ID_LENGTH) });
+      return String(fragments.join({ join: (left: unknown, right: unknown) => `${left}${right}` })).length;
+    };
     return {
-      agent: minifiedPolicySize(buildAgentBoundary(sized)),
-      denies: minifiedPolicySize(buildAgentDenies(sized)),
-      workload: minifiedPolicySize(buildWorkloadBoundary(sized)),
+      agent: deployed(buildAgentBoundary(sized)),
+      denies: deployed(buildAgentDenies(sized)),
+      services: deployed(buildAgentServiceDenies(sized)),
+      workload: deployed(buildWorkloadBoundary(sized)),
     };
   }
 
-  private policyArnFor(scope: IConstruct, kind: GuardrailPolicyKind): string {
+  /** The name of guardrail policy `kind`. */
+  public policyName(kind: AgentGuardrailPolicy): string {
+    return { agent: this.managedPolicyName, denies: this.denyPolicyName, services: this.serviceDenyPolicyName, workload: this.workloadPolicyName }[kind];
+  }
+
+  private policyArnFor(scope: IConstruct, kind: AgentGuardrailPolicy): string {
     const consumer = Stack.of(scope);
     const own = Stack.of(this);
     if (consumer === own) {
@@ -278,7 +338,7 @@ export class AgentPermissionsBoundary extends Construct {
     if (Stage.of(consumer) === Stage.of(own) && !consumer.nested && !own.nested) {
       consumer.addStackDependency(own, 'roles use the agent guardrail policies');
     }
-    const name = { agent: this.managedPolicyName, denies: this.denyPolicyName, workload: this.workloadPolicyName }[kind];
+    const name = this.policyName(kind);
     return consumer.formatArn({ service: 'iam', region: '', resource: 'policy', resourceName: `${GuardrailPaths.ROOT.slice(1)}${name}` });
   }
 
@@ -290,8 +350,15 @@ export class AgentPermissionsBoundary extends Construct {
     const stackPrefixes = this.extraStackNames.filter((n) => n.endsWith('*'));
     const bucketNames = withoutCovered([...names.flatMap((n) => n.buckets), ...stackPrefixes.map((p) => p.toLowerCase())]);
     const resourceArns = [...withoutCovered(names.flatMap((n) => n.resourceArns)), ...names.flatMap((n) => (n.reachable ? n.referencedArns : []))];
+    // Ids read from a stack at deployment only where a weak reference reaches it; literal ids always.
+    const requestNames = (pick: (n: ProtectedResourceNames) => string[]) =>
+      [...new Set(names.flatMap((n) => pick(n).filter((v) => n.reachable || !Token.isUnresolved(v))))];
+    const productionRequestNames = this.placementAllowed
+      ? {}
+      : { vpcIds: requestNames((n) => n.vpcIds), subnetIds: requestNames((n) => n.subnetIds), clusterArns: withoutCovered(names.flatMap((n) => n.clusterArns)) };
+    const requestServices = PRODUCTION_REQUEST_KEYS.filter((k) => (productionRequestNames[k.names] ?? []).length > 0).map((k) => k.key.split(':')[0]);
     // Reads are kept for the services production uses, and for those of everything named.
-    const namedServices = [...(bucketNames.length > 0 ? ['s3'] : []), ...resourceArns.map((arn) => arn.split(':')[2])];
+    const namedServices = [...(bucketNames.length > 0 ? ['s3'] : []), ...resourceArns.map((arn) => arn.split(':')[2]), ...requestServices];
     const lists = guardrailActionLists(['cloudformation', ...protections.flatMap((p) => p.productionServices()), ...namedServices, ...this.extraReadServices]);
     return {
       productionTag: this.productionTag,
@@ -303,6 +370,7 @@ export class AgentPermissionsBoundary extends Construct {
       // zones out of reach are protected by their names.
       productionRecordNames: names.flatMap((n) => (n.reachable ? [] : n.recordNames)),
       productionResourceArns: resourceArns,
+      productionRequestNames,
       securityServiceWrites: lists.securityServiceWrites,
       identityServiceWrites: lists.identityServiceWrites,
       boundaryPolicyName: this.managedPolicyName,
@@ -337,11 +405,12 @@ export class AgentPermissionsBoundary extends Construct {
     errors.push(...guardrailPathProblems(this, this.node.root.node.findAll().filter(AgentPermissionsBoundary.isAgentPermissionsBoundary)));
     const referenceable = this.referenceable(protections);
     for (const protection of protections.filter((p) => !referenceable.includes(p))) {
-      if (protection.protectedResourceNames().referencedArns.length > 0) {
+      const named = protection.protectedResourceNames();
+      if (named.referencedArns.length > 0 || [...named.vpcIds, ...named.subnetIds].some((v) => Token.isUnresolved(v))) {
         Annotations.of(this).addWarningV2(
           'cdk-agent-guardrails:productionOutOfReach',
-          `production stack ${protection.stack.node.path} is in another stage or account, so the guardrail policies cannot name its hosted zones and hosted configuration versions; ` +
-            'their records stay protected by name, the zones themselves are not: deploy the guardrails in the same stage and account',
+          `production stack ${protection.stack.node.path} is in another stage or account, so the guardrail policies cannot name its hosted zones, hosted configuration versions, VPCs and subnets; ` +
+            'their records stay protected by name and their tags still protect the VPCs and subnets themselves, but not requests that name them in a condition key: deploy the guardrails in the same stage and account',
         );
       }
     }
@@ -350,13 +419,14 @@ export class AgentPermissionsBoundary extends Construct {
     }
 
     const sizes = this.sizes();
-    const names: Record<GuardrailPolicyKind, string> = { agent: 'agent boundary', denies: 'agent denies policy', workload: 'workload boundary' };
-    const fixes: Record<GuardrailPolicyKind, string> = {
+    const names: Record<AgentGuardrailPolicy, string> = { agent: 'agent boundary', denies: 'agent denies policy', services: 'agent services deny policy', workload: 'workload boundary' };
+    const fixes: Record<AgentGuardrailPolicy, string> = {
       agent: 'it grows with the number of services production uses: list fewer additionalReadServices or allowProductionActions',
-      denies: 'it grows with the production resources no tag protects: give production stacks a common name prefix and list it once in productionStackNames (for example "prod-*"), keep S3 ABAC on for production buckets, or shorten additionalStatements',
-      workload: 'shorten additionalStatements, or give production stacks a common name prefix and list it once in productionStackNames',
+      denies: 'it grows with the production resources no tag protects and with the VPCs, subnets and ECS clusters of production stacks: share VPCs and clusters between production stacks (or, unsafe, set allowPlacementInProduction), give production stacks a common name prefix and list it once in productionStackNames (for example "prod-*"), keep S3 ABAC on for production buckets, or shorten additionalStatements',
+      services: 'it holds every write of the security and identity services the IAM action catalog lists, and nothing of this app',
+      workload: 'shorten additionalStatements, share VPCs and clusters between production stacks (or, unsafe, set allowPlacementInProduction), or give production stacks a common name prefix and list it once in productionStackNames',
     };
-    for (const kind of ['agent', 'denies', 'workload'] as const) {
+    for (const kind of ['agent', 'denies', 'services', 'workload'] as const) {
       if (sizes[kind] > MANAGED_POLICY_SIZE_LIMIT) {
         errors.push(`the ${names[kind]} is ${sizes[kind]} characters minified, over IAM's ${MANAGED_POLICY_SIZE_LIMIT}-character limit for managed policies; ${fixes[kind]}`);
       } else if (MANAGED_POLICY_SIZE_LIMIT - sizes[kind] < LOW_HEADROOM_WARNING) {
@@ -371,4 +441,5 @@ export class AgentPermissionsBoundary extends Construct {
 }
 
 export { isPolicyArn, principalPathProblems } from './guardrail-path-check';
+export type { AgentGuardrailPolicy } from './guardrail-path-check';
 export type { ProductionActionException } from './production-exceptions';

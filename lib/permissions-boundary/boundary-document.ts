@@ -3,15 +3,17 @@
  * the catalog-derived action lists arrive as input, so the documents can be evaluated by a
  * policy simulator and measured against IAM's limits.
  *
- * Three documents, because what agents may do and what the things they build may do differ, and
+ * Four documents, because what agents may do and what the things they build may do differ, and
  * one managed policy cannot hold both within IAM's 6,144 characters:
  *
  * - the **agent boundary**, on agent roles: allows everything, then denies. Production (anything
  *   carrying the production tag) is read-only; the guardrail cannot be changed or escaped.
  * - the **agent denies**, a managed policy attached to every agent role: Denies in an identity
  *   policy are as binding as in a boundary, and an agent role cannot be changed by anything
- *   bounded. It holds what protects production by name, the account's security and identity
- *   services, and the credential and tamper lists.
+ *   bounded. It holds what protects production by name (and where a request names it in a
+ *   condition key), and the credential and tamper lists.
+ * - the **agent services denies**, attached the same way: the account's security and identity
+ *   services are read-only to agents.
  * - the **workload boundary**, on everything an agent can create or pass (deploy roles and the
  *   roles of the stacks it deploys): workloads never need production, so it denies every action
  *   on production outright, which takes no list of reads, and keeps every escape closed.
@@ -30,6 +32,8 @@ import {
   GUARDRAIL_READ_ACTIONS,
   IDENTITY_SERVICES,
   PRINCIPAL_PERMISSION_ACTIONS,
+  PRODUCTION_REQUEST_KEYS,
+  ProductionRequestName,
   SAFETY_NET_ACTIONS,
   SECURITY_SERVICES,
   STACK_ROLE_ACTIONS,
@@ -37,7 +41,8 @@ import {
 import { PolicyDocumentJson, StatementJson } from './policy-json';
 
 export * from './policy-json';
-export { CHANGE_SET_PROPOSALS, GUARDRAIL_COMPONENT_TAG, IDENTITY_SERVICES, SECURITY_SERVICES, STACK_ROLE_ACTIONS } from './action-lists';
+export { CHANGE_SET_PROPOSALS, GUARDRAIL_COMPONENT_TAG, IDENTITY_SERVICES, PRODUCTION_REQUEST_KEYS, SECURITY_SERVICES, STACK_ROLE_ACTIONS } from './action-lists';
+export type { ProductionRequestName } from './action-lists';
 
 /** Everything the documents need, already resolved to plain strings. */
 export interface BoundaryDocumentInput {
@@ -59,6 +64,11 @@ export interface BoundaryDocumentInput {
   readonly productionRecordNames?: readonly string[];
   /** Other production resources no tag condition reaches, by ARN or ARN pattern. */
   readonly productionResourceArns?: readonly string[];
+  /**
+   * Production VPC ids, subnet ids and ECS cluster ARN patterns, which requests name in condition
+   * keys (`PRODUCTION_REQUEST_KEYS`) without IAM checking their tags.
+   */
+  readonly productionRequestNames?: Readonly<Partial<Record<ProductionRequestName, readonly string[]>>>;
   /** Writes of the account's security services (catalog-derived): agents read them, never change them. */
   readonly securityServiceWrites: readonly string[];
   /** Writes of the services that manage human identities (catalog-derived). */
@@ -73,12 +83,14 @@ export interface BoundaryDocumentInput {
   readonly additionalStatements?: readonly StatementJson[];
 }
 
-/** The three guardrail documents. */
+/** The four guardrail documents. */
 export interface BoundaryDocuments {
   /** The permissions boundary of agent roles. */
   readonly agentBoundary: PolicyDocumentJson;
   /** The deny policy attached to agent roles. */
   readonly agentDenies: PolicyDocumentJson;
+  /** The deny policy attached to agent roles for the account's security and identity services. */
+  readonly agentServiceDenies: PolicyDocumentJson;
   /** The permissions boundary of deploy roles and of every role agents create. */
   readonly workloadBoundary: PolicyDocumentJson;
 }
@@ -123,6 +135,18 @@ function recordStatement(sid: string, input: BoundaryDocumentInput): StatementJs
       Condition: { 'ForAnyValue:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': names.flatMap((n) => [n, `*.${n}`]) } },
     },
   ];
+}
+
+/**
+ * Requests that place something in a production VPC, subnet or ECS cluster through a condition key:
+ * `kept` says which actions of the key's service stay allowed (reads for agents, none for workloads).
+ */
+function requestKeyStatements(input: BoundaryDocumentInput, kept: (service: string) => Pick<StatementJson, 'Action' | 'NotAction'>): StatementJson[] {
+  return PRODUCTION_REQUEST_KEYS.flatMap(({ sid, key, names }): StatementJson[] => {
+    const values = sorted(input.productionRequestNames?.[names] ?? []);
+    if (values.length === 0) return [];
+    return [{ Sid: sid, Effect: 'Deny', ...kept(key.split(':')[0]), Resource: '*', Condition: { 'ForAnyValue:StringLike': { [key]: values } } }];
+  });
 }
 
 /** Statements both boundaries share: the guardrail cannot be changed, and nothing escapes it. */
@@ -268,8 +292,6 @@ export function buildAgentDenies(input: BoundaryDocumentInput): PolicyDocumentJs
   const statements: StatementJson[] = [
     { Sid: 'NoEscapeOrTamper', Effect: 'Deny', Action: sorted([...SAFETY_NET_ACTIONS, ...CREDENTIAL_ACTIONS]), Resource: '*' },
     ...guardrailResourceStatements(input),
-    { Sid: 'SecurityServicesReadOnly', Effect: 'Deny', Action: sorted(input.securityServiceWrites), Resource: '*' },
-    { Sid: 'IdentityReadOnly', Effect: 'Deny', Action: sorted(input.identityServiceWrites), Resource: '*' },
   ];
   if (stacks.length > 0) {
     statements.push({ Sid: 'ProdStackByName', Effect: 'Deny', ...allBut(sorted([...readsOf('cloudformation'), ...CHANGE_SET_PROPOSALS])), Resource: stacks });
@@ -282,6 +304,7 @@ export function buildAgentDenies(input: BoundaryDocumentInput): PolicyDocumentJs
     statements.push({ Sid: 'ProdByArn', Effect: 'Deny', ...allBut(readsOf(...services)), Resource: others });
   }
   statements.push(...recordStatement('ProdRecordsByName', input));
+  statements.push(...requestKeyStatements(input, (service) => allBut(readsOf(service))));
   statements.push({
     // A proposal for a production stack that names a role would make that role the stack's once
     // humans execute it: proposals keep the stack's own role.
@@ -296,6 +319,17 @@ export function buildAgentDenies(input: BoundaryDocumentInput): PolicyDocumentJs
   });
   statements.push(...(input.additionalStatements ?? []));
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/** Builds the deny policy attached to agent roles for the account's security and identity services. */
+export function buildAgentServiceDenies(input: BoundaryDocumentInput): PolicyDocumentJson {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'SecurityServicesReadOnly', Effect: 'Deny', Action: sorted(input.securityServiceWrites), Resource: '*' },
+      { Sid: 'IdentityReadOnly', Effect: 'Deny', Action: sorted(input.identityServiceWrites), Resource: '*' },
+    ],
+  };
 }
 
 /** Builds the permissions boundary of deploy roles and of every role agents create. */
@@ -313,6 +347,7 @@ export function buildWorkloadBoundary(input: BoundaryDocumentInput): PolicyDocum
     statements.push({ Sid: 'ProdByName', Effect: 'Deny', Action: '*', Resource: named });
   }
   statements.push(...recordStatement('ProdRecordsByName', input));
+  statements.push(...requestKeyStatements(input, () => ({ Action: '*' })));
   statements.push(
     ...guardrailStatements(input, [iamArn('role', GuardrailPaths.SERVICE_ROLES), iamArn('role', GuardrailPaths.WORKLOAD)]),
     ...guardrailResourceStatements(input),
@@ -349,7 +384,12 @@ export function buildWorkloadBoundary(input: BoundaryDocumentInput): PolicyDocum
   return { Version: '2012-10-17', Statement: statements };
 }
 
-/** Builds all three documents. */
+/** Builds all four documents. */
 export function buildBoundaryDocuments(input: BoundaryDocumentInput): BoundaryDocuments {
-  return { agentBoundary: buildAgentBoundary(input), agentDenies: buildAgentDenies(input), workloadBoundary: buildWorkloadBoundary(input) };
+  return {
+    agentBoundary: buildAgentBoundary(input),
+    agentDenies: buildAgentDenies(input),
+    agentServiceDenies: buildAgentServiceDenies(input),
+    workloadBoundary: buildWorkloadBoundary(input),
+  };
 }

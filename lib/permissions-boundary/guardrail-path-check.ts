@@ -9,13 +9,13 @@ import { renderedProperties } from '../private/render';
 import { tokenPattern } from '../private/tokens';
 import type { AgentPermissionsBoundary } from './agent-permissions-boundary';
 
-/** Which of the guardrail policies. */
-export type GuardrailPolicyKind = 'agent' | 'denies' | 'workload';
+/** Which of the four guardrail policies: the agent boundary, the two agent deny policies, the workload boundary. */
+export type AgentGuardrailPolicy = 'agent' | 'denies' | 'services' | 'workload';
 
 /**
  * Roles and users under a guardrail path anywhere in the app, L1 and raw `CfnResource` included,
- * must carry the guardrail policy for that path: agent roles the agent boundary and the denies
- * policy; deploy roles, workload roles and users the workload boundary. Elevated roles are the
+ * must carry the guardrail policy for that path: agent roles the agent boundary and both denies
+ * policies; deploy roles, workload roles and users the workload boundary. Elevated roles are the
  * approval workflow's and carry none.
  */
 export function guardrailPathProblems(boundary: AgentPermissionsBoundary, boundaries: readonly AgentPermissionsBoundary[]): string[] {
@@ -55,10 +55,12 @@ export function principalPathProblems(node: CfnResource, boundary: AgentPermissi
         ', and remove whatever replaced or cleared it (for example PermissionsBoundary.of(...).apply or .clear())',
     );
   }
-  if (agent && !((rendered.ManagedPolicyArns as unknown[] | undefined) ?? []).some((arn) => isPolicyArn(node, arn, boundary, 'denies'))) {
-    problems.push(
-      `${node.cfnResourceType} at ${node.node.path} is an agent role without the agent denies policy ${boundary.denyPolicyName}; create agent roles with AgentRole and do not remove its managed policies`,
-    );
+  for (const kind of agent ? (['denies', 'services'] as const) : []) {
+    if (!((rendered.ManagedPolicyArns as unknown[] | undefined) ?? []).some((arn) => isPolicyArn(node, arn, boundary, kind))) {
+      problems.push(
+        `${node.cfnResourceType} at ${node.node.path} is an agent role without the agent deny policy ${boundary.policyName(kind)}; create agent roles with AgentRole and do not remove its managed policies`,
+      );
+    }
   }
   return problems;
 }
@@ -67,15 +69,14 @@ export function principalPathProblems(node: CfnResource, boundary: AgentPermissi
  * Tells whether `arn`, a rendered and resolved property of a resource in `node`'s stack, names the
  * guardrail policy `kind` of `boundary`: its own reference, or any ARN ending in its path and name.
  */
-export function isPolicyArn(node: IConstruct, arn: unknown, boundary: AgentPermissionsBoundary, kind: GuardrailPolicyKind = 'agent'): boolean {
+export function isPolicyArn(node: IConstruct, arn: unknown, boundary: AgentPermissionsBoundary, kind: AgentGuardrailPolicy = 'agent'): boolean {
   if (arn === undefined) {
     return false;
   }
   const stack = Stack.of(node);
-  const ref = { agent: boundary.managedPolicyArn, denies: boundary.denyPolicy.managedPolicyArn, workload: boundary.workloadPolicy.managedPolicyArn }[kind];
+  const ref = { agent: boundary.managedPolicy, denies: boundary.denyPolicy, services: boundary.serviceDenyPolicy, workload: boundary.workloadPolicy }[kind].managedPolicyArn;
   if (JSON.stringify(arn) === JSON.stringify(stack.resolve(ref))) {
     return true;
   }
-  const name = { agent: boundary.managedPolicyName, denies: boundary.denyPolicyName, workload: boundary.workloadPolicyName }[kind];
-  return tokenPattern(stack, arn).endsWith(`:policy${GuardrailPaths.ROOT}${name}`);
+  return tokenPattern(stack, arn).endsWith(`:policy${GuardrailPaths.ROOT}${boundary.policyName(kind)}`);
 }

@@ -1,25 +1,13 @@
-import {
-  Annotations,
-  Aspects,
-  AspectPriority,
-  CfnResource,
-  ReferenceStrength,
-  Stack,
-  Tags,
-  Token,
-} from 'aws-cdk-lib';
-import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import { Annotations, Aspects, AspectPriority, CfnResource, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { iamServiceOf } from '../private/cfn-services';
-import { renderedProperties } from '../private/render';
-import { generatedNamePrefix, physicalNamePattern } from '../private/tokens';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from './production-tag';
-import { ABAC_ENABLED, EnableBucketAbac, RetainStatefulResources } from './aspects';
-import { TAG_BLIND_TYPES } from './protected-by-name';
+import { EnableBucketAbac, RetainStatefulResources } from './aspects';
+import { protectedResourceNames, ProtectedResourceNames } from './protected-names';
+
+export type { ProtectedResourceNames } from './protected-names';
 import { STATEFUL_RESOURCE_TYPES } from './stateful-resource-types';
 
 const PRODUCTION_PROTECTION_SYMBOL = Symbol.for('cdk-agent-guardrails.ProductionProtection');
@@ -87,22 +75,6 @@ export interface ProductionProtectionProps {
    * @default - none
    */
   readonly additionalStatefulResourceTypes?: string[];
-}
-
-/** Names of a production stack's resources that the guardrail policies protect by name. */
-export interface ProtectedResourceNames {
-  /** Names or patterns of S3 buckets whose tags IAM does not evaluate (ABAC off). */
-  readonly buckets: string[];
-  /** DNS names of the stack's hosted zones: their records are protected by name. */
-  readonly recordNames: string[];
-  /** ARN patterns of resources whose types carry no tags IAM evaluates (layer versions, archives...). */
-  readonly resourceArns: string[];
-  /**
-   * ARNs of resources no tag protects whose identifiers CloudFormation assigns at deployment
-   * (hosted zones, hosted configuration versions). They hold weak references to this stack
-   * (`Fn::GetStackOutput`), which the guardrail policies use when in the same stage and account.
-   */
-  readonly referencedArns: string[];
 }
 
 /**
@@ -215,40 +187,9 @@ export class ProductionProtection extends Construct {
     }
   }
 
-  /**
-   * What the guardrail policies protect by name in this stack, because no tag reaches it: S3
-   * buckets whose tags IAM does not evaluate (ABAC off), as IAM patterns (a bucket CloudFormation
-   * names itself is matched by the lower-cased stack-name prefix it gets); the DNS names of hosted
-   * zones; the tag-blind types of `PRODUCTION_TYPES_PROTECTED_BY_NAME`; and the ids of hosted
-   * zones and hosted configuration versions.
-   */
+  /** What the guardrail policies protect by name in this stack, because no tag reaches it (see `protectedResourceNames`). */
   public protectedResourceNames(): ProtectedResourceNames {
-    const buckets = new Set<string>();
-    const recordNames = new Set<string>();
-    const resourceArns = new Set<string>();
-    const referencedArns: string[] = [];
-    for (const child of this.stack.node.findAll()) {
-      if (child instanceof route53.CfnHostedZone) {
-        referencedArns.push(`arn:*:route53:::hostedzone/${weak(child.ref)}`);
-      } else if (child instanceof appconfig.CfnHostedConfigurationVersion) {
-        referencedArns.push(`arn:*:appconfig:*:*:application/${weak(child.applicationId)}/configurationprofile/${weak(child.configurationProfileId)}/hostedconfigurationversion/*`);
-      }
-      const blind = CfnResource.isCfnResource(child) ? TAG_BLIND_TYPES[child.cfnResourceType] : undefined;
-      if (blind && CfnResource.isCfnResource(child)) {
-        const declared = renderedProperties(child)[blind.nameProperty];
-        resourceArns.add(blind.arn(typeof declared === 'string' ? declared : `*${Stack.of(child).getLogicalId(child)}*`));
-      }
-      // ABAC is turned on by an aspect at synth: before that, a bucket with no status will get it.
-      const abac = child instanceof s3.CfnBucket ? (child.abacStatus ?? (this.bucketAbac ? ABAC_ENABLED : undefined)) : undefined;
-      if (child instanceof s3.CfnBucket && Stack.of(child) === this.stack && abac !== ABAC_ENABLED) {
-        const explicit = child.bucketName === undefined ? undefined : physicalNamePattern(this.stack, child.bucketName);
-        buckets.add(explicit ?? generatedNamePrefix(this.stack.stackName, 20, true));
-      }
-      if (child instanceof route53.CfnHostedZone && child.name !== undefined && !Token.isUnresolved(child.name)) {
-        recordNames.add(child.name.toLowerCase().replace(/\.$/, ''));
-      }
-    }
-    return { buckets: [...buckets].sort(), recordNames: [...recordNames].sort(), resourceArns: [...resourceArns].sort(), referencedArns };
+    return protectedResourceNames(this.stack, this.bucketAbac);
   }
 
   /** The IAM service prefixes of this stack's resources (nested stacks included), plus CloudFormation. */
@@ -310,13 +251,4 @@ function stackPolicyDocument(scope: StackPolicyScope, statefulTypes: string[]): 
   return {
     Statement: [{ Effect: 'Allow', Principal: '*', Action: 'Update:*', Resource: '*' }, deny],
   };
-}
-
-/**
- * A weak cross-stack reference (`Fn::GetStackOutput`, no export): the guardrail policies name a
- * production resource by the id CloudFormation gave it, and nobody is ever blocked from changing
- * or removing that resource because the guardrails name it.
- */
-function weak(value: string): string {
-  return Stack.consumeReference(value, ReferenceStrength.WEAK);
 }

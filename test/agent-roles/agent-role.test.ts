@@ -8,6 +8,7 @@ import { resolveIntrinsics } from '../support/template';
 
 const LAUNCHER = `arn:aws:iam::${ACCOUNT}:role/agent-launcher`;
 const DENIES = { Ref: Match.stringLikeRegexp('^BoundaryDenies') };
+const SERVICES = { Ref: Match.stringLikeRegexp('^BoundaryServices') };
 
 function setup() {
   const app = new App();
@@ -131,7 +132,7 @@ describe('AgentRole', () => {
     const { stack, boundary } = setup();
     agent(stack, boundary).addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess'));
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: [DENIES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonS3ReadOnlyAccess']] }],
+      ManagedPolicyArns: [DENIES, SERVICES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonS3ReadOnlyAccess']] }],
     });
   });
 
@@ -155,16 +156,22 @@ describe('AgentRole', () => {
     expect(() => app.synth()).toThrow(/lives under \/agent-guardrails\/agent\/ but does not carry the guardrail boundary AgentPermissionsBoundary/);
   });
 
-  test('carries the agent denies policy', () => {
+  test('carries both agent deny policies', () => {
     const { stack, boundary } = setup();
     agent(stack, boundary);
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { RoleName: 'coding-agent', ManagedPolicyArns: [DENIES] });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { RoleName: 'coding-agent', ManagedPolicyArns: [DENIES, SERVICES] });
   });
 
-  test('fails at synth when an override removes the agent denies policy', () => {
+  test('fails at synth when an override removes the agent deny policies', () => {
     const { app, stack, boundary } = setup();
     (agent(stack, boundary).node.defaultChild as iam.CfnRole).addPropertyOverride('ManagedPolicyArns', []);
-    expect(() => app.synth()).toThrow(/is an agent role without the agent denies policy AgentPermissionsBoundary-Denies/);
+    expect(() => app.synth()).toThrow(/is an agent role without the agent deny policy AgentPermissionsBoundary-Denies(.|\n)*is an agent role without the agent deny policy AgentPermissionsBoundary-Services/);
+  });
+
+  test('fails at synth when an override keeps only one of the agent deny policies', () => {
+    const { app, stack, boundary } = setup();
+    (agent(stack, boundary).node.defaultChild as iam.CfnRole).addPropertyOverride('ManagedPolicyArns', [boundary.denyPolicy.managedPolicyArn]);
+    expect(() => app.synth()).toThrow(/is an agent role without the agent deny policy AgentPermissionsBoundary-Services/);
   });
 
   test('fails at synth when another boundary replaces it', () => {
@@ -182,11 +189,11 @@ describe('AgentRole', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'coding-agent',
-      ManagedPolicyArns: [DENIES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/job-function/ViewOnlyAccess']] }],
+      ManagedPolicyArns: [DENIES, SERVICES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/job-function/ViewOnlyAccess']] }],
     });
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'data-agent',
-      ManagedPolicyArns: [DENIES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
+      ManagedPolicyArns: [DENIES, SERVICES, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [Match.objectLike({ Action: Match.arrayWith(['cloudformation:Get*', 'logs:FilterLogEvents']) })] },

@@ -3,14 +3,17 @@
  * action that does not exist, or conditions on a key the action does not support, silently does
  * nothing; a read pattern that also matches a write would open production.
  */
-import { CHANGE_SET_PROPOSALS, coverActions, IDENTITY_SERVICES, readPatterns, SECURITY_SERVICES, STATE_CHANGING_READS, StatementJson, writePatterns } from '../../lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { AgentPermissionsBoundary, CHANGE_SET_PROPOSALS, coverActions, IDENTITY_SERVICES, PRODUCTION_REQUEST_KEYS, readPatterns, SECURITY_SERVICES, STATE_CHANGING_READS, StatementJson, writePatterns, ProductionProtection } from '../../lib';
 import { loadIamCatalog } from '../../lib/private/iam-catalog';
 import { sampleDocuments } from '../support/boundary';
 import { actionSupports, expandActionPattern, matchesAction } from '../support/catalog';
 
 const catalog = loadIamCatalog();
 const documents = sampleDocuments();
-const everyStatement = [...documents.agentBoundary.Statement, ...documents.agentDenies.Statement, ...documents.workloadBoundary.Statement];
+const everyStatement = [...documents.agentBoundary.Statement, ...documents.agentDenies.Statement, ...documents.agentServiceDenies.Statement, ...documents.workloadBoundary.Statement];
 
 const asArray = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const statement = (document: { Statement: StatementJson[] }, sid: string): StatementJson => document.Statement.find((s) => s.Sid === sid)!;
@@ -121,6 +124,34 @@ test('record changes are denied through a key ChangeResourceRecordSets supports'
   const [action] = await expandActionPattern('route53:ChangeResourceRecordSets');
   expect(await actionSupports(action, 'route53:ChangeResourceRecordSetsNormalizedRecordNames')).toBe(true);
 });
+
+describe.each(PRODUCTION_REQUEST_KEYS.map((k) => [k.key, k]))('the placement key %s', (_key, { key }) => {
+  const service = key.split(':')[0];
+  const carrying = catalog.actionsOf(service).filter((a) => [...a.conditionKeys, ...a.resourceTypes.flatMap((t) => t.conditionKeys)].some((k) => k.toLowerCase() === key.toLowerCase()));
+
+  test('is supported by the writes that place something, so the Deny on it does something', () => {
+    expect(carrying.filter((a) => !isRead(a.accessLevel)).length).toBeGreaterThan(0);
+  });
+
+  test('leaves every read that carries it to agents: the agent statement denies all but the reads of its service', () => {
+    const placement = placementStatements().find((st) => Object.keys(st.Condition?.['ForAnyValue:StringLike'] ?? {}).includes(key))!;
+    const kept = asArray(placement.NotAction);
+    const denied = carrying.filter((a) => isRead(a.accessLevel) && !STATE_CHANGING_READS.includes(`${service}:${a.name}`) && !kept.some((p) => matchesAction(p, a)));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(denied.map((a) => a.name)).toEqual([]);
+  });
+});
+
+/** The agent's placement statements for a production stack with a VPC and a cluster. */
+function placementStatements(): StatementJson[] {
+  const app = new App();
+  const boundary = new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
+  const prod = new Stack(app, 'Prod');
+  new ec2.Vpc(prod, 'Network', { maxAzs: 1, natGateways: 0 });
+  new ecs.CfnCluster(prod, 'Cluster');
+  new ProductionProtection(prod, 'ProductionProtection', { disableStackPolicy: true });
+  return boundary.denyDocument().Statement.filter((st) => PRODUCTION_REQUEST_KEYS.some((k) => k.sid === st.Sid));
+}
 
 test('principal-permission actions either check iam:PermissionsBoundary or are denied outright on purpose', async () => {
   // ArnNotLike on a missing key is true, so an action without the key is always denied: intended

@@ -115,6 +115,6 @@ describe('AgentBoundary', () => {
   test('fails at synth when a raw CfnResource role takes the agent path', () => {
     const { app, dev } = setup();
     new CfnResource(dev, 'RawAgent', { type: 'AWS::IAM::Role', properties: { Path: '/agent-guardrails/agent/', AssumeRolePolicyDocument: { Statement: [] } } });
-    expect(() => app.synth()).toThrow(/AWS::IAM::Role at Dev\/RawAgent lives under \/agent-guardrails\/agent\/ but does not carry the guardrail boundary AgentPermissionsBoundary of Guardrails\/Boundary;[^]*without the agent denies policy/);
+    expect(() => app.synth()).toThrow(/AWS::IAM::Role at Dev\/RawAgent lives under \/agent-guardrails\/agent\/ but does not carry the guardrail boundary AgentPermissionsBoundary of Guardrails\/Boundary;[^]*without the agent deny policy AgentPermissionsBoundary-Denies/);
   });
 });

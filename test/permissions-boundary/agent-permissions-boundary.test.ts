@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -8,7 +9,7 @@ import { ACCOUNT, ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
 import { guardrailDocuments, REGION, stackArn, synthTemplates } from '../support/template';
 
 describe('AgentPermissionsBoundary', () => {
-  test('creates the agent boundary, the agent denies policy and the workload boundary under the guardrail path', () => {
+  test('creates the agent boundary, the two agent deny policies and the workload boundary under the guardrail path', () => {
     const app = new App();
     const stack = new Stack(app, 'Guardrails');
     new AgentPermissionsBoundary(stack, 'Boundary');
@@ -20,6 +21,12 @@ describe('AgentPermissionsBoundary', () => {
     });
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'AgentPermissionsBoundary-Denies', Path: '/agent-guardrails/' });
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'AgentPermissionsBoundary-Workload', Path: '/agent-guardrails/' });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      ManagedPolicyName: 'AgentPermissionsBoundary-Services',
+      Path: '/agent-guardrails/',
+      PolicyDocument: { Statement: [Match.objectLike({ Sid: 'SecurityServicesReadOnly' }), Match.objectLike({ Sid: 'IdentityReadOnly' })] },
+    });
+    template.hasResource('AWS::IAM::ManagedPolicy', { Metadata: { 'agent-guardrails:policy': 'agent-services' } });
     template.hasResource('AWS::IAM::ManagedPolicy', { Metadata: { 'agent-guardrails:policy': 'workload-boundary' } });
   });
 
@@ -170,12 +177,59 @@ describe('AgentPermissionsBoundary', () => {
     const app = new App();
     const guardrails = new Stack(app, 'Guardrails');
     const names = (count: number) => Array.from({ length: count }, (_, i) => `legacy-service-number-${i}`);
-    const sizeWith = (count: number) => new AgentPermissionsBoundary(new Stack(new App(), 'Probe'), 'Boundary', { productionStackNames: names(count) }).sizes().denies;
+    // The workload boundary names the stacks too, and has less room than the agent denies policy.
+    const sizeWith = (count: number) => new AgentPermissionsBoundary(new Stack(new App(), 'Probe'), 'Boundary', { productionStackNames: names(count) }).sizes().workload;
     let count = 1;
     while (MANAGED_POLICY_SIZE_LIMIT - sizeWith(count) >= 500 && count < 200) count++;
     const boundary = new AgentPermissionsBoundary(guardrails, 'Boundary', { productionStackNames: names(count) });
-    expect(MANAGED_POLICY_SIZE_LIMIT - boundary.sizes().denies).toBeLessThan(500);
+    expect(MANAGED_POLICY_SIZE_LIMIT - boundary.sizes().workload).toBeLessThan(500);
     app.synth();
-    Annotations.fromStack(guardrails).hasWarning('/Guardrails/Boundary', Match.stringLikeRegexp('the agent denies policy is \\d+ of 6144 characters; little room is left'));
+    Annotations.fromStack(guardrails).hasWarning('/Guardrails/Boundary', Match.stringLikeRegexp('the workload boundary is \\d+ of 6144 characters; little room is left'));
+  });
+
+  /** An app whose `count` production stacks each have a VPC of their own (2 AZs, 4 subnets). */
+  function networkedEstate(count: number, allowPlacementInProduction?: boolean) {
+    const app = new App();
+    const guardrails = new Stack(app, 'Guardrails', { stackName: 'agent-guardrails' });
+    const boundary = new AgentPermissionsBoundary(guardrails, 'Boundary', { allowPlacementInProduction });
+    for (let i = 0; i < count; i++) {
+      const stack = new Stack(app, `Prod${i}`, { stackName: `shop-${i}-prod` });
+      new ec2.Vpc(stack, 'Network', { maxAzs: 2, natGateways: 0 });
+      new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
+    }
+    return { app, guardrails, boundary };
+  }
+
+  test('counts each id read from a production stack at deployment as 24 characters, a subnet id\'s length', () => {
+    const { app, boundary } = networkedEstate(1);
+    const created = ProductionProtection.findAll(app)[0].protectedResourceNames();
+    // The same VPC imported with literal ids of 24 characters each: the policies are as long.
+    const imported = new App();
+    const literal = new AgentPermissionsBoundary(new Stack(imported, 'Guardrails'), 'Boundary');
+    const stack = new Stack(imported, 'Prod0', { stackName: 'shop-0-prod' });
+    const id = (prefix: string, i: number) => `${prefix}-${String(i).padStart(23 - prefix.length, '0')}`;
+    ec2.Vpc.fromVpcAttributes(stack, 'Network', {
+      vpcId: id('vpc', 0),
+      availabilityZones: created.subnetIds.map((_, i) => `eu-west-1${'abcd'[i]}`),
+      publicSubnetIds: created.subnetIds.map((_, i) => id('subnet', i)),
+    });
+    new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
+    expect(id('subnet', 1)).toHaveLength(24);
+    expect(created.subnetIds.length).toBeGreaterThan(1);
+    expect(literal.sizes().denies).toBe(boundary.sizes().denies);
+    expect(literal.sizes().workload).toBe(boundary.sizes().workload);
+  });
+
+  test('fails at synth when the production VPCs no longer fit, and says how to fix it', () => {
+    const { app } = networkedEstate(5);
+    expect(() => app.synth()).toThrow(/workload boundary is \d+ characters minified, over IAM's 6144-character limit.*share VPCs and clusters between production stacks \(or, unsafe, set allowPlacementInProduction\)/);
+  });
+
+  test('allowPlacementInProduction drops the placement statements, and warns', () => {
+    const { app, guardrails, boundary } = networkedEstate(5, true);
+    app.synth();
+    const sids = [...boundary.denyDocument().Statement, ...boundary.workloadDocument().Statement].map((st) => st.Sid);
+    expect(sids.filter((sid) => /^Prod(Vpc|Subnet|Cluster)In/.test(sid ?? ''))).toEqual([]);
+    Annotations.fromStack(guardrails).hasWarning('/Guardrails/Boundary', Match.stringLikeRegexp('allowPlacementInProduction: true'));
   });
 });

@@ -445,7 +445,7 @@ describe('workloads: the roles agents deploy or create', () => {
 
 async function decideAgent(raw: Case) {
   const c = withZone(raw);
-  return simulate({ action: c.action, resource: c.resource, context: c.context, principal: c.principal, bucketAbac: c.bucketAbac }, { identity: [ADMINISTRATOR_ACCESS, documents.agentDenies], boundary: documents.agentBoundary });
+  return simulate({ action: c.action, resource: c.resource, context: c.context, principal: c.principal, bucketAbac: c.bucketAbac }, { identity: [ADMINISTRATOR_ACCESS, documents.agentDenies, documents.agentServiceDenies], boundary: documents.agentBoundary });
 }
 
 async function decideWorkload(raw: Case) {

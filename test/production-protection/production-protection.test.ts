@@ -1,7 +1,8 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -106,7 +107,7 @@ describe('ProductionProtection', () => {
     const { app, stack, protection } = protectedStack();
     app.synth();
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: 'Enabled' });
-    expect(protection.protectedResourceNames()).toEqual({ buckets: [], recordNames: [], resourceArns: [], referencedArns: [] });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: [], recordNames: [], resourceArns: [], referencedArns: [], vpcIds: [], subnetIds: [], clusterArns: [] });
   });
 
   test('names the buckets whose tags IAM does not evaluate, when ABAC is turned off', () => {
@@ -116,7 +117,7 @@ describe('ProductionProtection', () => {
     new s3.Bucket(stack, 'Named', { bucketName: `archive-${stack.account}` });
     const protection = new ProductionProtection(stack, 'ProductionProtection', { disableBucketAbac: true });
 
-    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'], recordNames: [], resourceArns: [], referencedArns: [] });
+    expect(protection.protectedResourceNames()).toEqual({ buckets: ['archive-*', 'orders-production-st-*'], recordNames: [], resourceArns: [], referencedArns: [], vpcIds: [], subnetIds: [], clusterArns: [] });
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', { AbacStatus: Match.absent() });
     Annotations.fromStack(stack).hasWarning('/Prod/ProductionProtection', Match.stringLikeRegexp('S3 ABAC is off'));
   });
@@ -143,6 +144,38 @@ describe('ProductionProtection', () => {
       'arn:*:lambda:*:*:layer:*Shared*:*',
       'arn:*:lambda:*:*:layer:orders-common:*',
     ]);
+  });
+
+  test('names what requests place in production: its VPCs and subnets, looked up or created, its clusters, and the default bus its rules watch', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod', env: { account: '111122223333', region: 'eu-west-1' } });
+    new ec2.Vpc(stack, 'Network', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    ec2.Vpc.fromVpcAttributes(stack, 'Shared', { vpcId: 'vpc-0shared', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0shared'] });
+    new ecs.CfnCluster(stack, 'Generated');
+    new ecs.CfnCluster(stack, 'Named', { clusterName: 'orders' });
+    new events.Rule(stack, 'TaskStopped', { eventPattern: { source: ['aws.ecs'] } });
+    new events.Rule(stack, 'Nightly', { schedule: events.Schedule.rate(Duration.days(1)) });
+    const protection = new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
+
+    const names = protection.protectedResourceNames();
+    // The stack's own VPC and subnets by weak reference (their ids are assigned at deployment), the imported ones literally.
+    const literal = (values: string[]) => values.filter((v) => !Token.isUnresolved(v));
+    expect(literal(names.vpcIds)).toEqual(['vpc-0shared']);
+    expect(names.vpcIds).toHaveLength(2);
+    expect(literal(names.subnetIds)).toEqual(['subnet-0shared']);
+    expect(names.subnetIds).toHaveLength(3);
+    expect(names.clusterArns).toEqual(['arn:*:ecs:*:*:cluster/*Generated*', 'arn:*:ecs:*:*:cluster/orders']);
+    // A rule that matches events makes the default bus production's; a schedule alone would not.
+    expect(names.resourceArns).toEqual(['arn:*:events:*:*:event-bus/default']);
+  });
+
+  test('fails when only a schedule runs on the default bus: nothing names it', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+    new events.Rule(stack, 'Nightly', { schedule: events.Schedule.rate(Duration.days(1)) });
+    new events.Rule(stack, 'OnOwnBus', { eventBus: new events.EventBus(stack, 'Bus'), eventPattern: { source: ['shop'] } });
+    const protection = new ProductionProtection(stack, 'ProductionProtection', { disableStackPolicy: true });
+    expect(protection.protectedResourceNames().resourceArns).toEqual([]);
   });
 
   test.each([true, false])('tags the stack itself with @aws-cdk/core:explicitStackTags %s', (explicit) => {

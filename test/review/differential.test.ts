@@ -120,7 +120,7 @@ describe('the offline evaluator', () => {
     });
     const documents = guardrailDocuments(synthTemplates(app).get('agent-guardrails')!);
     boundary = documents.agentBoundary;
-    denies = documents.agentDenies;
+    denies = { Statement: [...documents.agentDenies.Statement, ...documents.agentServiceDenies.Statement] };
 
     const example = buildApp(new App()).synth().getStackByName('agent-guardrails').template;
     const agentId = resourcesOfType(example, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === 'coding-agent')![0];

@@ -11,6 +11,7 @@ import { ALLOW_EVERYTHING, AssemblyModel, compilePolicy, isPureRead, loadIamCata
 import { main } from '../../lib/cli/main';
 import { formatText } from '../../lib/review/report-formats';
 import { synthesizeApp } from '../support/assembly';
+import { ACCOUNT, ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
 
 const catalog = loadIamCatalog();
 const TAG = { key: 'Environment', values: ['production'] };
@@ -29,7 +30,11 @@ describe('every action on every production resource, for an agent granted every 
 
   beforeAll(() => {
     const agent = {
-      identity: [compilePolicy('AdministratorAccess', ALLOW_EVERYTHING), compilePolicy('agent denies', guardrailDocument(assembly, 'AgentPermissionsBoundary-Denies'))],
+      identity: [
+        compilePolicy('AdministratorAccess', ALLOW_EVERYTHING),
+        compilePolicy('agent denies', guardrailDocument(assembly, 'AgentPermissionsBoundary-Denies')),
+        compilePolicy('agent services denies', guardrailDocument(assembly, 'AgentPermissionsBoundary-Services')),
+      ],
       boundary: compilePolicy('agent boundary', guardrailDocument(assembly, 'AgentPermissionsBoundary')),
       principalContext: { 'aws:principalarn': 'arn:aws:iam::111122223333:role/agent-guardrails/agent/coding-agent', 'aws:principalaccount': '111122223333' },
     };
@@ -54,6 +59,12 @@ describe('every action on every production resource, for an agent granted every 
     const tried = new Set(requests.filter((r) => r.scenario === 'as tagged').map((r) => `${r.action} ${r.resource.arn}`));
     expect([...expected].filter((k) => !tried.has(k))).toEqual([]);
     expect(expected.size).toBeGreaterThan(1500);
+  });
+
+  test('tries every write that names a production VPC, subnet or cluster in a condition key', () => {
+    const placed = requests.filter((r) => r.scenario === 'named in request');
+    expect(new Set(placed.map((r) => r.resource.cfnType))).toEqual(new Set(['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::ECS::Cluster']));
+    expect(placed.map((r) => r.action)).toEqual(expect.arrayContaining(['lambda:CreateFunction', 'route53:AssociateVPCWithHostedZone', 'elasticloadbalancing:CreateLoadBalancer', 'ecs:CreateService', 'ecs:RunTask']));
   });
 
   test('denies every write, and allows every read', () => {
@@ -109,14 +120,28 @@ describe('the review of the estate', () => {
     return [...new Set<string>(sids.filter((sid: string | undefined) => sid?.startsWith('Prod')))].sort();
   };
 
+  // Every production statement but ProdProposalRole, which decides on cloudformation:RoleArn, a key
+  // the caller chooses: the sweep leaves such keys open (a Deny on them does not count), so the
+  // simulator cases prove it instead.
+  const SWEPT_STATEMENTS = [
+    'ProdByArn',
+    'ProdByName',
+    'ProdClusterInTask',
+    'ProdOffLimits',
+    'ProdReadOnly',
+    'ProdStackCreate',
+    'ProdSubnetInLoadBalancer',
+    'ProdSubnetInService',
+    'ProdTagMint',
+    'ProdVpcInFunction',
+    'ProdVpcInZone',
+  ];
+
   test('guards production with these statements', () => {
-    expect(productionStatements()).toEqual(['ProdByArn', 'ProdByName', 'ProdOffLimits', 'ProdProposalRole', 'ProdReadOnly', 'ProdStackCreate', 'ProdTagMint']);
+    expect(productionStatements()).toEqual([...SWEPT_STATEMENTS, 'ProdProposalRole'].sort());
   });
 
-  // ProdProposalRole decides on cloudformation:RoleArn, a key the caller chooses: the sweep leaves
-  // such keys open (a Deny on them does not count), so the simulator cases prove it instead.
-
-  test.each(['ProdByArn', 'ProdByName', 'ProdOffLimits', 'ProdReadOnly', 'ProdStackCreate', 'ProdTagMint'])('fails when %s is removed', (sid) => {
+  test.each(SWEPT_STATEMENTS)('fails when %s is removed', (sid) => {
     const report = reviewAssembly(without(sid));
     expect(report.summary.errors).toBeGreaterThan(0);
     expect(report.findings.every((f) => f.ruleId === 'AGR-BOUNDARY-DENIES' || f.ruleId === 'AGR-EFFECTIVE-PERMISSIONS')).toBe(true);
@@ -136,5 +161,56 @@ describe('the review of the estate', () => {
     }
     fs.writeFileSync(file, JSON.stringify(template));
     expect(await main(['review', broken], quiet)).toBe(1);
+  });
+});
+
+describe('placing things in production, decided by iam-simulate', () => {
+  const agent = () => ({
+    identity: [ADMINISTRATOR_ACCESS, guardrailDocument(assembly, 'AgentPermissionsBoundary-Denies'), guardrailDocument(assembly, 'AgentPermissionsBoundary-Services')],
+    boundary: guardrailDocument(assembly, 'AgentPermissionsBoundary'),
+  });
+  const workload = () => ({ identity: [ADMINISTRATOR_ACCESS], boundary: guardrailDocument(assembly, 'AgentPermissionsBoundary-Workload') });
+  const WORKLOAD_ROLE = `arn:aws:iam::${ACCOUNT}:role/agent-workload/dev-api`;
+  /** A value the guardrails name for `key`, read from the agent denies policy (ids are assigned at deployment). */
+  const production = (key: string) => {
+    const document = guardrailDocument(assembly, 'AgentPermissionsBoundary-Denies') as { Statement: any[] };
+    const named = document.Statement.find((s) => s.Condition?.['ForAnyValue:StringLike']?.[key] !== undefined).Condition['ForAnyValue:StringLike'][key];
+    // A cluster CloudFormation names is matched by its logical id: fill in the stack name and a suffix.
+    return [named].flat()[0].replace('arn:*:ecs:*:*:cluster/*', `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/shop-edge-prod-`).replace(/\*$/, '-Ab12Cd34Ef56');
+  };
+  const own = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:${ACCOUNT}:${resource}`;
+  const cases: [string, string, string, string, string][] = [
+    ['a function in a production VPC', 'lambda:CreateFunction', own('lambda', 'function:dev-api'), 'lambda:VpcIds', 'ProdVpcInFunction'],
+    ['a function moved into a production VPC', 'lambda:UpdateFunctionConfiguration', own('lambda', 'function:dev-api'), 'lambda:VpcIds', 'ProdVpcInFunction'],
+    ['a private zone associated with a production VPC', 'route53:AssociateVPCWithHostedZone', 'arn:aws:route53:::hostedzone/Z0DEVZONE', 'route53:VPCs', 'ProdVpcInZone'],
+    ['a load balancer in production subnets', 'elasticloadbalancing:CreateLoadBalancer', own('elasticloadbalancing', 'loadbalancer/app/dev-api/0123456789abcdef'), 'elasticloadbalancing:Subnet', 'ProdSubnetInLoadBalancer'],
+    ['a service in production subnets', 'ecs:CreateService', own('ecs', 'service/dev-cluster/dev-api'), 'ecs:subnet', 'ProdSubnetInService'],
+    ['a task in a production cluster', 'ecs:RunTask', own('ecs', 'task-definition/dev-api:1'), 'ecs:cluster', 'ProdClusterInTask'],
+  ];
+
+  test.each(cases)('fails when an agent places %s (%s)', async (_what, action, resource, key, sid) => {
+    const decision = await simulate({ action, resource, context: { [key]: [production(key)] } }, agent());
+    expect(decision).toMatchObject({ result: 'ExplicitlyDenied', deniedBy: [sid] });
+  });
+
+  test.each(cases)('fails when a workload places %s (%s)', async (_what, action, resource, key, sid) => {
+    const decision = await simulate({ action, resource, context: { [key]: [production(key)] }, principal: WORKLOAD_ROLE }, workload());
+    expect(decision).toMatchObject({ result: 'ExplicitlyDenied', deniedBy: [sid] });
+  });
+
+  test.each(cases)('allows %s when the VPC, subnet or cluster is not production (%s)', async (_what, action, resource, key) => {
+    const elsewhere = key === 'ecs:cluster' ? own('ecs', 'cluster/dev-cluster') : key.toLowerCase().includes('subnet') ? 'subnet-0dev1234567890abc' : 'vpc-0dev1234567890abc';
+    expect((await simulate({ action, resource, context: { [key]: [elsewhere] } }, agent())).result).toBe('Allowed');
+    expect((await simulate({ action, resource, context: { [key]: [elsewhere] }, principal: WORKLOAD_ROLE }, workload())).result).toBe('Allowed');
+  });
+
+  test('fails when an agent or a workload puts events on, or replays an archive to, the default bus production rules watch', async () => {
+    const bus = `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/default`;
+    expect(await simulate({ action: 'events:PutEvents', resource: bus }, agent())).toMatchObject({ result: 'ExplicitlyDenied', deniedBy: ['ProdByArn'] });
+    expect(await simulate({ action: 'events:PutEvents', resource: bus, principal: WORKLOAD_ROLE }, workload())).toMatchObject({ result: 'ExplicitlyDenied', deniedBy: ['ProdByName'] });
+    expect(await simulate({ action: 'events:StartReplay', resource: bus }, agent())).toMatchObject({ result: 'ExplicitlyDenied', deniedBy: ['ProdByArn'] });
+    // Reading it stays allowed; a bus of the agent's own is its own.
+    expect((await simulate({ action: 'events:DescribeEventBus', resource: bus }, agent())).result).toBe('Allowed');
+    expect((await simulate({ action: 'events:PutEvents', resource: `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/dev-bus` }, agent())).result).toBe('Allowed');
   });
 });

@@ -66,15 +66,23 @@ describe('AGR-BOUNDARY-ATTACHED', () => {
       const { stack, boundary } = guardrails(app);
       new iam.CfnRole(stack, 'Unbounded', { path: '/agent-workload/', assumeRolePolicyDocument: { Statement: [] } });
       const other = new iam.ManagedPolicy(stack, 'Permissive', { statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })] });
-      new iam.CfnRole(stack, 'OtherBoundary', { path: '/agent-guardrails/agent/', permissionsBoundary: other.managedPolicyArn, managedPolicyArns: [boundary.denyPolicy.managedPolicyArn], assumeRolePolicyDocument: { Statement: [] } });
+      new iam.CfnRole(stack, 'OtherBoundary', {
+        path: '/agent-guardrails/agent/',
+        permissionsBoundary: other.managedPolicyArn,
+        managedPolicyArns: [boundary.denyPolicy.managedPolicyArn, boundary.serviceDenyPolicy.managedPolicyArn],
+        assumeRolePolicyDocument: { Statement: [] },
+      });
       new iam.CfnRole(stack, 'WorkloadWithAgentBoundary', { path: '/agent-workload/', permissionsBoundary: boundary.managedPolicyArn, assumeRolePolicyDocument: { Statement: [] } });
       new iam.CfnRole(stack, 'AgentWithoutDenies', { path: '/agent-guardrails/agent/', permissionsBoundary: boundary.managedPolicyArn, assumeRolePolicyDocument: { Statement: [] } });
+      new iam.CfnRole(stack, 'AgentWithoutServices', { path: '/agent-guardrails/agent/', permissionsBoundary: boundary.managedPolicyArn, managedPolicyArns: [boundary.denyPolicy.managedPolicyArn], assumeRolePolicyDocument: { Statement: [] } });
     }, true);
     expect(GUARDRAIL_ROLES_BOUNDED.check(assembly).map((f) => [f.constructPath, f.message])).toEqual([
       ['Guardrails/Unbounded', 'the role under /agent-workload/ has no permissions boundary'],
       ['Guardrails/OtherBoundary', 'the role under /agent-guardrails/agent/ carries another boundary, not the agent boundary'],
       ['Guardrails/WorkloadWithAgentBoundary', 'the role under /agent-workload/ carries the agent boundary, not the workload boundary'],
       ['Guardrails/AgentWithoutDenies', 'the agent role does not carry the agent denies policy'],
+      ['Guardrails/AgentWithoutDenies', 'the agent role does not carry the agent services deny policy'],
+      ['Guardrails/AgentWithoutServices', 'the agent role does not carry the agent services deny policy'],
     ]);
   });
 

@@ -94,8 +94,8 @@ function resolveRef(name: string, template: Template, arn = false): string {
   }
 }
 
-/** The deployed documents of the guardrail policies in `template`: the agent boundary, the agent denies and the workload boundary. */
-export function guardrailDocuments(template: Template): { agentBoundary: any; agentDenies: any; workloadBoundary: any } {
+/** The deployed documents of the guardrail policies in `template`: the agent boundary, the two agent deny policies and the workload boundary. */
+export function guardrailDocuments(template: Template): { agentBoundary: any; agentDenies: any; agentServiceDenies: any; workloadBoundary: any } {
   const policies = resourcesOfType(template, 'AWS::IAM::ManagedPolicy').filter(([, r]) => r.Properties.Path === '/agent-guardrails/');
   const named = (test: (name: string) => boolean) => {
     const found = policies.filter(([, r]) => test(r.Properties.ManagedPolicyName));
@@ -105,8 +105,9 @@ export function guardrailDocuments(template: Template): { agentBoundary: any; ag
     return resolveIntrinsics(found[0][1].Properties.PolicyDocument, template);
   };
   return {
-    agentBoundary: named((n) => !n.endsWith('-Denies') && !n.endsWith('-Workload')),
+    agentBoundary: named((n) => !n.endsWith('-Denies') && !n.endsWith('-Services') && !n.endsWith('-Workload')),
     agentDenies: named((n) => n.endsWith('-Denies')),
+    agentServiceDenies: named((n) => n.endsWith('-Services')),
     workloadBoundary: named((n) => n.endsWith('-Workload')),
   };
 }
@@ -130,13 +131,13 @@ export function stackArn(name: string): string {
 
 /**
  * The agent role named `agentName` in `template`, as IAM would evaluate it: its synthesized inline
- * policies and the agent denies policy, with the synthesized boundary. Also the ARN of the template's deploy role, if any.
+ * policies and the agent deny policies, with the synthesized boundary. Also the ARN of the template's deploy role, if any.
  */
 export function agentEvaluator(template: Template, agentName: string) {
   const roles = resourcesOfType(template, 'AWS::IAM::Role');
   const agentId = roles.find(([, r]) => r.Properties.RoleName === agentName)![0];
-  const { agentBoundary: boundary, agentDenies } = guardrailDocuments(template);
-  const identity = [...inlinePoliciesOf(template, agentId), agentDenies];
+  const { agentBoundary: boundary, agentDenies, agentServiceDenies } = guardrailDocuments(template);
+  const identity = [...inlinePoliciesOf(template, agentId), agentDenies, agentServiceDenies];
   const deployId = roles.find(([, r]) => r.Properties.Path === '/agent-guardrails/service/')?.[0];
   return {
     deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/service/${deployId}`,

@@ -9,7 +9,7 @@ import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { wildcardMatches } from '../policy-evaluator';
 import { isProductionStack, productionTagSpec } from '../sweep/production';
 import { toArray } from '../../private/arrays';
-import { GuardrailPolicy, GuardrailPolicyKind, guardrailPolicies } from '../sweep/assembly-sweep';
+import { GuardrailPolicy, GuardrailPolicyKind, guardrailPolicies, guardrailPolicyKindByName } from '../sweep/assembly-sweep';
 import { NO_BROAD_GRANTS } from './grant-rules';
 import { Finding, isLiteral, Rule, Severity } from './rule';
 
@@ -46,7 +46,7 @@ export const AGENT_SESSION_LENGTH: Rule = {
 
 /**
  * Every role under a guardrail path carries the guardrail policy of that path: agent roles the
- * agent boundary and the agent denies policy; deploy and workload roles the workload boundary.
+ * agent boundary and both agent deny policies; deploy and workload roles the workload boundary.
  */
 export const GUARDRAIL_ROLES_BOUNDED: Rule = {
   id: 'AGR-BOUNDARY-ATTACHED',
@@ -80,11 +80,13 @@ export const GUARDRAIL_ROLES_BOUNDED: Rule = {
         }
         if (agent) {
           const attached = (toArray(role.properties.ManagedPolicyArns) as unknown[]).map((arn) => policyVerdict(policies, stack, arn));
-          if (!attached.includes('agent-denies')) {
+          for (const kind of ['agent-denies', 'agent-services'] as const) {
+            if (attached.includes(kind)) continue;
+            const what = kind === 'agent-denies' ? 'agent denies policy' : 'agent services deny policy';
             found.push(
               attached.includes('unresolved')
-                ? finding(this, stack, role, 'unresolved', 'whether the agent role carries the agent denies policy cannot be resolved offline')
-                : finding(this, stack, role, 'error', 'the agent role does not carry the agent denies policy'),
+                ? finding(this, stack, role, 'unresolved', `whether the agent role carries the ${what} cannot be resolved offline`)
+                : finding(this, stack, role, 'error', `the agent role does not carry the ${what}`),
             );
           }
         }
@@ -111,7 +113,7 @@ function policyVerdict(policies: readonly GuardrailPolicy[], stack: AssemblyStac
   const name = new RegExp(`:policy${GuardrailPaths.ROOT}([^/]+)$`).exec(arn)?.[1];
   if (name !== undefined) {
     const declared = policies.find((p) => p.resource.properties.ManagedPolicyName === name);
-    return declared?.kind ?? (name.endsWith('-Denies') ? 'agent-denies' : name.endsWith('-Workload') ? 'workload-boundary' : 'agent-boundary');
+    return declared?.kind ?? guardrailPolicyKindByName(name);
   }
   return arn.includes(UNRESOLVED) ? 'unresolved' : 'other';
 }

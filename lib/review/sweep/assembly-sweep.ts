@@ -59,7 +59,17 @@ export interface AssemblySweepOptions {
 }
 
 /** Which guardrail policy a managed policy under `/agent-guardrails/` is. */
-export type GuardrailPolicyKind = 'agent-boundary' | 'agent-denies' | 'workload-boundary';
+export type GuardrailPolicyKind = 'agent-boundary' | 'agent-denies' | 'agent-services' | 'workload-boundary';
+
+const KINDS: readonly GuardrailPolicyKind[] = ['agent-boundary', 'agent-denies', 'agent-services', 'workload-boundary'];
+
+/** The kind a guardrail policy's name says, for templates without the metadata. */
+export function guardrailPolicyKindByName(name: string): GuardrailPolicyKind {
+  return name.endsWith('-Denies') ? 'agent-denies' : name.endsWith('-Services') ? 'agent-services' : name.endsWith('-Workload') ? 'workload-boundary' : 'agent-boundary';
+}
+
+/** The deny policies every agent role carries, named after the agent boundary. */
+export const AGENT_DENY_POLICY_SUFFIXES: Readonly<Record<'agent-denies' | 'agent-services', string>> = { 'agent-denies': '-Denies', 'agent-services': '-Services' };
 
 /** Actions a platform team lets agents perform on production, and why (`allowProductionActions`). */
 export interface ProductionException {
@@ -83,7 +93,7 @@ function namedStacks(policy: AssemblyResource): string[] {
 
 /**
  * The guardrail policies of the assembly: every managed policy under `/agent-guardrails/`, told
- * apart by the metadata `AgentPermissionsBoundary` writes, else by name (`-Denies`, `-Workload`).
+ * apart by the metadata `AgentPermissionsBoundary` writes, else by name (`-Denies`, `-Services`, `-Workload`).
  */
 export function guardrailPolicies(assembly: AssemblyModel): GuardrailPolicy[] {
   return assembly.stacks.flatMap((stack) =>
@@ -92,10 +102,7 @@ export function guardrailPolicies(assembly: AssemblyModel): GuardrailPolicy[] {
       .map((resource) => {
         const declared = resource.metadata[GUARDRAIL_POLICY_METADATA];
         const name = String(resource.properties.ManagedPolicyName ?? '');
-        const kind: GuardrailPolicyKind =
-          declared === 'agent-boundary' || declared === 'agent-denies' || declared === 'workload-boundary'
-            ? declared
-            : name.endsWith('-Denies') ? 'agent-denies' : name.endsWith('-Workload') ? 'workload-boundary' : 'agent-boundary';
+        const kind = KINDS.find((k) => k === declared) ?? guardrailPolicyKindByName(name);
         return { stack, resource, kind };
       }),
   );
@@ -121,7 +128,7 @@ export function sweepAssembly(assembly: AssemblyModel, options: AssemblySweepOpt
   const policies = guardrailPolicies(assembly);
   const inventory = productionInventory(assembly, catalog, productionTag, policies.flatMap(({ resource }) => namedStacks(resource)));
   const roles = sweptRoles(assembly, catalog);
-  const boundaries = policies.filter((p) => p.kind !== 'agent-denies');
+  const boundaries = policies.filter((p) => p.kind === 'agent-boundary' || p.kind === 'workload-boundary');
   const total = roles.length + boundaries.length;
   let done = 0;
   const measured = (sweepOf: Omit<PrincipalSweep, 'result' | 'durationMs'>, run: () => SweepResult): PrincipalSweep => {
@@ -141,10 +148,12 @@ export function sweepAssembly(assembly: AssemblyModel, options: AssemblySweepOpt
     const env = environmentOf(stack);
     const identity = [compilePolicy('every permission', ALLOW_EVERYTHING)];
     if (kind === 'agent-boundary') {
-      // Every agent role carries the agent denies policy named after its boundary.
-      const deniesName = `${resource.properties.ManagedPolicyName}-Denies`;
-      for (const denies of policies.filter((p) => p.kind === 'agent-denies' && p.stack === stack && p.resource.properties.ManagedPolicyName === deniesName)) {
-        identity.push(compileResolved(denies.resource.constructPath, denies.resource.properties.PolicyDocument, stack, catalog, assumptions));
+      // Every agent role carries the agent deny policies named after its boundary.
+      for (const [denyKind, suffix] of Object.entries(AGENT_DENY_POLICY_SUFFIXES)) {
+        const name = `${resource.properties.ManagedPolicyName}${suffix}`;
+        for (const denies of policies.filter((p) => p.kind === denyKind && p.stack === stack && p.resource.properties.ManagedPolicyName === name)) {
+          identity.push(compileResolved(denies.resource.constructPath, denies.resource.properties.PolicyDocument, stack, catalog, assumptions));
+        }
       }
     }
     const principalPath = kind === 'agent-boundary' ? GuardrailPaths.AGENT_ROLES : GuardrailPaths.WORKLOAD;

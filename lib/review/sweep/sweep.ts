@@ -13,6 +13,7 @@
  */
 import { ActionEvaluator, CompiledPolicy, Decision } from '../policy-evaluator';
 import { isPureRead } from '../../permissions-boundary/action-patterns';
+import { PRODUCTION_REQUEST_KEYS, ProductionRequestName } from '../../permissions-boundary/action-lists';
 import { CatalogAction, IamCatalog } from './iam-catalog';
 import { ProductionInventory, ProductionResource, ProductionTagSpec } from './production';
 
@@ -27,10 +28,12 @@ export interface SweptPolicies {
 /**
  * How a change was tried: on the resource as tagged; on a production stack named by a guardrail
  * policy, without its tags (so only the protection by name applies); changing or removing the
- * production tag; or putting the production tag on a lookalike that is not production (creating
- * or tagging production anew: recreating it outside the two-person rule).
+ * production tag; putting the production tag on a lookalike that is not production (creating
+ * or tagging production anew: recreating it outside the two-person rule); or on the caller's own
+ * resource, naming a production VPC, subnet or cluster in a condition key (placing something in
+ * production, where IAM checks no production tag).
  */
-export type Scenario = 'as tagged' | 'untagged, by name' | 'production tag changed' | 'production tag added';
+export type Scenario = 'as tagged' | 'untagged, by name' | 'production tag changed' | 'production tag added' | 'named in request';
 
 /** A change still allowed on a production resource. */
 export interface AllowedChange {
@@ -184,5 +187,43 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
       }
     }
   }
-  return { actions, evaluations, allowed, tagBlind: [...tagBlind.values()] };
+  const placed = placementProbes(policies, inventory, catalog, productionKey, observe);
+  return { actions, evaluations: evaluations + placed.evaluations, allowed: [...allowed, ...placed.allowed], tagBlind: [...tagBlind.values()] };
+}
+
+/** What each production resource type can be named as in a request, and the value named. */
+const PLACEMENT_TARGETS: Readonly<Record<string, { readonly names: ProductionRequestName; readonly value: (arn: string) => string }>> = {
+  'AWS::EC2::VPC': { names: 'vpcIds', value: (arn) => arn.slice(arn.lastIndexOf('/') + 1) },
+  'AWS::EC2::Subnet': { names: 'subnetIds', value: (arn) => arn.slice(arn.lastIndexOf('/') + 1) },
+  'AWS::ECS::Cluster': { names: 'clusterArns', value: (arn) => arn },
+};
+
+/**
+ * Every non-read action that supports a key of `PRODUCTION_REQUEST_KEYS`, tried on the caller's own
+ * resource with the key naming a production VPC, subnet or cluster.
+ */
+function placementProbes(policies: SweptPolicies, inventory: ProductionInventory, catalog: IamCatalog, productionKey: string, observe?: (request: SweptRequest) => void) {
+  const allowed: AllowedChange[] = [];
+  let evaluations = 0;
+  for (const resource of inventory.resources) {
+    const target = PLACEMENT_TARGETS[resource.cfnType];
+    if (target === undefined) continue;
+    for (const { key } of PRODUCTION_REQUEST_KEYS.filter((k) => k.names === target.names)) {
+      const service = key.split(':')[0];
+      for (const action of catalog.actionsOf(service)) {
+        const type = action.resourceTypes.find((t) => t.conditionKeys.some((k) => k.toLowerCase() === key.toLowerCase()))?.name ?? action.resourceTypes[0]?.name;
+        const supports = supportedKeys(catalog, action, type);
+        if (isPureRead(action) || !supports(key.toLowerCase())) continue;
+        const name = `${action.service}:${action.name}`;
+        const context = { ...policies.principalContext, [key.toLowerCase()]: [target.value(resource.arn)] };
+        // The caller's own resource: nothing about it is production.
+        const arn = `arn:aws:${service}:${resource.arn.split(':')[3]}:${resource.arn.split(':')[4]}:callers-own`;
+        const decision = new ActionEvaluator(name, policies.identity, policies.boundary).decide({ resource: arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
+        evaluations++;
+        observe?.({ action: name, resource, arn, scenario: 'named in request', change: true, context, decision });
+        if (decision.result === 'Allowed') allowed.push({ action: name, resource, scenario: 'named in request', decision });
+      }
+    }
+  }
+  return { allowed, evaluations };
 }
