@@ -9,6 +9,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer } from '../approval-workflow/local/server';
+import { runImpactCommand } from './impact-command';
 import { runReviewCommand } from './review-commands';
 
 /** Where the CLI writes, and what it reads; replaced in tests. */
@@ -30,6 +31,8 @@ commands:
   review [CDK_OUT] [--format text|json|sarif|markdown] [--production-tag KEY=VALUE[,VALUE]] [--production-stack NAME ...] [--fail-on-unresolved]
   simulate [CDK_OUT] --role PATH --action SERVICE:ACTION --resource ARN [--tag KEY=VALUE ...]
   verify [CDK_OUT] --role-arn ARN [--role PATH]     (checks a deployed role with IAM's simulator)
+  impact FILE [NESTED_FILE ...] [--production-tag KEY=VALUE[,VALUE]]
+                                   (a change set's impact, from describe-change-set --output json)
 
 options:
   --url URL         the approval API (or AGENT_GUARDRAILS_URL)
@@ -113,6 +116,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     if (args.command === 'review' || args.command === 'simulate' || args.command === 'verify') {
       return await runReviewCommand(args.command, args, io);
+    }
+    if (args.command === 'impact') {
+      return runImpactCommand(args, io);
     }
     return await runRemote(args, io);
   } catch (error) {

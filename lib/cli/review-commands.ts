@@ -34,7 +34,7 @@ function assemblyDir(args: ReviewArgs): string {
 }
 
 /** `--production-tag key=value[,value]`. */
-function productionTag(args: ReviewArgs): { tagKey?: string; tagValues?: string[] } {
+export function productionTag(args: ReviewArgs): { tagKey?: string; tagValues?: string[] } {
   const value = args.flags['production-tag'];
   if (value === undefined) return {};
   const match = typeof value === 'string' ? /^([^=]+)=(.+)$/.exec(value) : null;
