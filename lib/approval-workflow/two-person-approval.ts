@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,7 +13,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENV } from './handlers/env';
 import { ElevatedRoleConfig, WorkflowConfig } from './handlers/deps';
-import { ApproverSpec, approverSpecProblem } from './logic/identity';
+import { ApproverSpec, approverProblems } from './logic/identity';
 import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from './logic/request';
 import { GuardrailPaths } from '../guardrail-paths';
 import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-document';
@@ -22,30 +22,81 @@ import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-docume
 /** The directory of the bundled handlers (built by `npm run bundle`, shipped in the package). */
 export const HANDLER_BUNDLE_DIR = path.join(__dirname, 'handlers', 'dist');
 
-/** An eligible approver. See the README for the identity model. */
+/** The identities one human signs in with, for `Approver.human`. */
+export interface HumanIdentities {
+  /**
+   * Their IAM Identity Center user name.
+   *
+   * @default - none
+   */
+  readonly identityCenterUser?: string;
+
+  /**
+   * ARNs of their IAM users.
+   *
+   * @default - none
+   */
+  readonly iamUsers?: string[];
+
+  /**
+   * ARNs of roles only they use: every session of such a role counts as them.
+   *
+   * @default - none
+   */
+  readonly roles?: string[];
+}
+
+/** An eligible approver: one human, with every identity they sign in with. See the README for the identity model. */
 export class Approver {
-  /** An IAM user: one human. */
+  /**
+   * A human with several identities (say an IAM user and an Identity Center user): all of them
+   * count as this human, as approver, as requester and as the human an agent works for.
+   */
+  public static human(name: string, identities: HumanIdentities): Approver {
+    return new Approver({
+      human: name,
+      identities: [
+        ...(identities.identityCenterUser !== undefined ? [{ kind: 'identity-center-user' as const, userName: identities.identityCenterUser }] : []),
+        ...(identities.iamUsers ?? []).map((userArn) => ({ kind: 'iam-user' as const, userArn })),
+        ...(identities.roles ?? []).map((roleArn) => ({ kind: 'role' as const, roleArn })),
+      ],
+    });
+  }
+
+  /** A human who signs in as one IAM user, named after it. */
   public static iamUser(userArn: string): Approver {
-    return new Approver({ kind: 'iam-user', userArn });
+    return new Approver({ human: lastSegment(userArn), identities: [{ kind: 'iam-user', userArn }] });
   }
 
-  /** An IAM Identity Center user, by user name: one human, whichever permission set they sign in with. */
+  /** A human who signs in through IAM Identity Center, by user name, whichever permission set they use. */
   public static identityCenterUser(userName: string): Approver {
-    return new Approver({ kind: 'identity-center-user', userName });
+    return new Approver({ human: userName, identities: [{ kind: 'identity-center-user', userName }] });
   }
 
-  /** A role: every session of it counts as the same single person, whatever the session name. */
+  /** A role only one human uses: every session of it counts as the same single person, whatever the session name. */
   public static role(roleArn: string): Approver {
-    return new Approver({ kind: 'role', roleArn });
+    return new Approver({ human: lastSegment(roleArn), identities: [{ kind: 'role', roleArn }] });
   }
 
   private constructor(public readonly spec: ApproverSpec) {}
 }
 
+function lastSegment(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
 /** Properties for `TwoPersonApproval`. */
 export interface TwoPersonApprovalProps {
-  /** The humans who may approve. At least `requiredApprovals` of them. */
+  /** The humans who may approve, each with every identity they sign in with. At least `requiredApprovals` of them. */
   readonly approvers: Approver[];
+
+  /**
+   * Opt out of requiring `onBehalfOf` on requests made by roles (agents, pipelines). Unsafe: the
+   * human who operates an agent could then approve its requests, since nothing names them.
+   *
+   * @default false
+   */
+  readonly allowRequestsWithoutOnBehalfOf?: boolean;
 
   /**
    * Distinct humans who must approve before a session is issued. At least 2.
@@ -122,6 +173,7 @@ export class TwoPersonApproval extends Construct {
   private readonly roles = new Map<string, ElevatedRoleConfig>();
   private readonly requiredApprovals: number;
   private readonly approverSpecs: ApproverSpec[];
+  private readonly allowRequestsWithoutOnBehalfOf: boolean;
   private readonly pendingSeconds: number;
   private readonly stateMachineName: string;
 
@@ -133,14 +185,10 @@ export class TwoPersonApproval extends Construct {
     if (!Number.isInteger(requiredApprovals) || requiredApprovals < 2) {
       problems.push(`requiredApprovals must be at least 2, got ${requiredApprovals}: one approval is not a two-person rule`);
     }
-    props.approvers.forEach((approver, i) => {
-      const problem = approverSpecProblem(approver.spec);
-      if (problem) {
-        problems.push(`approvers[${i}] must be ${problem}`);
-      }
-    });
-    if (props.approvers.length < requiredApprovals) {
-      problems.push(`approvers must name at least requiredApprovals (${requiredApprovals}) humans, got ${props.approvers.length}`);
+    problems.push(...approverProblems(props.approvers.map((a) => a.spec)));
+    const humans = new Set(props.approvers.map((a) => a.spec.human.toLowerCase())).size;
+    if (humans < requiredApprovals) {
+      problems.push(`approvers must name at least requiredApprovals (${requiredApprovals}) distinct humans, got ${humans}`);
     }
     if (!requestTimeout.isUnresolved() && (requestTimeout.toSeconds() < 300 || requestTimeout.toSeconds() > 86400)) {
       problems.push(`requestTimeout must be from 5 minutes to 24 hours, got ${requestTimeout.toHumanString()}`);
@@ -153,6 +201,13 @@ export class TwoPersonApproval extends Construct {
     }
     this.requiredApprovals = requiredApprovals;
     this.approverSpecs = props.approvers.map((a) => a.spec);
+    this.allowRequestsWithoutOnBehalfOf = props.allowRequestsWithoutOnBehalfOf === true;
+    if (this.allowRequestsWithoutOnBehalfOf) {
+      Annotations.of(this).addWarningV2(
+        'cdk-agent-guardrails:requestsWithoutOnBehalfOf',
+        'roles may ask for elevated sessions without naming the human they act for (allowRequestsWithoutOnBehalfOf: true): that human could approve them',
+      );
+    }
     this.pendingSeconds = requestTimeout.toSeconds();
 
     this.table = new dynamodb.Table(this, 'Requests', {
@@ -300,6 +355,7 @@ export class TwoPersonApproval extends Construct {
     return {
       requiredApprovals: this.requiredApprovals,
       approvers: this.approverSpecs,
+      allowRequestsWithoutOnBehalfOf: this.allowRequestsWithoutOnBehalfOf,
       pendingSeconds: this.pendingSeconds,
       roles: Object.fromEntries(this.roles),
     };
@@ -313,7 +369,7 @@ export class TwoPersonApproval extends Construct {
    */
   private apiPolicy(): iam.PolicyDocument {
     const partition = Aws.PARTITION;
-    const approverPrincipals = this.approverSpecs.map((spec) => {
+    const approverPrincipals = this.approverSpecs.flatMap((a) => a.identities).map((spec) => {
       switch (spec.kind) {
         case 'iam-user':
           return spec.userArn;

@@ -1,5 +1,5 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Approver, TwoPersonApproval, TwoPersonApprovalProps } from '../../lib';
@@ -138,12 +138,38 @@ describe('TwoPersonApproval', () => {
 
   test.each([
     ['requiredApprovals is 1', { requiredApprovals: 1 }, /requiredApprovals must be at least 2, got 1/],
-    ['there are fewer approvers than required approvals', { requiredApprovals: 3 }, /approvers must name at least requiredApprovals \(3\) humans, got 2/],
-    ['an approver ARN is not one', { approvers: [Approver.iamUser('bob'), approvers[1]] }, /approvers\[0\] must be an IAM user ARN/],
+    ['there are fewer approvers than required approvals', { requiredApprovals: 3 }, /approvers must name at least requiredApprovals \(3\) distinct humans, got 2/],
+    ['an approver ARN is not one', { approvers: [Approver.iamUser('bob'), approvers[1]] }, /approvers\[0\] \(bob\) identity 0 must be an IAM user ARN/],
     ['the request timeout is a day and more', { requestTimeout: Duration.hours(25) }, /requestTimeout must be from 5 minutes to 24 hours/],
+    [
+      'two approvers are one IAM user spelled twice',
+      { approvers: [Approver.iamUser(`arn:aws:iam::${ACCOUNT}:user/alice`), Approver.iamUser(`arn:aws:iam::${ACCOUNT}:user/Alice`)] },
+      /approvers\[1\] and approvers\[0\] are both named "Alice"(.|\n)*iam-user:111122223333:alice is an identity of both alice and Alice/,
+    ],
+    [
+      'one human is listed twice under two names, so fewer distinct humans than required remain',
+      { approvers: [Approver.human('bob', { iamUsers: [`arn:aws:iam::${ACCOUNT}:user/bob`] }), Approver.human('robert', { identityCenterUser: 'bob@example.com', iamUsers: [`arn:aws:iam::${ACCOUNT}:user/Bob`] })] },
+      /iam-user:111122223333:bob is an identity of both bob and robert/,
+    ],
+    ['a human is given no identity', { approvers: [Approver.human('dave', {}), ...approvers] }, /approvers\[0\] \(dave\) has no identity/],
   ])('fails when %s', (_name, props, message) => {
     const stack = new Stack(new App(), 'S');
     expect(() => new TwoPersonApproval(stack, 'Approval', { approvers, ...props })).toThrow(message);
+  });
+
+  test('admits every identity of a human approver to approve, and warns when roles may ask for nobody', () => {
+    const { template, stack } = build({
+      approvers: [Approver.human('bob', { identityCenterUser: 'bob@example.com', iamUsers: [`arn:aws:iam::${ACCOUNT}:user/bob`] }), Approver.role(`arn:aws:iam::${ACCOUNT}:role/carol-approver`)],
+      allowRequestsWithoutOnBehalfOf: true,
+    });
+    const policy = Object.values(template.findResources('AWS::ApiGateway::RestApi'))[0].Properties.Policy;
+    const deny = policy.Statement.find((st: any) => st.Effect === 'Deny');
+    expect(resolveIntrinsics(deny.Condition.ArnNotLike['aws:PrincipalArn'], template.toJSON() as any)).toEqual([
+      `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*`,
+      `arn:aws:iam::${ACCOUNT}:user/bob`,
+      `arn:aws:iam::${ACCOUNT}:role/carol-approver`,
+    ]);
+    expect(Annotations.fromStack(stack).findWarning('/Approval/Approval', Match.stringLikeRegexp('allowRequestsWithoutOnBehalfOf: true'))).toHaveLength(1);
   });
 
   test.each([

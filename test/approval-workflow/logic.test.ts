@@ -1,4 +1,5 @@
 import {
+  approverProblems,
   ApproverSpec,
   decideApproval,
   decideDelivery,
@@ -6,6 +7,7 @@ import {
   decideRevocation,
   ElevationRequest,
   hasEnoughApprovals,
+  humanKey,
   isExpired,
   resolveIdentity,
   sessionPolicy,
@@ -20,10 +22,12 @@ const CAROL = `arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/carol-laptop
 const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
 const AGENT = `arn:aws:sts::${ACCOUNT}:assumed-role/coding-agent/task-42`;
 
+/** Bob signs in as an IAM user and through Identity Center: one human. */
+const BOB_SSO = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Approver_0123456789abcdef/bob@example.com`;
 const approvers: ApproverSpec[] = [
-  { kind: 'identity-center-user', userName: 'alice@example.com' },
-  { kind: 'iam-user', userArn: BOB },
-  { kind: 'role', roleArn: `arn:aws:iam::${ACCOUNT}:role/approvers/change-approver` },
+  { human: 'alice', identities: [{ kind: 'identity-center-user', userName: 'alice@example.com' }] },
+  { human: 'bob', identities: [{ kind: 'iam-user', userArn: BOB }, { kind: 'identity-center-user', userName: 'bob@example.com' }] },
+  { human: 'carol', identities: [{ kind: 'role', roleArn: `arn:aws:iam::${ACCOUNT}:role/approvers/change-approver` }] },
 ];
 const config = { requiredApprovals: 2, approvers };
 const NOW = new Date('2026-11-21T10:00:00Z');
@@ -62,6 +66,27 @@ describe('the identity model', () => {
     expect(resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/Change-Approver/x`).key).toBe(resolveIdentity(CAROL).key);
   });
 
+  test('resolves every identity of an approver to that human, and anyone else to their own identity', () => {
+    expect(humanKey(resolveIdentity(BOB), approvers)).toBe('human:bob');
+    expect(humanKey(resolveIdentity(BOB_SSO), approvers)).toBe('human:bob');
+    expect(humanKey(resolveIdentity(`arn:aws:iam::${ACCOUNT}:user/BOB`), approvers)).toBe('human:bob');
+    expect(humanKey(resolveIdentity(MALLORY), approvers)).toBe(`iam-user:${ACCOUNT}:mallory`);
+  });
+
+  test('passes approvers with distinct names and identities', () => {
+    expect(approverProblems(approvers)).toEqual([]);
+  });
+
+  test.each([
+    ['two spellings of one IAM user', [{ human: 'alice', identities: [{ kind: 'iam-user', userArn: `arn:aws:iam::${ACCOUNT}:user/alice` }, { kind: 'iam-user', userArn: `arn:aws:iam::${ACCOUNT}:user/Alice` }] }], /approvers\[0\] \(alice\) names iam-user:111122223333:alice twice/],
+    ['one identity under two humans', [{ human: 'alice', identities: [{ kind: 'iam-user', userArn: BOB }] }, { human: 'bob', identities: [{ kind: 'iam-user', userArn: `arn:aws:iam::${ACCOUNT}:user/Bob` }] }], /iam-user:111122223333:bob is an identity of both alice and bob; one identity belongs to one human/],
+    ['two approvers with one name', [{ human: 'bob', identities: [{ kind: 'iam-user', userArn: BOB }] }, { human: 'Bob', identities: [{ kind: 'identity-center-user', userName: 'bob@example.com' }] }], /approvers\[1\] and approvers\[0\] are both named "Bob"; give each human one entry/],
+    ['a human without identities', [{ human: 'dave', identities: [] }], /approvers\[0\] \(dave\) has no identity/],
+    ['an identity that is no ARN', [{ human: 'erin', identities: [{ kind: 'role', roleArn: 'erin' }] }], /approvers\[0\] \(erin\) identity 0 must be a role ARN like arn:aws:iam::111122223333:role\/approver, got "erin"/],
+  ] as [string, ApproverSpec[], RegExp][])('fails when approvers hold %s', (_what, specs, message) => {
+    expect(approverProblems(specs).join('\n')).toMatch(message);
+  });
+
   test('one human assuming the same role under two session names counts once', () => {
     const first = resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/alice`);
     const second = resolveIdentity(`arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/bob`);
@@ -82,6 +107,9 @@ describe('approving', () => {
     ['fails when the human behind the agent approves', () => pending(), ALICE, 'on-behalf-of-approval'],
     ['fails when the same human approves twice', () => approvedBy(pending(), BOB), BOB, 'already-approved-by-you'],
     ['fails when the second approval is the same role under another session name', () => approvedBy(pending(), CAROL), `arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/totally-someone-else`, 'already-approved-by-you'],
+    ['fails when one human approves again under another identity', () => approvedBy(pending(), BOB), BOB_SSO, 'already-approved-by-you'],
+    ['fails when the requester approves under another identity', () => pending({ requester: resolveIdentity(BOB) }), BOB_SSO, 'self-approval'],
+    ['fails when the human behind the agent approves under another identity', () => pending({ onBehalfOf: resolveIdentity(BOB) }), BOB_SSO, 'on-behalf-of-approval'],
     ['fails when the approver is not eligible', () => pending(), MALLORY, 'not-eligible'],
     ['fails when the request was denied', () => pending({ status: 'DENIED' }), BOB, 'denied'],
     ['fails when the request expired', () => pending({ expiresAt: '2026-11-21T10:10:00Z' }), BOB, 'expired'],
@@ -98,8 +126,11 @@ describe('approving', () => {
   });
 
   test('the issuer counts only approvals whose key matches their caller, from eligible humans other than the requester and operator', () => {
-    const forged = { ...pending(), approvals: { [`iam-user:${ACCOUNT}:bob`]: { callerArn: MALLORY, at: LATER.toISOString() }, [`identity-center-user:alice@example.com`]: { callerArn: ALICE, at: LATER.toISOString() } } };
+    const forged = { ...pending(), approvals: { 'human:bob': { callerArn: MALLORY, at: LATER.toISOString() }, 'human:alice': { callerArn: ALICE, at: LATER.toISOString() } } };
     expect(hasEnoughApprovals(forged, config)).toBe(false);
+    // One human's two identities, filed under two keys, count once.
+    const twice = { ...pending(), approvals: { 'human:bob': { callerArn: BOB, at: LATER.toISOString() }, 'human:bob2': { callerArn: BOB_SSO, at: LATER.toISOString() } } };
+    expect(hasEnoughApprovals(twice, config)).toBe(false);
     expect(hasEnoughApprovals(approvedBy(pending(), BOB, CAROL), config)).toBe(true);
     expect(hasEnoughApprovals(approvedBy(pending(), BOB, CAROL), { ...config, requiredApprovals: 3 })).toBe(false);
   });
@@ -116,6 +147,7 @@ describe('denying, revoking and delivering', () => {
     const issued = pending({ status: 'ISSUED', sessionExpiresAt: '2026-11-21T11:00:00Z' });
     expect(decideRevocation(issued, resolveIdentity(BOB), config, LATER)).toMatchObject({ ok: true });
     expect(decideRevocation(issued, resolveIdentity(AGENT), config, LATER)).toMatchObject({ ok: true });
+    expect(decideRevocation(issued, resolveIdentity(BOB_SSO), config, LATER)).toMatchObject({ ok: true });
     expect(decideRevocation(issued, resolveIdentity(MALLORY), config, LATER)).toMatchObject({ ok: false, code: 'not-eligible' });
     expect(decideRevocation(pending(), resolveIdentity(BOB), config, LATER)).toMatchObject({ ok: false, code: 'not-issued' });
     expect(decideRevocation(issued, resolveIdentity(BOB), config, new Date('2026-11-21T11:00:01Z'))).toMatchObject({ ok: false, code: 'expired' });
@@ -134,7 +166,8 @@ describe('denying, revoking and delivering', () => {
 });
 
 describe('validating a request', () => {
-  const context = { requestId: 'r', caller: resolveIdentity(AGENT), now: NOW, roles: { deployer: { maxSessionSeconds: 1800 } }, pendingSeconds: 3600 };
+  const context = { requestId: 'r', caller: resolveIdentity(AGENT), now: NOW, roles: { deployer: { maxSessionSeconds: 1800 } }, pendingSeconds: 3600, approvers };
+  const asked = { role: 'deployer', justification: 'a long enough reason', onBehalfOf: ALICE };
 
   test('fails with every problem at once', () => {
     expect(validateCreateRequest({ role: 'admin', durationSeconds: 7200, justification: 'x', changeSetArn: 'nope', onBehalfOf: 'alice' }, context)).toEqual({
@@ -150,8 +183,29 @@ describe('validating a request', () => {
     });
   });
 
+  test('fails when a role asks without naming the human it works for, unless opted out by name', () => {
+    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, context)).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^onBehalfOf is required when a role asks \(arn:aws:sts::111122223333:assumed-role\/coding-agent\/task-42\)/)],
+    });
+    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, { ...context, allowRequestsWithoutOnBehalfOf: true })).toMatchObject({ ok: true });
+    // A human asking for themselves names nobody else.
+    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, { ...context, caller: resolveIdentity(BOB) })).toMatchObject({ ok: true });
+  });
+
+  test('fails when onBehalfOf is the requester under another identity', () => {
+    expect(validateCreateRequest({ ...asked, onBehalfOf: BOB }, { ...context, caller: resolveIdentity(BOB_SSO) })).toMatchObject({
+      ok: false,
+      problems: ['onBehalfOf names the requester; name the human the agent works for'],
+    });
+  });
+
+  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('fails when the role is %s, which is no elevated role', (role) => {
+    expect(validateCreateRequest({ ...asked, role }, context)).toMatchObject({ ok: false, problems: [`role must be one of "deployer"; got ${JSON.stringify(role)}`] });
+  });
+
   test('defaults the duration to the role limit', () => {
-    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, context)).toMatchObject({ ok: true, request: { durationSeconds: 1800 } });
+    expect(validateCreateRequest(asked, context)).toMatchObject({ ok: true, request: { durationSeconds: 1800 } });
   });
 
   test.each([
@@ -171,8 +225,8 @@ describe('validating a request', () => {
   });
 
   test('caps the duration at the role limit and defaults to it within one hour', () => {
-    expect(validateCreateRequest({ role: 'deployer', durationSeconds: 3600, justification: 'a long enough reason' }, context)).toMatchObject({ ok: false });
-    expect(validateCreateRequest({ role: 'deployer', durationSeconds: 1800, justification: 'a long enough reason' }, context)).toMatchObject({
+    expect(validateCreateRequest({ ...asked, durationSeconds: 3600 }, context)).toMatchObject({ ok: false });
+    expect(validateCreateRequest({ ...asked, durationSeconds: 1800 }, context)).toMatchObject({
       ok: true,
       request: { durationSeconds: 1800, status: 'PENDING', expiresAt: '2026-11-21T11:00:00.000Z', requester: { key: `role:${ACCOUNT}:coding-agent` } },
     });

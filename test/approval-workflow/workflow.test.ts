@@ -59,7 +59,7 @@ test('two distinct approvers: one scoped session, handed to the requester once, 
     DurationSeconds: 1800,
     Tags: [
       { Key: 'agent-guardrails:request-id', Value: id },
-      { Key: 'agent-guardrails:approvers', Value: 'iam-user:111122223333:bob role:111122223333:change-approver' },
+      { Key: 'agent-guardrails:approvers', Value: 'human:bob human:change-approver' },
     ],
   });
   const events = h.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes!.type.StringValue);
@@ -227,7 +227,7 @@ describe('adversarial', () => {
     expect(new Set(sessions.map((s) => s.Tags!.find((t) => t.Key === 'agent-guardrails:request-id')!.Value))).toEqual(new Set(ids));
     for (const id of ids) {
       const stored = (await h.store.get(id))!;
-      expect(Object.keys(stored.approvals).sort()).toEqual(['iam-user:111122223333:bob', 'role:111122223333:change-approver']);
+      expect(Object.keys(stored.approvals).sort()).toEqual(['human:bob', 'human:change-approver']);
       expect(stored.credentials!.sessionToken).toBe(`token-for-request-${id}`.slice(0, 10 + 64));
       expect(stored.ticket).toBe(`OPS-${ids.indexOf(id)}`);
     }

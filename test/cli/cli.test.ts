@@ -31,7 +31,7 @@ describe('the CLI against local mode', () => {
     const id = JSON.parse(requested.out).requestId as string;
 
     expect((await as(AGENT, 'approve', id)).out).toMatch(/refused \(403 not-eligible\)/);
-    expect((await as(APPROVER_1, 'approve', id, '--comment', 'ok')).out).toBe(`${id}: PENDING (role deployer; 1 approval: iam-user:000000000000:approver-1)`);
+    expect((await as(APPROVER_1, 'approve', id, '--comment', 'ok')).out).toBe(`${id}: PENDING (role deployer; 1 approval: human:approver-1)`);
     expect((await as(APPROVER_2, 'approve', id)).code).toBe(0);
     await waitFor(async () => JSON.parse((await as(AGENT, 'status', id, '--json')).out).status === 'ISSUED');
 
@@ -44,14 +44,14 @@ describe('the CLI against local mode', () => {
   });
 
   test('refusals exit 1 with the reason', async () => {
-    const id = JSON.parse((await as(AGENT, 'request', '--role', 'deployer', '--justification', 'a reason long enough', '--json')).out).requestId;
+    const id = JSON.parse((await as(AGENT, 'request', '--role', 'deployer', '--justification', 'a reason long enough', '--on-behalf-of', 'arn:aws:iam::000000000000:user/alice', '--json')).out).requestId;
     const denied = await as(APPROVER_1, 'deny', id, '--comment', 'not now');
     expect(denied.out).toMatch(/: DENIED/);
     expect(await as(APPROVER_2, 'approve', id)).toMatchObject({ code: 1, out: expect.stringMatching(/refused \(409 denied\)/) });
   });
 
   test('bad input to the API is a 400 that lists every problem', async () => {
-    const result = await as(AGENT, 'request', '--role', 'root', '--justification', 'x', '--json');
+    const result = await as(AGENT, 'request', '--role', 'root', '--justification', 'x', '--on-behalf-of', 'arn:aws:iam::000000000000:user/alice', '--json');
     expect(result.code).toBe(1);
     expect(JSON.parse(result.out).problems).toHaveLength(2);
   });

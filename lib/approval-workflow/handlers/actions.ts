@@ -4,7 +4,7 @@
  * the request, asks the pure rules, and writes with a version check; a concurrent change makes it
  * read and decide again.
  */
-import { isEligible, resolveIdentity } from '../logic/identity';
+import { humanKey, isEligible, resolveIdentity } from '../logic/identity';
 import { validateCreateRequest } from '../logic/request';
 import { decideApproval, decideDelivery, decideDenial, decideRevocation, Refusal } from '../logic/rules';
 import { HandlerDeps } from './deps';
@@ -66,6 +66,8 @@ export async function createRequest(deps: HandlerDeps, callerArn: string, body: 
     now: deps.now(),
     roles,
     pendingSeconds: deps.config.pendingSeconds,
+    approvers: deps.config.approvers,
+    allowRequestsWithoutOnBehalfOf: deps.config.allowRequestsWithoutOnBehalfOf,
   });
   if (!validation.ok) {
     return { status: 400, body: { error: validation.code, message: validation.problems.join('; '), problems: validation.problems } };
@@ -94,7 +96,9 @@ export async function getRequest(deps: HandlerDeps, callerArn: string, requestId
     return notFound(requestId);
   }
   const caller = resolveIdentity(callerArn);
-  const participant = caller.key === request.requester.key || caller.key === request.onBehalfOf?.key || isEligible(caller, deps.config.approvers);
+  const human = humanKey(caller, deps.config.approvers);
+  const parties = [request.requester, ...(request.onBehalfOf ? [request.onBehalfOf] : [])].map((p) => humanKey(p, deps.config.approvers));
+  const participant = parties.includes(human) || isEligible(caller, deps.config.approvers);
   if (!participant) {
     return { status: 403, body: { error: 'not-eligible', message: `${callerArn} is not a participant in request ${requestId}` } };
   }

@@ -15,6 +15,8 @@ export interface ElevatedRoleConfig {
 /** The workflow's configuration, as the construct writes it into the functions' environment. */
 export interface WorkflowConfig extends RuleConfig {
   readonly approvers: ApproverSpec[];
+  /** Whether roles may ask without naming the human they act for (`allowRequestsWithoutOnBehalfOf`). */
+  readonly allowRequestsWithoutOnBehalfOf?: boolean;
   /** Elevated roles by name. */
   readonly roles: Record<string, ElevatedRoleConfig>;
   /** How long a request waits for approvals, in seconds. */

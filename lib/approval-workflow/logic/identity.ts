@@ -19,11 +19,22 @@
  * roles with that name.
  */
 
-/** An eligible approver, as configured by the platform team. */
-export type ApproverSpec =
+/** One way a human signs in. */
+export type IdentitySpec =
   | { readonly kind: 'iam-user'; readonly userArn: string }
   | { readonly kind: 'identity-center-user'; readonly userName: string }
   | { readonly kind: 'role'; readonly roleArn: string };
+
+/**
+ * An eligible approver, as configured by the platform team: one human, and every identity they
+ * sign in with. All of them count as that human: as requester, as the human an agent works for,
+ * and as approver, so one human never counts twice.
+ */
+export interface ApproverSpec {
+  /** The human's name, unique among approvers. */
+  readonly human: string;
+  readonly identities: readonly IdentitySpec[];
+}
 
 /** A caller resolved to the human (or principal) behind it. */
 export interface Identity {
@@ -63,13 +74,27 @@ export function resolveIdentity(callerArn: string): Identity {
   return { key: `unsupported:${callerArn}`, kind: 'unsupported', callerArn, name: 'unknown' };
 }
 
-/** Whether `identity` is one of the configured approvers. */
-export function isEligible(identity: Identity, approvers: readonly ApproverSpec[]): boolean {
-  return approvers.some((spec) => approverKey(spec) === identity.key);
+/** The approver `identity` belongs to, if any. */
+export function approverOf(identity: Identity, approvers: readonly ApproverSpec[]): ApproverSpec | undefined {
+  return approvers.find((a) => a.identities.some((spec) => identityKey(spec) === identity.key));
 }
 
-/** The identity key a configured approver resolves to. */
-export function approverKey(spec: ApproverSpec): string {
+/** Whether `identity` is one of the configured approvers' identities. */
+export function isEligible(identity: Identity, approvers: readonly ApproverSpec[]): boolean {
+  return approverOf(identity, approvers) !== undefined;
+}
+
+/**
+ * The human behind `identity`: the approver it belongs to (`human:<name>`), across identity types,
+ * or else the identity itself (an IAM user, an Identity Center user, or a role as one person).
+ */
+export function humanKey(identity: Identity, approvers: readonly ApproverSpec[]): string {
+  const approver = approverOf(identity, approvers);
+  return approver ? `human:${approver.human.toLowerCase()}` : identity.key;
+}
+
+/** The identity key a configured identity resolves to. */
+export function identityKey(spec: IdentitySpec): string {
   switch (spec.kind) {
     case 'iam-user': {
       const match = USER.exec(spec.userArn);
@@ -84,8 +109,8 @@ export function approverKey(spec: ApproverSpec): string {
   }
 }
 
-/** Why an approver spec is invalid, or undefined if it is valid. */
-export function approverSpecProblem(spec: ApproverSpec): string | undefined {
+/** Why an identity spec is invalid, or undefined if it is valid. */
+export function identitySpecProblem(spec: IdentitySpec): string | undefined {
   switch (spec.kind) {
     case 'iam-user':
       return USER.test(spec.userArn) ? undefined : `an IAM user ARN like arn:aws:iam::111122223333:user/alice, got ${JSON.stringify(spec.userArn)}`;
@@ -94,6 +119,49 @@ export function approverSpecProblem(spec: ApproverSpec): string | undefined {
     case 'role':
       return ROLE.test(spec.roleArn) ? undefined : `a role ARN like arn:aws:iam::111122223333:role/approver, got ${JSON.stringify(spec.roleArn)}`;
   }
+}
+
+/**
+ * Every problem with a list of approvers: invalid identities, a human without identities, two
+ * approvers with the same name, and an identity given twice (once per human at most: the same
+ * identity under two humans would let one person count as two, and two spellings of one IAM name,
+ * which IAM treats as one, would make every request unapprovable).
+ */
+export function approverProblems(approvers: readonly ApproverSpec[], label = 'approvers'): string[] {
+  const problems: string[] = [];
+  const humans = new Map<string, number>();
+  const owners = new Map<string, number>();
+  approvers.forEach((approver, i) => {
+    if (!/^[\w+=,.@-]{1,64}$/.test(approver.human)) {
+      problems.push(`${label}[${i}] must be named with 1-64 letters, digits and + = , . @ _ -, got ${JSON.stringify(approver.human)}`);
+    }
+    const name = approver.human.toLowerCase();
+    if (humans.has(name)) {
+      problems.push(`${label}[${i}] and ${label}[${humans.get(name)}] are both named ${JSON.stringify(approver.human)}; give each human one entry, with all their identities`);
+    }
+    humans.set(name, i);
+    if (approver.identities.length === 0) {
+      problems.push(`${label}[${i}] (${approver.human}) has no identity; give the IAM users, Identity Center user or roles they sign in with`);
+    }
+    approver.identities.forEach((spec, j) => {
+      const problem = identitySpecProblem(spec);
+      if (problem) {
+        problems.push(`${label}[${i}] (${approver.human}) identity ${j} must be ${problem}`);
+        return;
+      }
+      const key = identityKey(spec);
+      const owner = owners.get(key);
+      if (owner !== undefined) {
+        problems.push(
+          owner === i
+            ? `${label}[${i}] (${approver.human}) names ${key} twice (IAM names match regardless of case); name it once`
+            : `${key} is an identity of both ${approvers[owner].human} and ${approver.human}; one identity belongs to one human`,
+        );
+      }
+      owners.set(key, i);
+    });
+  });
+  return problems;
 }
 
 /** A value STS accepts as a source identity: 2-64 characters of [\w+=,.@-]. */

@@ -2,7 +2,7 @@
  * Validation of a new elevation request, and the session policy that scopes the issued session
  * down to what was requested. Pure: no SDK, no clock.
  */
-import { Identity, resolveIdentity } from './identity';
+import { ApproverSpec, humanKey, Identity, resolveIdentity } from './identity';
 import { ElevationRequest } from './rules';
 
 /** STS limits role-chained sessions (the issuer is itself a role session) to one hour. */
@@ -29,6 +29,10 @@ export interface RequestContext {
   readonly roles: Readonly<Record<string, { readonly maxSessionSeconds: number }>>;
   /** How long a request waits for approvals. */
   readonly pendingSeconds: number;
+  /** The approvers, to resolve requester and `onBehalfOf` to humans. */
+  readonly approvers?: readonly ApproverSpec[];
+  /** Whether roles may ask without `onBehalfOf`. @default false */
+  readonly allowRequestsWithoutOnBehalfOf?: boolean;
 }
 
 /** A valid request, or every problem with it. */
@@ -44,10 +48,12 @@ export function validateCreateRequest(body: CreateRequestBody, context: RequestC
   const problems: string[] = [];
   const roleNames = Object.keys(context.roles);
   const role = body.role;
-  if (typeof role !== 'string' || !context.roles[role]) {
+  // Own properties only: "constructor" or "__proto__" name no role.
+  const known = typeof role === 'string' && Object.prototype.hasOwnProperty.call(context.roles, role);
+  if (!known) {
     problems.push(`role must be one of ${roleNames.map((r) => JSON.stringify(r)).join(', ')}; got ${JSON.stringify(role)}`);
   }
-  const max = typeof role === 'string' && context.roles[role] ? Math.min(context.roles[role].maxSessionSeconds, MAX_SESSION_SECONDS) : MAX_SESSION_SECONDS;
+  const max = known ? Math.min(context.roles[role as string].maxSessionSeconds, MAX_SESSION_SECONDS) : MAX_SESSION_SECONDS;
   // Without a duration, the longest the role allows (one hour at most).
   const duration = body.durationSeconds ?? max;
   if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < MIN_SESSION_SECONDS || duration > max) {
@@ -71,6 +77,15 @@ export function validateCreateRequest(body: CreateRequestBody, context: RequestC
     } else {
       onBehalfOf = resolved;
     }
+  }
+  const approvers = context.approvers ?? [];
+  if (body.onBehalfOf === undefined && context.caller.kind === 'role' && !context.allowRequestsWithoutOnBehalfOf) {
+    problems.push(
+      `onBehalfOf is required when a role asks (${context.caller.callerArn}): name the human the agent or pipeline works for (their IAM user or Identity Center session ARN), who then cannot approve`,
+    );
+  }
+  if (onBehalfOf && onBehalfOf.kind !== 'unsupported' && humanKey(onBehalfOf, approvers) === humanKey(context.caller, approvers)) {
+    problems.push('onBehalfOf names the requester; name the human the agent works for');
   }
   if (context.caller.kind === 'unsupported') {
     problems.push(`the caller ${context.caller.callerArn} cannot ask: root and federated-user sessions do not identify a human the rules can hold apart`);

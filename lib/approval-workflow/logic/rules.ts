@@ -3,12 +3,12 @@
  * clock (`now` is a parameter), no throwing for business outcomes: every refusal is a tagged result
  * with a code the API returns as JSON.
  */
-import { ApproverSpec, Identity, isEligible, resolveIdentity } from './identity';
+import { ApproverSpec, humanKey, Identity, isEligible, resolveIdentity } from './identity';
 
 /** Where a request is in its life. */
 export type RequestStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED' | 'ISSUED' | 'REVOKED';
 
-/** One approval, recorded under the approver's identity key so that a human approves at most once. */
+/** One approval, recorded under the approver's human key (`humanKey`) so that a human approves at most once, whichever identity they use. */
 export interface Approval {
   readonly callerArn: string;
   readonly at: string;
@@ -105,17 +105,21 @@ function refuseEnded(request: ElevationRequest, now: Date): Refusal | undefined 
   return undefined;
 }
 
-/** The distinct eligible humans who approved, excluding the requester and the human behind an agent. */
+/** The humans who may not approve `request`: its requester and the human an agent asks for, across their identities. */
+function partiesOf(request: ElevationRequest, config: RuleConfig): Set<string> {
+  return new Set([humanKey(request.requester, config.approvers), ...(request.onBehalfOf ? [humanKey(request.onBehalfOf, config.approvers)] : [])]);
+}
+
+/**
+ * The distinct eligible humans who approved, excluding the requester and the human behind an
+ * agent: each approval's caller is resolved again, and counts only under its own human's key.
+ */
 export function countedApprovers(request: ElevationRequest, config: RuleConfig): string[] {
+  const parties = partiesOf(request, config);
   return Object.entries(request.approvals)
     .filter(([key, approval]) => {
       const identity = resolveIdentity(approval.callerArn);
-      return (
-        identity.key === key &&
-        isEligible(identity, config.approvers) &&
-        key !== request.requester.key &&
-        key !== request.onBehalfOf?.key
-      );
+      return isEligible(identity, config.approvers) && humanKey(identity, config.approvers) === key && !parties.has(key);
     })
     .map(([key]) => key)
     .sort();
@@ -141,18 +145,19 @@ export function decideApproval(request: ElevationRequest, caller: Identity, conf
   if (!isEligible(caller, config.approvers)) {
     return refuse('not-eligible', `${caller.callerArn} is not an eligible approver`);
   }
-  if (caller.key === request.requester.key) {
-    return refuse('self-approval', 'the requester cannot approve their own request');
+  const human = humanKey(caller, config.approvers);
+  if (human === humanKey(request.requester, config.approvers)) {
+    return refuse('self-approval', 'the requester cannot approve their own request, under any of their identities');
   }
-  if (request.onBehalfOf && caller.key === request.onBehalfOf.key) {
-    return refuse('on-behalf-of-approval', 'the human on whose behalf the agent asks cannot approve the request');
+  if (request.onBehalfOf && human === humanKey(request.onBehalfOf, config.approvers)) {
+    return refuse('on-behalf-of-approval', 'the human on whose behalf the agent asks cannot approve the request, under any of their identities');
   }
-  if (request.approvals[caller.key]) {
-    return refuse('already-approved-by-you', `${caller.key} already approved; a second approval needs a second human`);
+  if (request.approvals[human]) {
+    return refuse('already-approved-by-you', `${human} already approved; a second approval needs a second human`);
   }
   const approval: Approval = { callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}) };
-  const after = { ...request, approvals: { ...request.approvals, [caller.key]: approval } };
-  return { ok: true, approval, key: caller.key, complete: hasEnoughApprovals(after, config) };
+  const after = { ...request, approvals: { ...request.approvals, [human]: approval } };
+  return { ok: true, approval, key: human, complete: hasEnoughApprovals(after, config) };
 }
 
 /** The outcome of a denial. */
@@ -170,7 +175,7 @@ export function decideDenial(request: ElevationRequest, caller: Identity, config
   if (!isEligible(caller, config.approvers)) {
     return refuse('not-eligible', `${caller.callerArn} is not an eligible approver`);
   }
-  return { ok: true, denial: { key: caller.key, callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}) } };
+  return { ok: true, denial: { key: humanKey(caller, config.approvers), callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}) } };
 }
 
 /** The outcome of a revocation. */
@@ -185,7 +190,7 @@ export function decideRevocation(request: ElevationRequest, caller: Identity, co
   if (request.status !== 'ISSUED') {
     return refuse('not-issued', `request ${request.requestId} is ${request.status}; only an issued session can be revoked (deny a pending one)`);
   }
-  if (!isEligible(caller, config.approvers) && caller.key !== request.requester.key) {
+  if (!isEligible(caller, config.approvers) && humanKey(caller, config.approvers) !== humanKey(request.requester, config.approvers)) {
     return refuse('not-eligible', `${caller.callerArn} is neither an eligible approver nor the requester`);
   }
   return { ok: true };
