@@ -139,6 +139,37 @@ export interface ElevatedRoleOptions {
    * @default - names the workflow
    */
   readonly description?: string;
+
+  /**
+   * Stacks whose change sets sessions of this role execute, by name (`*` matches any characters).
+   *
+   * @default - any stack in the workflow's account and region
+   */
+  readonly stackNames?: string[];
+
+  /**
+   * What to do with a change set that removes or replaces production resources holding data:
+   * each approver must accept the risk explicitly (`acceptRisk`), or the request is refused.
+   *
+   * @default RiskyChangeSets.REQUIRE_ACCEPTANCE
+   */
+  readonly riskyChangeSets?: RiskyChangeSets;
+
+  /**
+   * Opt out of binding requests to a change set. Unsafe: a request without one gets a session
+   * with every permission of the role, and approvers see no change set.
+   *
+   * @default false
+   */
+  readonly allowRequestsWithoutChangeSet?: boolean;
+}
+
+/** What an elevated role does with change sets that remove or replace production data. */
+export enum RiskyChangeSets {
+  /** Every approver must accept the risk explicitly (`acceptRisk: true`, `--accept-risk`). */
+  REQUIRE_ACCEPTANCE = 'accept',
+  /** Such change sets are refused when requested. */
+  REFUSE = 'refuse',
 }
 
 /**
@@ -266,6 +297,12 @@ export class TwoPersonApproval extends Construct {
     for (const f of [apiHandler, taskHandler]) {
       f.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] }));
     }
+    // The workflow describes the change set itself, at request time and again before issuing.
+    for (const f of [apiHandler, this.issuer]) {
+      f.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['cloudformation:DescribeChangeSet'], resources: [Stack.of(this).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*' })] }),
+      );
+    }
     // Revocation writes, lists and prunes inline policies on this workflow's elevated roles only.
     apiHandler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['iam:DeleteRolePolicy', 'iam:ListRolePolicies', 'iam:PutRolePolicy'], resources: [this.elevatedRoleArn('*')] }),
@@ -312,6 +349,11 @@ export class TwoPersonApproval extends Construct {
     if ((options.statements ?? []).length === 0 && (options.managedPolicies ?? []).length === 0) {
       problems.push('give the role statements or managedPolicies: an elevated role with no permissions is of no use');
     }
+    for (const stackName of options.stackNames ?? []) {
+      if (!/^[A-Za-z*][A-Za-z0-9*-]{0,127}$/.test(stackName)) {
+        problems.push(`stackNames must hold stack names or patterns (letters, digits, - and *), got ${JSON.stringify(stackName)}`);
+      }
+    }
     if (problems.length > 0) {
       throw new Error(`Invalid elevated role for ${this.node.path}:\n- ${problems.join('\n- ')}`);
     }
@@ -328,7 +370,19 @@ export class TwoPersonApproval extends Construct {
     role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:SetSourceIdentity', 'sts:TagSession'], principals: [new iam.ArnPrincipal(this.issuer.role!.roleArn)] }));
     const arn = this.elevatedRoleArn(name);
     this.issuer.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], resources: [arn] }));
-    this.roles.set(name, { arn, maxSessionSeconds: max.toSeconds() });
+    this.roles.set(name, {
+      arn,
+      maxSessionSeconds: max.toSeconds(),
+      changeSetRequired: options.allowRequestsWithoutChangeSet !== true,
+      ...(options.stackNames ? { stackNames: [...options.stackNames] } : {}),
+      riskyChangeSets: options.riskyChangeSets ?? RiskyChangeSets.REQUIRE_ACCEPTANCE,
+    });
+    if (options.allowRequestsWithoutChangeSet) {
+      Annotations.of(role).addWarningV2(
+        'cdk-agent-guardrails:requestsWithoutChangeSet',
+        `requests for elevated role "${name}" need no change set (allowRequestsWithoutChangeSet: true): such sessions have every permission of the role`,
+      );
+    }
     return role;
   }
 
@@ -357,6 +411,8 @@ export class TwoPersonApproval extends Construct {
       approvers: this.approverSpecs,
       allowRequestsWithoutOnBehalfOf: this.allowRequestsWithoutOnBehalfOf,
       pendingSeconds: this.pendingSeconds,
+      account: Stack.of(this).account,
+      region: Stack.of(this).region,
       roles: Object.fromEntries(this.roles),
     };
   }

@@ -10,6 +10,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer } from '../approval-workflow/local/server';
 import { runImpactCommand } from './impact-command';
+import { formatRequest } from './request-format';
 import { runReviewCommand } from './review-commands';
 
 /** Where the CLI writes, and what it reads; replaced in tests. */
@@ -25,9 +26,9 @@ const USAGE = `usage: agent-guardrails <command> [options]
 
 commands:
   request --role ROLE --justification TEXT [--duration SECONDS] [--ticket ID] [--change-set ARN] [--on-behalf-of ARN]
-  approve ID [--comment TEXT]      deny ID [--comment TEXT]      revoke ID
+  approve ID [--comment TEXT] [--accept-risk]      deny ID [--comment TEXT]      revoke ID
   status ID                        credentials ID
-  local [--port N] [--approvers ARN,ARN]
+  local [--port N] [--approvers ARN,ARN] [--change-sets DIR]
   review [CDK_OUT] [--format text|json|sarif|markdown] [--production-tag KEY=VALUE[,VALUE]] [--production-stack NAME ...] [--fail-on-unresolved]
   simulate [CDK_OUT] --role PATH --action SERVICE:ACTION --resource ARN [--tag KEY=VALUE ...]
   verify [CDK_OUT] --role-arn ARN [--role PATH]     (checks a deployed role with IAM's simulator)
@@ -67,9 +68,10 @@ const VALUE_FLAGS = new Set([
   'action',
   'resource',
   'role-arn',
+  'change-sets',
 ]);
 const REPEATED_FLAGS = new Set(['tag', 'production-stack']);
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'fail-on-unresolved']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'fail-on-unresolved', 'accept-risk']);
 
 function parse(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -140,6 +142,7 @@ async function runLocal(args: Parsed, io: Io): Promise<number> {
   const server = await startLocalServer({
     port,
     approvers,
+    ...(typeof args.flags['change-sets'] === 'string' ? { changeSetsDir: args.flags['change-sets'] } : {}),
     onEvent: (event) => (args.flags.json ? undefined : io.err(`event: ${event.type} ${event.request.requestId} (${event.request.status})`)),
   });
   if (args.flags.json) {
@@ -218,8 +221,9 @@ function requestFor(args: Parsed): { method: string; path: string; body?: Record
       };
     }
     case 'approve':
+      return { method: 'POST', path: `/requests/${id()}/approve`, body: { ...comment, ...(args.flags['accept-risk'] ? { acceptRisk: true } : {}) } };
     case 'deny':
-      return { method: 'POST', path: `/requests/${id()}/${args.command}`, body: comment };
+      return { method: 'POST', path: `/requests/${id()}/deny`, body: comment };
     case 'revoke':
       return { method: 'POST', path: `/requests/${id()}/revoke`, body: {} };
     case 'status':
@@ -238,6 +242,9 @@ function describe(command: string, status: number, result: Record<string, any>):
   if (command === 'credentials') {
     const c = result.credentials;
     return [`export AWS_ACCESS_KEY_ID=${c.accessKeyId}`, `export AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`, `export AWS_SESSION_TOKEN=${c.sessionToken}`, `# expires ${c.expiration}`].join('\n');
+  }
+  if (command === 'status') {
+    return formatRequest(result).join('\n');
   }
   const approvals = Object.keys(result.approvals ?? {});
   return `${result.requestId}: ${result.status} (role ${result.role}; ${approvals.length} approval${approvals.length === 1 ? '' : 's'}${approvals.length ? `: ${approvals.join(', ')}` : ''})`;

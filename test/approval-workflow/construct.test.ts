@@ -2,7 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { Approver, TwoPersonApproval, TwoPersonApprovalProps } from '../../lib';
+import { Approver, RiskyChangeSets, TwoPersonApproval, TwoPersonApprovalProps } from '../../lib';
 import { resolveIntrinsics } from '../support/template';
 
 const ACCOUNT = '111122223333';
@@ -172,7 +172,26 @@ describe('TwoPersonApproval', () => {
     expect(Annotations.fromStack(stack).findWarning('/Approval/Approval', Match.stringLikeRegexp('allowRequestsWithoutOnBehalfOf: true'))).toHaveLength(1);
   });
 
+  test('binds every elevated role to change sets unless opted out by name, and lets the workflow describe them', () => {
+    const { workflow, stack } = build();
+    workflow.addElevatedRole('break-glass', {
+      statements: [new iam.PolicyStatement({ actions: ['ec2:RebootInstances'], resources: ['*'] })],
+      allowRequestsWithoutChangeSet: true,
+      stackNames: ['orders-*'],
+      riskyChangeSets: RiskyChangeSets.REFUSE,
+    });
+    const roles = stack.resolve(workflow.workflowConfig().roles);
+    expect(roles.deployer).toMatchObject({ changeSetRequired: true, riskyChangeSets: 'accept' });
+    expect(roles['break-glass']).toMatchObject({ changeSetRequired: false, stackNames: ['orders-*'], riskyChangeSets: 'refuse' });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('allowRequestsWithoutChangeSet: true'))).toHaveLength(1);
+    const describers = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('cloudformation:DescribeChangeSet'),
+    );
+    expect(describers).toHaveLength(2);
+  });
+
   test.each([
+    ['a stack name that is not one', 'deployer', { stackNames: ['orders prod'] }, /stackNames must hold stack names or patterns/],
     ['a name that is not one', 'Prod Deployer', {}, /name must be 1-32 lower-case letters/],
     ['sessions longer than an hour', 'deployer', { maxSessionDuration: Duration.hours(2) }, /maxSessionDuration must be from 15 minutes to 1 hour/],
     ['no permissions', 'deployer', { statements: [] }, /give the role statements or managedPolicies/],

@@ -6,6 +6,7 @@
  */
 import { AddressInfo } from 'net';
 import { randomUUID } from 'crypto';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -13,7 +14,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { route } from '../../lib/approval-workflow/handlers/api-handler';
-import { IamSessionRevoker, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
+import { CloudFormationChangeSetReader, IamSessionRevoker, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
 import { HandlerDeps } from '../../lib/approval-workflow/handlers/deps';
 import { DynamoRequestStore, RequestStore } from '../../lib/approval-workflow/handlers/store';
 import { makeTaskHandler } from '../../lib/approval-workflow/handlers/task-handler';
@@ -28,8 +29,8 @@ export const CAROL = `arn:aws:sts::${ACCOUNT}:assumed-role/change-approver/carol
 export const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
 
 /** The synthesized workflow, exactly as local mode builds it: template, definition and configuration. */
-export function synthesizeWorkflow() {
-  return synthesizeLocalWorkflow([ALICE, BOB, `arn:aws:iam::${ACCOUNT}:role/approvers/change-approver`]);
+export function synthesizeWorkflow(options: { readonly changeSets?: boolean } = {}) {
+  return synthesizeLocalWorkflow([ALICE, BOB, `arn:aws:iam::${ACCOUNT}:role/approvers/change-approver`], undefined, options);
 }
 
 /** dynalite on a free loopback port. */
@@ -62,6 +63,7 @@ export interface HarnessOptions {
 /** A running workflow with fakes at the SDK boundary. */
 export async function harness(client: DynamoDBClient, synthesized: ReturnType<typeof synthesizeWorkflow>, options: HarnessOptions = {}) {
   const sts = mockClient(STSClient);
+  const cfn = mockClient(CloudFormationClient);
   const iamMock = mockClient(IAMClient);
   const snsMock = mockClient(SNSClient);
   const eventsMock = mockClient(EventBridgeClient);
@@ -108,6 +110,7 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     workflow,
     issuer: new StsSessionIssuer(new STSClient({ region: 'us-east-1' })),
     revoker: new IamSessionRevoker(new IAMClient({ region: 'us-east-1' }), () => new Date()),
+    changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({ region: 'us-east-1' })),
     events: new SnsAndEventBridgePublisher(new SNSClient({ region: 'us-east-1' }), new EventBridgeClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:111122223333:events', 'default'),
     now: () => new Date(),
     newId: () => randomUUID(),
@@ -119,9 +122,9 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
   };
   const restore = () => {
     workflow.close();
-    [sts, iamMock, snsMock, eventsMock].forEach((m) => m.restore());
+    [sts, cfn, iamMock, snsMock, eventsMock].forEach((m) => m.restore());
   };
-  return { deps, workflow, store: baseStore, call, sts, iam: iamMock, sns: snsMock, events: eventsMock, rolePolicies, restore };
+  return { deps, workflow, store: baseStore, call, sts, cfn, iam: iamMock, sns: snsMock, events: eventsMock, rolePolicies, restore };
 }
 
 /** A request body for the elevated role. */

@@ -1,3 +1,5 @@
+import { ChangeSetImpact } from '../../lib/approval-workflow/logic/impact';
+import { changeSetProblems } from '../../lib/approval-workflow/logic/request';
 import {
   approverProblems,
   ApproverSpec,
@@ -30,12 +32,13 @@ const approvers: ApproverSpec[] = [
   { human: 'carol', identities: [{ kind: 'role', roleArn: `arn:aws:iam::${ACCOUNT}:role/approvers/change-approver` }] },
 ];
 const config = { requiredApprovals: 2, approvers };
+const CHANGE_SET = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/cdk-deploy-1/0a1b2c3d-0000-1111-2222-333344445555`;
 const NOW = new Date('2026-11-21T10:00:00Z');
 const LATER = new Date('2026-11-21T10:30:00Z');
 
 function pending(overrides: Partial<ElevationRequest> = {}): ElevationRequest {
   const validation = validateCreateRequest(
-    { role: 'deployer', justification: 'execute the approved change set for ticket OPS-1', onBehalfOf: ALICE },
+    { role: 'deployer', justification: 'execute the approved change set for ticket OPS-1', onBehalfOf: ALICE, changeSetArn: CHANGE_SET },
     { requestId: 'req-1', caller: resolveIdentity(AGENT), now: NOW, roles: { deployer: { maxSessionSeconds: 3600 } }, pendingSeconds: 3600 },
   );
   if (!validation.ok) throw new Error(validation.problems.join('; '));
@@ -136,6 +139,35 @@ describe('approving', () => {
   });
 });
 
+describe('a change set that puts production data at risk', () => {
+  const impact = { stackName: 'orders-prod', riskToAccept: ['orders-prod/Orders (AWS::DynamoDB::Table)'], status: 'CREATE_COMPLETE', executionStatus: 'AVAILABLE' } as unknown as ChangeSetImpact;
+
+  test('fails when an approver does not accept the risk; accepting it is recorded on the approval', () => {
+    const risky = pending({ impact });
+    expect(decideApproval(risky, resolveIdentity(BOB), config, LATER)).toMatchObject({ ok: false, code: 'risk-not-accepted' });
+    expect(decideApproval(risky, resolveIdentity(BOB), config, LATER, undefined, true)).toMatchObject({ ok: true, approval: { acceptedRisk: true } });
+  });
+
+  test('the issuer counts only approvals that accepted the risk', () => {
+    const accepted = { callerArn: BOB, at: LATER.toISOString(), acceptedRisk: true };
+    const written = { ...pending({ impact }), approvals: { 'human:bob': accepted, 'human:carol': { callerArn: CAROL, at: LATER.toISOString() } } };
+    expect(hasEnoughApprovals(written, config)).toBe(false);
+    expect(hasEnoughApprovals({ ...written, approvals: { ...written.approvals, 'human:carol': { ...accepted, callerArn: CAROL } } }, config)).toBe(true);
+  });
+
+  test.each([
+    ['a change set that cannot be executed', { ...impact, executionStatus: 'EXECUTE_COMPLETE' }, { riskyChangeSets: 'accept' as const }, /cannot be executed \(status CREATE_COMPLETE, execution status EXECUTE_COMPLETE\)/],
+    ['a stack the role does not change', impact, { stackNames: ['billing-*'], riskyChangeSets: 'accept' as const }, /role "deployer" executes change sets of billing-\* only; this one is for stack orders-prod/],
+    ['production data at risk, when the role refuses it', impact, { riskyChangeSets: 'refuse' as const }, /refuses change sets that remove or replace production data, and this one would: orders-prod\/Orders/],
+  ])('fails for %s', (_what, described, binding, message) => {
+    expect(changeSetProblems(described, binding, 'deployer').join('\n')).toMatch(message);
+  });
+
+  test('passes a change set for a stack the role changes', () => {
+    expect(changeSetProblems(impact, { stackNames: ['orders-*'], riskyChangeSets: 'accept' }, 'deployer')).toEqual([]);
+  });
+});
+
 describe('denying, revoking and delivering', () => {
   test('any eligible approver can deny a pending request; others cannot', () => {
     expect(decideDenial(pending(), resolveIdentity(CAROL), config, LATER)).toMatchObject({ ok: true });
@@ -167,7 +199,7 @@ describe('denying, revoking and delivering', () => {
 
 describe('validating a request', () => {
   const context = { requestId: 'r', caller: resolveIdentity(AGENT), now: NOW, roles: { deployer: { maxSessionSeconds: 1800 } }, pendingSeconds: 3600, approvers };
-  const asked = { role: 'deployer', justification: 'a long enough reason', onBehalfOf: ALICE };
+  const asked = { role: 'deployer', justification: 'a long enough reason', onBehalfOf: ALICE, changeSetArn: CHANGE_SET };
 
   test('fails with every problem at once', () => {
     expect(validateCreateRequest({ role: 'admin', durationSeconds: 7200, justification: 'x', changeSetArn: 'nope', onBehalfOf: 'alice' }, context)).toEqual({
@@ -184,13 +216,34 @@ describe('validating a request', () => {
   });
 
   test('fails when a role asks without naming the human it works for, unless opted out by name', () => {
-    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, context)).toMatchObject({
+    expect(validateCreateRequest({ ...asked, onBehalfOf: undefined }, context)).toMatchObject({
       ok: false,
       problems: [expect.stringMatching(/^onBehalfOf is required when a role asks \(arn:aws:sts::111122223333:assumed-role\/coding-agent\/task-42\)/)],
     });
-    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, { ...context, allowRequestsWithoutOnBehalfOf: true })).toMatchObject({ ok: true });
+    expect(validateCreateRequest({ ...asked, onBehalfOf: undefined }, { ...context, allowRequestsWithoutOnBehalfOf: true })).toMatchObject({ ok: true });
     // A human asking for themselves names nobody else.
-    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, { ...context, caller: resolveIdentity(BOB) })).toMatchObject({ ok: true });
+    expect(validateCreateRequest({ ...asked, onBehalfOf: undefined }, { ...context, caller: resolveIdentity(BOB) })).toMatchObject({ ok: true });
+  });
+
+  test('fails when a request names no change set, unless the role takes requests without one', () => {
+    expect(validateCreateRequest({ ...asked, changeSetArn: undefined }, context)).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^changeSetArn is required for role "deployer": a session executes one change set, which approvers see/)],
+    });
+    const optional = { ...context, roles: { deployer: { maxSessionSeconds: 1800, changeSetRequired: false } } };
+    expect(validateCreateRequest({ ...asked, changeSetArn: undefined }, optional)).toMatchObject({ ok: true });
+  });
+
+  test.each([
+    ['another account', CHANGE_SET.replace(ACCOUNT, '444455556666'), 'one in 444455556666, us-east-1'],
+    ['another region', CHANGE_SET.replace('us-east-1', 'eu-west-1'), 'one in 111122223333, eu-west-1'],
+  ])('fails when the change set is in %s', (_what, changeSetArn, found) => {
+    const here = { ...context, account: ACCOUNT, region: 'us-east-1' };
+    expect(validateCreateRequest({ ...asked, changeSetArn }, here)).toMatchObject({
+      ok: false,
+      problems: [`changeSetArn must be a change set in this workflow's account and region (111122223333, us-east-1); got ${found}`],
+    });
+    expect(validateCreateRequest(asked, here)).toMatchObject({ ok: true });
   });
 
   test('fails when onBehalfOf is the requester under another identity', () => {
@@ -213,12 +266,12 @@ describe('validating a request', () => {
     ['an IAM "assumed-role"', `arn:aws:iam::${ACCOUNT}:assumed-role/x/bob`],
     ['a federated user', `arn:aws:sts::${ACCOUNT}:federated-user/bob`],
   ])('fails when onBehalfOf is %s, which names no human the rules can exclude', (_name, onBehalfOf) => {
-    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason', onBehalfOf }, context)).toMatchObject({ ok: false });
+    expect(validateCreateRequest({ ...asked, onBehalfOf }, context)).toMatchObject({ ok: false });
   });
 
   test('fails when the caller is a federated user or root', () => {
     const federated = { ...context, caller: resolveIdentity(`arn:aws:sts::${ACCOUNT}:federated-user/batch`) };
-    expect(validateCreateRequest({ role: 'deployer', justification: 'a long enough reason' }, federated)).toMatchObject({
+    expect(validateCreateRequest({ ...asked, onBehalfOf: undefined }, federated)).toMatchObject({
       ok: false,
       problems: [expect.stringMatching(/cannot ask: root and federated-user sessions/)],
     });

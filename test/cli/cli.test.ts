@@ -62,6 +62,37 @@ test('takes options before the command too', async () => {
   expect(result).toMatchObject({ code: 2, err: expect.stringMatching(/approve needs a request id/) });
 });
 
+describe('the CLI against local mode with change sets', () => {
+  const changeSets = path.join(__dirname, '..', 'approval-workflow', 'change-sets');
+  let server: LocalServer;
+  beforeAll(async () => {
+    server = await startLocalServer({ changeSetsDir: changeSets });
+  });
+  afterAll(() => server.close());
+  const as = (identity: string, ...argv: string[]) => run([...argv, '--url', server.url, '--identity', identity]);
+  const CHANGE_SET = 'arn:aws:cloudformation:eu-west-1:111122223333:changeSet/agent-rekey-orders/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+
+  test('binds the request to the change set, shows its impact, and needs --accept-risk from each approver', async () => {
+    expect((await as(AGENT, 'request', '--role', 'deployer', '--justification', 'rekey the orders table', '--on-behalf-of', 'arn:aws:iam::000000000000:user/alice')).out).toMatch(
+      /refused \(400 invalid-request\): changeSetArn is required for role "deployer"/,
+    );
+    const requested = await as(AGENT, 'request', '--role', 'deployer', '--justification', 'rekey the orders table', '--on-behalf-of', 'arn:aws:iam::000000000000:user/alice', '--change-set', CHANGE_SET, '--json');
+    const id = JSON.parse(requested.out).requestId;
+    const status = (await as(APPROVER_1, 'status', id)).out;
+    expect(status).toMatch(/^request .*: PENDING$/m);
+    expect(status).toMatch(/justification: rekey the orders table/);
+    expect(status).toMatch(/on behalf of:  arn:aws:iam::000000000000:user\/alice/);
+    expect(status).toMatch(/change set on orders-prod \(production\): HIGH risk/);
+    expect(status).toMatch(/production data at risk, which each approver must accept:\n\s+orders-prod\/OrdersTable3F1A2B4C/);
+
+    expect(await as(APPROVER_1, 'approve', id)).toMatchObject({ code: 1, out: expect.stringMatching(/refused \(409 risk-not-accepted\)/) });
+    expect((await as(APPROVER_1, 'approve', id, '--accept-risk')).code).toBe(0);
+    expect((await as(APPROVER_2, 'approve', id, '--accept-risk')).code).toBe(0);
+    await waitFor(async () => JSON.parse((await as(AGENT, 'status', id, '--json')).out).status === 'ISSUED');
+    expect((await as(APPROVER_1, 'status', id)).out).toMatch(/approvals:     human:approver-1 at .*, risk accepted; human:approver-2 at .*, risk accepted/);
+  });
+});
+
 test.each([[['--help']], [['help']], [['status', '--help']], [[]]])('prints usage for %j', async (argv) => {
   const result = await run(argv);
   expect(result.code).toBe(0);

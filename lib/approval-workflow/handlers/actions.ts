@@ -5,7 +5,8 @@
  * read and decide again.
  */
 import { humanKey, isEligible, resolveIdentity } from '../logic/identity';
-import { validateCreateRequest } from '../logic/request';
+import { changeSetImpact, ChangeSetImpact } from '../logic/impact';
+import { ChangeSetBinding, changeSetProblems, validateCreateRequest } from '../logic/request';
 import { decideApproval, decideDelivery, decideDenial, decideRevocation, Refusal } from '../logic/rules';
 import { HandlerDeps } from './deps';
 import { onFreshRead, StoredRequest, VersionConflict } from './store';
@@ -17,6 +18,8 @@ export interface ActionResult {
 }
 
 const STATUS_OF_REFUSAL: Record<Refusal['code'], number> = {
+  failed: 409,
+  'risk-not-accepted': 409,
   'already-approved-by-you': 409,
   'already-delivered': 410,
   denied: 409,
@@ -59,12 +62,16 @@ async function withFreshRead(deps: HandlerDeps, requestId: string, attempt: (req
 /** `POST /requests` */
 export async function createRequest(deps: HandlerDeps, callerArn: string, body: unknown): Promise<ActionResult> {
   const caller = resolveIdentity(callerArn);
-  const roles = Object.fromEntries(Object.entries(deps.config.roles).map(([name, role]) => [name, { maxSessionSeconds: role.maxSessionSeconds }]));
+  const roles = Object.fromEntries(
+    Object.entries(deps.config.roles).map(([name, role]) => [name, { maxSessionSeconds: role.maxSessionSeconds, changeSetRequired: role.changeSetRequired !== false }]),
+  );
   const validation = validateCreateRequest((body ?? {}) as Record<string, unknown>, {
     requestId: deps.newId(),
     caller,
     now: deps.now(),
     roles,
+    account: deps.config.account,
+    region: deps.config.region,
     pendingSeconds: deps.config.pendingSeconds,
     approvers: deps.config.approvers,
     allowRequestsWithoutOnBehalfOf: deps.config.allowRequestsWithoutOnBehalfOf,
@@ -72,7 +79,16 @@ export async function createRequest(deps: HandlerDeps, callerArn: string, body: 
   if (!validation.ok) {
     return { status: 400, body: { error: validation.code, message: validation.problems.join('; '), problems: validation.problems } };
   }
-  const request = validation.request;
+  let request = validation.request;
+  if (request.changeSetArn) {
+    // The workflow describes the change set itself: what approvers see is what AWS says it does.
+    const described = await describeChangeSet(deps, request.changeSetArn);
+    const problems = described.ok ? changeSetProblems(described.impact, bindingOf(deps, request.role), request.role) : [described.problem];
+    if (problems.length > 0) {
+      return { status: 400, body: { error: 'invalid-request', message: problems.join('; '), problems } };
+    }
+    request = { ...request, impact: (described as { impact: ChangeSetImpact }).impact };
+  }
   await deps.store.create(request, { at: request.createdAt, event: 'requested', by: caller.callerArn });
   try {
     await deps.workflow.start(request.requestId);
@@ -87,6 +103,21 @@ export async function createRequest(deps: HandlerDeps, callerArn: string, body: 
   const stored = (await deps.store.get(request.requestId))!;
   await publish(deps, { type: 'requested', request: stored, by: caller.callerArn });
   return { status: 201, body: view(stored) };
+}
+
+/** The change set's impact as the workflow sees it now, or why it cannot be read. */
+export async function describeChangeSet(deps: HandlerDeps, changeSetArn: string): Promise<{ ok: true; impact: ChangeSetImpact } | { ok: false; problem: string }> {
+  const described = await deps.changeSets.describe(changeSetArn);
+  if (!described.found) {
+    return { ok: false, problem: `changeSetArn names no change set the workflow can read: ${described.message}` };
+  }
+  const result = changeSetImpact(described.documents[0], described.documents.slice(1), deps.config.productionTag ? { productionTag: deps.config.productionTag } : {});
+  return result.ok ? { ok: true, impact: result.impact } : { ok: false, problem: `the change set's description cannot be read: ${result.problems.join('; ')}` };
+}
+
+function bindingOf(deps: HandlerDeps, role: string): ChangeSetBinding {
+  const config = deps.config.roles[role];
+  return { stackNames: config.stackNames, riskyChangeSets: config.riskyChangeSets ?? 'accept' };
 }
 
 /** `GET /requests/{id}`: for the requester, the human behind an agent, and approvers. */
@@ -106,11 +137,11 @@ export async function getRequest(deps: HandlerDeps, callerArn: string, requestId
 }
 
 /** `POST /requests/{id}/approve` */
-export async function approve(deps: HandlerDeps, callerArn: string, requestId: string, comment?: string): Promise<ActionResult> {
+export async function approve(deps: HandlerDeps, callerArn: string, requestId: string, comment?: string, acceptRisk = false): Promise<ActionResult> {
   const caller = resolveIdentity(callerArn);
   return withFreshRead(deps, requestId, async (request) => {
     const now = deps.now();
-    const decision = decideApproval(request, caller, deps.config, now, comment);
+    const decision = decideApproval(request, caller, deps.config, now, comment, acceptRisk);
     if (!decision.ok) {
       return refused(decision);
     }
@@ -119,7 +150,12 @@ export async function approve(deps: HandlerDeps, callerArn: string, requestId: s
         approvals: { ...request.approvals, [decision.key]: decision.approval },
         ...(decision.complete ? { status: 'APPROVED' as const, approvedAt: now.toISOString() } : {}),
       },
-      history: { at: now.toISOString(), event: decision.complete ? 'approved-complete' : 'approved', by: callerArn, ...(comment ? { detail: { comment } } : {}) },
+      history: {
+        at: now.toISOString(),
+        event: decision.complete ? 'approved-complete' : 'approved',
+        by: callerArn,
+        ...(comment || decision.approval.acceptedRisk ? { detail: { ...(comment ? { comment } : {}), ...(decision.approval.acceptedRisk ? { acceptedRisk: request.impact?.riskToAccept } : {}) } } : {}),
+      },
     });
     if (decision.complete && updated.taskToken) {
       // Without a token yet, the workflow's own task sees APPROVED when it records its token.

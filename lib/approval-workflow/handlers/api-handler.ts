@@ -31,7 +31,7 @@ export async function route(deps: HandlerDeps, method: string, resource: string,
     case 'GET /requests/{id}':
       return actions.getRequest(deps, callerArn, id);
     case 'POST /requests/{id}/approve':
-      return actions.approve(deps, callerArn, id, comment);
+      return actions.approve(deps, callerArn, id, comment, body !== null && typeof body === 'object' && (body as any).acceptRisk === true);
     case 'POST /requests/{id}/deny':
       return actions.deny(deps, callerArn, id, comment);
     case 'POST /requests/{id}/revoke':

@@ -3,13 +3,14 @@
  * environment at import time.
  */
 import { randomUUID } from 'crypto';
+import { CloudFormationClient, DescribeChangeSetCommand, DescribeChangeSetCommandOutput } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { EventPublisher, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
+import { ChangeSetDescription, ChangeSetReader, EventPublisher, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
 import { ENV } from './env';
 import { DynamoRequestStore } from './store';
 
@@ -36,6 +37,44 @@ export class StepFunctionsWorkflow implements Workflow {
 
   public async reject(taskToken: string, error: string, cause: string): Promise<void> {
     await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  }
+}
+
+/** Nested change sets followed at most: a deeper tree is reported as not shown. */
+const MAX_NESTED_CHANGE_SETS = 50;
+
+/** Describes change sets with `cloudformation:DescribeChangeSet`: property values, every page, nested change sets. */
+export class CloudFormationChangeSetReader implements ChangeSetReader {
+  constructor(private readonly client: CloudFormationClient) {}
+
+  public async describe(changeSetArn: string): Promise<ChangeSetDescription> {
+    const documents: unknown[] = [];
+    const queue = [changeSetArn];
+    while (queue.length > 0 && documents.length <= MAX_NESTED_CHANGE_SETS) {
+      const arn = queue.shift()!;
+      let described: Omit<DescribeChangeSetCommandOutput, '$metadata'> | undefined;
+      let nextToken: string | undefined;
+      do {
+        let page: DescribeChangeSetCommandOutput;
+        try {
+          page = await this.client.send(new DescribeChangeSetCommand({ ChangeSetName: arn, IncludePropertyValues: true, NextToken: nextToken }));
+        } catch (error) {
+          if ((error as Error).name === 'ChangeSetNotFoundException' || (error as Error).name === 'ChangeSetNotFound') {
+            return { found: false, message: `change set ${arn} does not exist` };
+          }
+          throw error;
+        }
+        const { $metadata: _metadata, ...rest } = page;
+        described = described ? { ...described, Changes: [...(described.Changes ?? []), ...(rest.Changes ?? [])] } : rest;
+        nextToken = page.NextToken;
+      } while (nextToken);
+      documents.push(described);
+      for (const change of described?.Changes ?? []) {
+        const nested = change.ResourceChange?.ResourceType === 'AWS::CloudFormation::Stack' ? change.ResourceChange.ChangeSetId : undefined;
+        if (nested) queue.push(nested);
+      }
+    }
+    return { found: true, documents };
   }
 }
 
@@ -179,6 +218,7 @@ export function awsDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
     workflow: new StepFunctionsWorkflow(new SFNClient({}), required(ENV.stateMachine)),
     issuer: new StsSessionIssuer(new STSClient({})),
     revoker: new IamSessionRevoker(new IAMClient({}), now),
+    changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({})),
     events: new SnsAndEventBridgePublisher(new SNSClient({}), new EventBridgeClient({}), required(ENV.topic), required(ENV.eventBus)),
     now,
     newId: () => randomUUID(),

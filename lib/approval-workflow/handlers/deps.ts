@@ -10,6 +10,12 @@ import { RequestStore, SessionCredentials, StoredRequest } from './store';
 export interface ElevatedRoleConfig {
   readonly arn: string;
   readonly maxSessionSeconds: number;
+  /** Whether a request must name a change set (`allowRequestsWithoutChangeSet` unset). @default true */
+  readonly changeSetRequired?: boolean;
+  /** Stacks whose change sets the role executes, by name or pattern. @default - any */
+  readonly stackNames?: string[];
+  /** Change sets that remove or replace production data: approvers must accept them, or they are refused. @default 'accept' */
+  readonly riskyChangeSets?: 'accept' | 'refuse';
 }
 
 /** The workflow's configuration, as the construct writes it into the functions' environment. */
@@ -21,6 +27,19 @@ export interface WorkflowConfig extends RuleConfig {
   readonly roles: Record<string, ElevatedRoleConfig>;
   /** How long a request waits for approvals, in seconds. */
   readonly pendingSeconds: number;
+  /** The workflow's account and region: change sets must be there. */
+  readonly account?: string;
+  readonly region?: string;
+  /** The production tag, for the impact of change sets. @default Environment=production */
+  readonly productionTag?: { readonly key: string; readonly values: string[] };
+}
+
+/** A change set described: the root's `describe-change-set` output, then each nested change set's. */
+export type ChangeSetDescription = { readonly found: true; readonly documents: unknown[] } | { readonly found: false; readonly message: string };
+
+/** Describes change sets (with property values, every page, nested change sets followed). */
+export interface ChangeSetReader {
+  describe(changeSetArn: string): Promise<ChangeSetDescription>;
 }
 
 /** The state machine, as the handlers drive it. */
@@ -53,7 +72,7 @@ export interface SessionRevoker {
 
 /** A state change, published for teams to route to email, chat or a pager. */
 export interface WorkflowEvent {
-  readonly type: 'requested' | 'approved' | 'denied' | 'expired' | 'issued' | 'revoked';
+  readonly type: 'requested' | 'approved' | 'denied' | 'expired' | 'issued' | 'revoked' | 'failed';
   readonly request: StoredRequest;
   readonly by?: string;
 }
@@ -70,6 +89,7 @@ export interface HandlerDeps {
   readonly workflow: Workflow;
   readonly issuer: SessionIssuer;
   readonly revoker: SessionRevoker;
+  readonly changeSets: ChangeSetReader;
   readonly events: EventPublisher;
   readonly now: () => Date;
   readonly newId: () => string;

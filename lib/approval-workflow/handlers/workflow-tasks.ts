@@ -4,7 +4,8 @@
  */
 import { MAX_SESSION_SECONDS, sessionPolicy, sessionTags } from '../logic/request';
 import { countedApprovers, hasEnoughApprovals, isExpired } from '../logic/rules';
-import { publish } from './actions';
+import { isExecutable } from '../logic/impact';
+import { describeChangeSet, publish } from './actions';
 import { HandlerDeps } from './deps';
 import { onFreshRead, StoredRequest } from './store';
 
@@ -57,6 +58,19 @@ export async function issueSession(deps: HandlerDeps, requestId: string): Promis
     if (request.status !== 'APPROVED' || !hasEnoughApprovals(request, deps.config) || isExpired(request, now)) {
       throw new WorkflowError('RequestNotApproved', `request ${requestId} is ${request.status} with ${countedApprovers(request, deps.config).length} counted approvals`);
     }
+    if (request.changeSetArn) {
+      // What runs must be what was approved: the same changes, still executable.
+      const changed = await changeSetStillApproved(deps, request);
+      if (changed !== undefined) {
+        const failed = await deps.store.update(requestId, request.version, {
+          set: { status: 'FAILED', failure: { code: 'change-set-changed', message: changed } },
+          remove: ['taskToken'],
+          history: { at: now.toISOString(), event: 'failed', detail: { code: 'change-set-changed', message: changed } },
+        });
+        await publish(deps, { type: 'failed', request: failed });
+        throw new WorkflowError('RequestNotApproved', `request ${requestId} failed: ${changed}`);
+      }
+    }
     const role = deps.config.roles[request.role];
     const approvers = countedApprovers(request, deps.config);
     const credentials = await deps.issuer.assumeRole({
@@ -77,10 +91,24 @@ export async function issueSession(deps: HandlerDeps, requestId: string): Promis
   });
 }
 
+/** Why the change set no longer matches what approvers saw, or undefined when it does. */
+async function changeSetStillApproved(deps: HandlerDeps, request: StoredRequest): Promise<string | undefined> {
+  const described = await describeChangeSet(deps, request.changeSetArn!);
+  if (!described.ok) return described.problem;
+  if (!isExecutable(described.impact)) {
+    return `the change set can no longer be executed (status ${described.impact.status}, execution status ${described.impact.executionStatus})`;
+  }
+  if (request.impact && described.impact.fingerprint !== request.impact.fingerprint) {
+    return 'the change set no longer holds the changes approvers saw';
+  }
+  return undefined;
+}
+
 /** Ends a request that waited too long for approvals, or a session that reached its end. */
 export async function expire(deps: HandlerDeps, requestId: string): Promise<void> {
   await retrying(deps, requestId, async (request) => {
     if (!['PENDING', 'APPROVED', 'ISSUED'].includes(request.status)) {
+      // Denied, revoked, failed or already ended: nothing to do.
       return;
     }
     const now = deps.now();

@@ -14,6 +14,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { definitionFromTemplate, LocalWorkflow } from './local-workflow';
 import { route } from '../handlers/api-handler';
 import { HandlerDeps, SessionIssuer, SessionRevoker, WorkflowConfig, WorkflowEvent } from '../handlers/deps';
+import { changeSetsFromDirectory, NO_CHANGE_SETS } from './change-set-files';
 import { DynamoRequestStore } from '../handlers/store';
 import { makeTaskHandler } from '../handlers/task-handler';
 import { Approver, TwoPersonApproval } from '../two-person-approval';
@@ -38,6 +39,11 @@ export interface LocalServerOptions {
   readonly onEvent?: (event: WorkflowEvent) => void;
   /** Overrides of Wait states in milliseconds (the session's end), for tests and benchmarks. */
   readonly waitTimeOverrides?: Record<string, number>;
+  /**
+   * A directory of `describe-change-set` JSON outputs. With it, requests must name one of them
+   * (as deployed); without it, the demo role takes requests without a change set.
+   */
+  readonly changeSetsDir?: string;
 }
 
 /** A running local workflow. */
@@ -65,18 +71,23 @@ export function approverFromArn(arn: string): Approver {
 }
 
 /** Synthesizes the workflow and returns what local mode runs: the template, definition and configuration. */
-export function synthesizeLocalWorkflow(approvers: string[], pendingSeconds?: number) {
+export function synthesizeLocalWorkflow(approvers: string[], pendingSeconds?: number, options: { readonly changeSets?: boolean } = {}) {
   const app = new App({ outdir: undefined });
   const stack = new Stack(app, 'AgentGuardrailsLocal', { env: { account: LOCAL_ACCOUNT, region: 'us-east-1' } });
   const workflow = new TwoPersonApproval(stack, 'Approval', { approvers: approvers.map(approverFromArn) });
   workflow.addElevatedRole('deployer', {
     description: 'Local demo: executes approved CloudFormation change sets',
+    // Without change-set files, the demo takes requests that name none.
+    allowRequestsWithoutChangeSet: !options.changeSets,
     statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:Describe*'], resources: ['*'] })],
   });
   const template = app.synth().getStackByName(stack.stackName).template;
   const resolved = stack.resolve(workflow.workflowConfig()) as WorkflowConfig;
   const config: WorkflowConfig = {
     ...resolved,
+    // Local mode has no account: change sets from files are taken from wherever they were described.
+    account: undefined,
+    region: undefined,
     pendingSeconds: pendingSeconds ?? resolved.pendingSeconds,
     roles: Object.fromEntries(Object.entries(resolved.roles).map(([name, role]) => [name, { ...role, arn: literal(role.arn) }])),
   };
@@ -106,7 +117,8 @@ export const fakeIssuer: SessionIssuer = {
 /** Starts local mode. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const approvers = options.approvers ?? DEFAULT_LOCAL_APPROVERS;
-  const { template, definition, config } = synthesizeLocalWorkflow(approvers, options.pendingSeconds);
+  const changeSets = options.changeSetsDir ? changeSetsFromDirectory(options.changeSetsDir) : NO_CHANGE_SETS;
+  const { template, definition, config } = synthesizeLocalWorkflow(approvers, options.pendingSeconds, { changeSets: options.changeSetsDir !== undefined });
 
   const dynalite = require('dynalite')({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
@@ -133,6 +145,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     workflow,
     issuer: fakeIssuer,
     revoker: revoked,
+    changeSets,
     events: { publish: async (event) => options.onEvent?.(event) },
     now: () => new Date(),
     newId: () => randomUUID(),

@@ -3,6 +3,7 @@
  * down to what was requested. Pure: no SDK, no clock.
  */
 import { ApproverSpec, humanKey, Identity, resolveIdentity } from './identity';
+import { ChangeSetImpact, isExecutable } from './impact';
 import { ElevationRequest } from './rules';
 
 /** STS limits role-chained sessions (the issuer is itself a role session) to one hour. */
@@ -25,8 +26,11 @@ export interface RequestContext {
   readonly requestId: string;
   readonly caller: Identity;
   readonly now: Date;
-  /** Elevated roles a request may name, by name, with each one's longest session. */
-  readonly roles: Readonly<Record<string, { readonly maxSessionSeconds: number }>>;
+  /** Elevated roles a request may name, by name, with each one's longest session and whether it needs a change set. */
+  readonly roles: Readonly<Record<string, { readonly maxSessionSeconds: number; readonly changeSetRequired?: boolean }>>;
+  /** The workflow's account and region: change sets elsewhere are refused. */
+  readonly account?: string;
+  readonly region?: string;
   /** How long a request waits for approvals. */
   readonly pendingSeconds: number;
   /** The approvers, to resolve requester and `onBehalfOf` to humans. */
@@ -68,6 +72,14 @@ export function validateCreateRequest(body: CreateRequestBody, context: RequestC
   }
   if (body.changeSetArn !== undefined && (typeof body.changeSetArn !== 'string' || !CHANGE_SET_ARN.test(body.changeSetArn))) {
     problems.push(`changeSetArn must be a CloudFormation change set ARN; got ${JSON.stringify(body.changeSetArn)}`);
+  } else if (typeof body.changeSetArn === 'string') {
+    const [, , , region, account] = body.changeSetArn.split(':');
+    if ((context.account !== undefined && account !== context.account) || (context.region !== undefined && region !== context.region)) {
+      problems.push(`changeSetArn must be a change set in this workflow's account and region (${context.account}, ${context.region}); got one in ${account}, ${region}`);
+    }
+  }
+  if (body.changeSetArn === undefined && known && context.roles[role as string].changeSetRequired !== false) {
+    problems.push(`changeSetArn is required for role ${JSON.stringify(role)}: a session executes one change set, which approvers see (create it with cdk deploy --no-execute, or aws cloudformation create-change-set)`);
   }
   let onBehalfOf: Identity | undefined;
   if (body.onBehalfOf !== undefined) {
@@ -114,6 +126,31 @@ export function validateCreateRequest(body: CreateRequestBody, context: RequestC
   };
 }
 
+/** How an elevated role binds requests to their change sets. */
+export interface ChangeSetBinding {
+  /** Stack names or patterns (`*`) the role's change sets may be for. @default - any stack */
+  readonly stackNames?: readonly string[];
+  /** What to do with a change set that removes or replaces production data: approvers accept it, or it is refused. */
+  readonly riskyChangeSets: 'accept' | 'refuse';
+}
+
+/** Why a described change set cannot be requested, or none. */
+export function changeSetProblems(impact: ChangeSetImpact, binding: ChangeSetBinding, roleName: string): string[] {
+  const problems: string[] = [];
+  if (!isExecutable(impact)) {
+    problems.push(`the change set cannot be executed (status ${impact.status ?? 'unknown'}, execution status ${impact.executionStatus ?? 'unknown'}); create a new one`);
+  }
+  const patterns = binding.stackNames ?? ['*'];
+  const matches = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(impact.stackName);
+  if (!patterns.some(matches)) {
+    problems.push(`role ${JSON.stringify(roleName)} executes change sets of ${patterns.join(', ')} only; this one is for stack ${impact.stackName}`);
+  }
+  if (binding.riskyChangeSets === 'refuse' && impact.riskToAccept.length > 0) {
+    problems.push(`role ${JSON.stringify(roleName)} refuses change sets that remove or replace production data, and this one would: ${impact.riskToAccept.join(', ')}`);
+  }
+  return problems;
+}
+
 /**
  * The session policy for an issued session: the intersection with the role's own policies is what
  * the session can do. A request for a change set gets exactly that change set executed and read;
@@ -124,7 +161,8 @@ export function sessionPolicy(request: ElevationRequest): Record<string, unknown
     return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
   }
   const [, partition, , region, account] = request.changeSetArn.split(':');
-  const stacks = `arn:${partition}:cloudformation:${region}:${account}:stack/*`;
+  // The change set's own stack, as the workflow described it; every stack only for a request made without a description.
+  const stacks = request.impact?.stackId ?? `arn:${partition}:cloudformation:${region}:${account}:stack/*`;
   return {
     Version: '2012-10-17',
     Statement: [

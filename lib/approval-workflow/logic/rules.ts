@@ -4,15 +4,18 @@
  * with a code the API returns as JSON.
  */
 import { ApproverSpec, humanKey, Identity, isEligible, resolveIdentity } from './identity';
+import { ChangeSetImpact } from './impact';
 
 /** Where a request is in its life. */
-export type RequestStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED' | 'ISSUED' | 'REVOKED';
+export type RequestStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED' | 'ISSUED' | 'REVOKED' | 'FAILED';
 
 /** One approval, recorded under the approver's human key (`humanKey`) so that a human approves at most once, whichever identity they use. */
 export interface Approval {
   readonly callerArn: string;
   readonly at: string;
   readonly comment?: string;
+  /** The approver accepted the change set's risk to production data (`ChangeSetImpact.riskToAccept`). */
+  readonly acceptedRisk?: boolean;
 }
 
 /** A request for an elevated session, as stored. */
@@ -28,6 +31,10 @@ export interface ElevationRequest {
   readonly justification: string;
   readonly ticket?: string;
   readonly changeSetArn?: string;
+  /** What the change set does, as the workflow described it when the request was made. */
+  readonly impact?: ChangeSetImpact;
+  /** Why the workflow ended the request (status FAILED). */
+  readonly failure?: { readonly code: string; readonly message: string };
   readonly createdAt: string;
   /** When a pending request expires. */
   readonly expiresAt: string;
@@ -63,6 +70,8 @@ export type RefusalCode =
   | 'not-requester'
   | 'on-behalf-of-approval'
   | 'revoked'
+  | 'failed'
+  | 'risk-not-accepted'
   | 'self-approval';
 
 /** A refusal, with a message for humans. */
@@ -99,6 +108,9 @@ function refuseEnded(request: ElevationRequest, now: Date): Refusal | undefined 
   if (request.status === 'REVOKED') {
     return refuse('revoked', `request ${request.requestId} was revoked`);
   }
+  if (request.status === 'FAILED') {
+    return refuse('failed', `request ${request.requestId} failed: ${request.failure?.message ?? 'see its history'}`);
+  }
   if (request.status === 'EXPIRED' || isExpired(request, now)) {
     return refuse('expired', `request ${request.requestId} has expired`);
   }
@@ -119,10 +131,15 @@ export function countedApprovers(request: ElevationRequest, config: RuleConfig):
   return Object.entries(request.approvals)
     .filter(([key, approval]) => {
       const identity = resolveIdentity(approval.callerArn);
-      return isEligible(identity, config.approvers) && humanKey(identity, config.approvers) === key && !parties.has(key);
+      return isEligible(identity, config.approvers) && humanKey(identity, config.approvers) === key && !parties.has(key) && (!mustAcceptRisk(request) || approval.acceptedRisk === true);
     })
     .map(([key]) => key)
     .sort();
+}
+
+/** Whether approving `request` means accepting a risk to production data. */
+export function mustAcceptRisk(request: ElevationRequest): boolean {
+  return (request.impact?.riskToAccept.length ?? 0) > 0;
 }
 
 /** Whether enough distinct eligible humans approved. The issuer re-checks this from the table. */
@@ -134,7 +151,7 @@ export function hasEnoughApprovals(request: ElevationRequest, config: RuleConfig
 export type ApprovalDecision = Refusal | { readonly ok: true; readonly approval: Approval; readonly key: string; readonly complete: boolean };
 
 /** Decides whether `caller` may approve `request` now. */
-export function decideApproval(request: ElevationRequest, caller: Identity, config: RuleConfig, now: Date, comment?: string): ApprovalDecision {
+export function decideApproval(request: ElevationRequest, caller: Identity, config: RuleConfig, now: Date, comment?: string, acceptRisk = false): ApprovalDecision {
   const ended = refuseEnded(request, now);
   if (ended) {
     return ended;
@@ -155,7 +172,13 @@ export function decideApproval(request: ElevationRequest, caller: Identity, conf
   if (request.approvals[human]) {
     return refuse('already-approved-by-you', `${human} already approved; a second approval needs a second human`);
   }
-  const approval: Approval = { callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}) };
+  if (mustAcceptRisk(request) && !acceptRisk) {
+    return refuse(
+      'risk-not-accepted',
+      `the change set removes or replaces production resources that hold data (${request.impact!.riskToAccept.join(', ')}); approve with acceptRisk: true (--accept-risk) to accept that risk, or deny`,
+    );
+  }
+  const approval: Approval = { callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}), ...(mustAcceptRisk(request) ? { acceptedRisk: true } : {}) };
   const after = { ...request, approvals: { ...request.approvals, [human]: approval } };
   return { ok: true, approval, key: human, complete: hasEnoughApprovals(after, config) };
 }
