@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENV } from './handlers/env';
 import { ElevatedRoleConfig, WorkflowConfig } from './handlers/deps';
+import { LISTED_ATTRIBUTES, STATUS_INDEX } from './handlers/store';
 import { ApproverSpec, approverProblems } from './logic/identity';
 import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from './logic/request';
 import { GuardrailPaths } from '../guardrail-paths';
@@ -104,6 +107,14 @@ export interface TwoPersonApprovalProps {
    * @default 2
    */
   readonly requiredApprovals?: number;
+
+  /**
+   * Requests one requester may have waiting for approval at a time (1 to 50); more are refused
+   * with 429 until one is decided.
+   *
+   * @default 3
+   */
+  readonly maxPendingPerRequester?: number;
 
   /**
    * How long a request waits for approvals before it expires. 5 minutes to 24 hours.
@@ -206,6 +217,7 @@ export class TwoPersonApproval extends Construct {
   private readonly approverSpecs: ApproverSpec[];
   private readonly allowRequestsWithoutOnBehalfOf: boolean;
   private readonly pendingSeconds: number;
+  private readonly maxPendingPerRequester: number;
   private readonly stateMachineName: string;
 
   constructor(scope: Construct, id: string, props: TwoPersonApprovalProps) {
@@ -220,6 +232,10 @@ export class TwoPersonApproval extends Construct {
     const humans = new Set(props.approvers.map((a) => a.spec.human.toLowerCase())).size;
     if (humans < requiredApprovals) {
       problems.push(`approvers must name at least requiredApprovals (${requiredApprovals}) distinct humans, got ${humans}`);
+    }
+    const maxPending = props.maxPendingPerRequester ?? 3;
+    if (!Number.isInteger(maxPending) || maxPending < 1 || maxPending > 50) {
+      problems.push(`maxPendingPerRequester must be a whole number from 1 to 50, got ${maxPending}`);
     }
     if (!requestTimeout.isUnresolved() && (requestTimeout.toSeconds() < 300 || requestTimeout.toSeconds() > 86400)) {
       problems.push(`requestTimeout must be from 5 minutes to 24 hours, got ${requestTimeout.toHumanString()}`);
@@ -240,6 +256,7 @@ export class TwoPersonApproval extends Construct {
       );
     }
     this.pendingSeconds = requestTimeout.toSeconds();
+    this.maxPendingPerRequester = maxPending;
 
     this.table = new dynamodb.Table(this, 'Requests', {
       partitionKey: { name: 'requestId', type: dynamodb.AttributeType.STRING },
@@ -249,6 +266,14 @@ export class TwoPersonApproval extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'ttl',
+    });
+    // Approvers list what waits for them; the index holds no credentials and no task tokens.
+    this.table.addGlobalSecondaryIndex({
+      indexName: STATUS_INDEX.name,
+      partitionKey: { name: STATUS_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STATUS_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...LISTED_ATTRIBUTES],
     });
     this.topic = new sns.Topic(this, 'Events', { enforceSSL: true, displayName: 'Agent guardrails: elevation requests' });
     // A bus of its own, tagged with the workflow, so that nobody bounded can forge its events.
@@ -274,6 +299,15 @@ export class TwoPersonApproval extends Construct {
     // Named, so that the functions can be told its ARN without depending on it (it depends on them).
     this.stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
     this.stateMachine = this.buildStateMachine(taskHandler, requestTimeout);
+    // A request the workflow could not carry through ends FAILED, which fails its execution: page someone.
+    new cloudwatch.Alarm(this, 'WorkflowFailures', {
+      alarmDescription: 'An elevation request failed in the two-person approval workflow; see its history (agent-guardrails status ID)',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
     const stateMachineArn = Stack.of(this).formatArn({
       service: 'states',
       resource: 'stateMachine',
@@ -312,13 +346,21 @@ export class TwoPersonApproval extends Construct {
       description: 'Two-person approval for elevated sessions (IAM authorization)',
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
       policy: this.apiPolicy(),
-      deployOptions: { stageName: 'v1', tracingEnabled: true, throttlingRateLimit: 20, throttlingBurstLimit: 40 },
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        throttlingRateLimit: 20,
+        throttlingBurstLimit: 40,
+        // New requests have a budget of their own, so that a flood of them never crowds out approvers.
+        methodOptions: { '/requests/POST': { throttlingRateLimit: 5, throttlingBurstLimit: 10 } },
+      },
       cloudWatchRole: false,
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
     });
     const integration = new apigateway.LambdaIntegration(apiHandler);
     const requests = this.api.root.addResource('requests');
     requests.addMethod('POST', integration);
+    requests.addMethod('GET', integration);
     const one = requests.addResource('{id}');
     one.addMethod('GET', integration);
     for (const action of ['approve', 'deny', 'revoke']) {
@@ -391,16 +433,16 @@ export class TwoPersonApproval extends Construct {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi('POST', '/requests'), this.api.arnForExecuteApi('GET', '/requests/*')],
+      resourceArns: [this.api.arnForExecuteApi('POST', '/requests'), this.api.arnForExecuteApi('GET', '/requests/*'), this.api.arnForExecuteApi('POST', '/requests/*/revoke')],
     });
   }
 
-  /** Lets `grantee` approve, deny, revoke and read requests. Only configured approvers' calls count. */
+  /** Lets `grantee` approve, deny, revoke, list and read requests. Only configured approvers' calls count. */
   public grantApprove(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi('POST', '/requests/*/*'), this.api.arnForExecuteApi('GET', '/requests/*')],
+      resourceArns: [this.api.arnForExecuteApi('POST', '/requests/*/*'), this.api.arnForExecuteApi('GET', '/requests/*'), this.api.arnForExecuteApi('GET', '/requests')],
     });
   }
 
@@ -411,6 +453,7 @@ export class TwoPersonApproval extends Construct {
       approvers: this.approverSpecs,
       allowRequestsWithoutOnBehalfOf: this.allowRequestsWithoutOnBehalfOf,
       pendingSeconds: this.pendingSeconds,
+      maxPendingPerRequester: this.maxPendingPerRequester,
       account: Stack.of(this).account,
       region: Stack.of(this).region,
       roles: Object.fromEntries(this.roles),
@@ -418,7 +461,7 @@ export class TwoPersonApproval extends Construct {
   }
 
   /**
-   * The API's resource policy: callers from this account only, and approve, deny and revoke only
+   * The API's resource policy: callers from this account only, and approve, deny and listing only
    * from the configured approvers' principals, by full ARN. The handler sees a session ARN without
    * the role's path; here Identity Center roles are recognised by their reserved path, which no one
    * else can create, so a role merely named AWSReservedSSO_* cannot pass for an Identity Center user.
@@ -446,7 +489,8 @@ export class TwoPersonApproval extends Construct {
           effect: iam.Effect.DENY,
           principals: [new iam.AnyPrincipal()],
           actions: ['execute-api:Invoke'],
-          resources: ['execute-api:/*/POST/requests/*/approve', 'execute-api:/*/POST/requests/*/deny', 'execute-api:/*/POST/requests/*/revoke'],
+          // Revoke is the requester's too: the handler admits approvers and the requester.
+          resources: ['execute-api:/*/POST/requests/*/approve', 'execute-api:/*/POST/requests/*/deny', 'execute-api:/*/GET/requests'],
           conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set(approverPrincipals)] } },
         }),
       ],
@@ -484,8 +528,19 @@ export class TwoPersonApproval extends Construct {
       taskTimeout: sfn.Timeout.duration(requestTimeout),
       resultPath: sfn.JsonPath.DISCARD,
     });
+    // Anything else that goes wrong ends the request FAILED, with the error, an event and an alarm.
+    const failTask = new tasks.LambdaInvoke(this, 'FailRequest', {
+      lambdaFunction: taskHandler,
+      payload: sfn.TaskInput.fromObject({ task: 'fail', requestId, error: sfn.JsonPath.objectAt('$.error') }),
+      payloadResponseOnly: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    failTask.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const failRequest = failTask.next(new sfn.Fail(this, 'RequestFailed', { error: 'RequestFailed', causePath: '$.error.Cause' }));
+
     awaitApprovals.addCatch(expireRequest, { errors: ['States.Timeout'], resultPath: '$.error' });
     awaitApprovals.addCatch(new sfn.Succeed(this, 'RequestDenied'), { errors: ['RequestDenied'], resultPath: '$.error' });
+    awaitApprovals.addCatch(failRequest, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const issue = new tasks.LambdaInvoke(this, 'IssueSession', {
       lambdaFunction: this.issuer,
@@ -498,6 +553,7 @@ export class TwoPersonApproval extends Construct {
     issue.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
     // Too few valid approvals in the table, or approved too late: the request ends, recorded as expired.
     issue.addCatch(expireRequest, { errors: ['RequestNotApproved'], resultPath: '$.error' });
+    issue.addCatch(failRequest, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const untilSessionEnds = new sfn.Wait(this, 'UntilSessionEnds', { time: sfn.WaitTime.timestampPath('$.session.sessionExpiresAt') });
     const endSession = new tasks.LambdaInvoke(this, 'EndSession', {
@@ -506,6 +562,8 @@ export class TwoPersonApproval extends Construct {
       payloadResponseOnly: true,
       resultPath: sfn.JsonPath.DISCARD,
     });
+    endSession.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    endSession.addCatch(failRequest, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const logGroup = new logs.LogGroup(this, 'WorkflowLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
     return new sfn.StateMachine(this, 'Workflow', {

@@ -10,7 +10,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer } from '../approval-workflow/local/server';
 import { runImpactCommand } from './impact-command';
-import { formatRequest } from './request-format';
+import { formatPending, formatRequest } from './request-format';
 import { runReviewCommand } from './review-commands';
 
 /** Where the CLI writes, and what it reads; replaced in tests. */
@@ -27,7 +27,7 @@ const USAGE = `usage: agent-guardrails <command> [options]
 commands:
   request --role ROLE --justification TEXT [--duration SECONDS] [--ticket ID] [--change-set ARN] [--on-behalf-of ARN]
   approve ID [--comment TEXT] [--accept-risk]      deny ID [--comment TEXT]      revoke ID
-  status ID                        credentials ID
+  status ID                        credentials ID                 pending   (approvers: what waits for them)
   local [--port N] [--approvers ARN,ARN] [--change-sets DIR]
   review [CDK_OUT] [--format text|json|sarif|markdown] [--production-tag KEY=VALUE[,VALUE]] [--production-stack NAME ...] [--fail-on-unresolved]
   simulate [CDK_OUT] --role PATH --action SERVICE:ACTION --resource ARN [--tag KEY=VALUE ...]
@@ -228,6 +228,8 @@ function requestFor(args: Parsed): { method: string; path: string; body?: Record
       return { method: 'POST', path: `/requests/${id()}/revoke`, body: {} };
     case 'status':
       return { method: 'GET', path: `/requests/${id()}` };
+    case 'pending':
+      return { method: 'GET', path: '/requests?status=PENDING' };
     case 'credentials':
       return { method: 'GET', path: `/requests/${id()}/credentials` };
     default:
@@ -245,6 +247,9 @@ function describe(command: string, status: number, result: Record<string, any>):
   }
   if (command === 'status') {
     return formatRequest(result).join('\n');
+  }
+  if (command === 'pending') {
+    return formatPending(result.requests ?? []).join('\n');
   }
   const approvals = Object.keys(result.approvals ?? {});
   return `${result.requestId}: ${result.status} (role ${result.role}; ${approvals.length} approval${approvals.length === 1 ? '' : 's'}${approvals.length ? `: ${approvals.join(', ')}` : ''})`;

@@ -5,6 +5,16 @@
 import { ChangeSetImpact } from '../approval-workflow/logic/impact';
 import { formatImpact } from './impact-command';
 
+/** One line per request waiting for approvers: id, role, who asks for whom, risk, approvals, expiry, justification. */
+export function formatPending(requests: ReadonlyArray<Record<string, any>>): string[] {
+  if (requests.length === 0) return ['nothing waits for approval'];
+  return requests.map((r) => {
+    const risk = r.impact ? `${String(r.impact.risk).toUpperCase()} risk${r.impact.riskToAccept?.length ? ', production data at risk' : ''}` : 'no change set';
+    const approvals = Object.keys(r.approvals ?? {}).length;
+    return `${r.requestId}  ${r.role}  ${r.requester?.callerArn} for ${r.onBehalfOf?.callerArn ?? 'nobody named'}  ${risk}  ${approvals} approval${approvals === 1 ? '' : 's'}  expires ${r.expiresAt}  ${JSON.stringify(r.justification)}`;
+  });
+}
+
 /** The lines `agent-guardrails status` prints for a request (as the API returns it). */
 export function formatRequest(request: Record<string, any>): string[] {
   const approvals = Object.entries<Record<string, any>>(request.approvals ?? {});

@@ -30,9 +30,29 @@ describe('TwoPersonApproval', () => {
     });
   });
 
+  test('indexes requests by status without their credentials or task tokens', () => {
+    const table = Object.values(build().template.findResources('AWS::DynamoDB::Table'))[0].Properties;
+    const [index] = table.GlobalSecondaryIndexes;
+    expect(index).toMatchObject({ IndexName: 'byStatus', Projection: { ProjectionType: 'INCLUDE' } });
+    expect(index.Projection.NonKeyAttributes).toEqual(expect.arrayContaining(['requester', 'justification', 'impact', 'approvals']));
+    expect(index.Projection.NonKeyAttributes).not.toContain('credentials');
+    expect(index.Projection.NonKeyAttributes).not.toContain('taskToken');
+  });
+
+  test('raises an alarm, to its topic, when a request fails', () => {
+    const { template } = build();
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      Threshold: 1,
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+
   test('authorizes every API method with IAM (SigV4)', () => {
     const methods = Object.values(build().template.findResources('AWS::ApiGateway::Method'));
-    expect(methods.map((m) => `${m.Properties.HttpMethod}`).sort()).toEqual(['GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+    expect(methods.map((m) => `${m.Properties.HttpMethod}`).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
     expect(methods.every((m) => m.Properties.AuthorizationType === 'AWS_IAM')).toBe(true);
   });
 
@@ -96,16 +116,40 @@ describe('TwoPersonApproval', () => {
     expect(withAssume).toEqual([expect.stringMatching(/^ApprovalIssuerServiceRoleDefaultPolicy/)]);
   });
 
-  test('lets only configured approvers approve, deny and revoke, Identity Center users by their reserved path', async () => {
-    const { template } = build();
-    const json = template.toJSON() as any;
-    const api = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::ApiGateway::RestApi');
-    const policy = resolveIntrinsics(api.Properties.Policy, json);
-    const invoke = async (principalArn: string, path: string, caller = principalArn) => {
+  describe('the API resource policy, decided by iam-simulate for every route and kind of caller', () => {
+    const identityCenter = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Approver_0123456789abcdef`;
+    const callers = {
+      'an Identity Center approver': identityCenter,
+      'an IAM user approver': `arn:aws:iam::${ACCOUNT}:user/bob`,
+      'the requesting agent role': `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`,
+      'a user who is no approver': `arn:aws:iam::${ACCOUNT}:user/mallory`,
+      'a role merely named like Identity Center': `arn:aws:iam::${ACCOUNT}:role/agent-workload/AWSReservedSSO_Approver_0123456789abcdef`,
+      'a principal of another account': `arn:aws:iam::444455556666:user/bob`,
+    } as const;
+    type Caller = keyof typeof callers;
+    const approversOnly = (who: Caller) => (who === 'an Identity Center approver' || who === 'an IAM user approver' ? 'Allowed' : 'ExplicitlyDenied');
+    const anyoneHere = (who: Caller) => (who === 'a principal of another account' ? 'ImplicitlyDenied' : 'Allowed');
+    // The handler decides what the policy lets through: requests and reads for participants, revoke for approvers and the requester.
+    const routes: [string, (who: Caller) => string][] = [
+      ['POST/requests', anyoneHere],
+      ['GET/requests/r1', anyoneHere],
+      ['GET/requests/r1/credentials', anyoneHere],
+      ['POST/requests/r1/revoke', anyoneHere],
+      ['GET/requests', approversOnly],
+      ['POST/requests/r1/approve', approversOnly],
+      ['POST/requests/r1/deny', approversOnly],
+    ];
+    let policy: any;
+    beforeAll(() => {
+      const json = build().template.toJSON() as any;
+      const api = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::ApiGateway::RestApi');
+      policy = resolveIntrinsics(api.Properties.Policy, json);
+    });
+    const invoke = async (principalArn: string, path: string) => {
       const response = await runSimulation(
         {
           request: {
-            principal: caller,
+            principal: principalArn,
             action: 'execute-api:Invoke',
             resource: { resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/v1/${path}`, accountId: ACCOUNT },
             contextVariables: { 'aws:PrincipalArn': principalArn },
@@ -119,13 +163,10 @@ describe('TwoPersonApproval', () => {
       );
       return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
     };
-    const identityCenter = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Approver_0123456789abcdef`;
-    const impostor = `arn:aws:iam::${ACCOUNT}:role/agent-workload/AWSReservedSSO_Approver_0123456789abcdef`;
-    expect(await invoke(identityCenter, 'POST/requests/r1/approve')).toBe('Allowed');
-    expect(await invoke(`arn:aws:iam::${ACCOUNT}:user/bob`, 'POST/requests/r1/deny')).toBe('Allowed');
-    expect(await invoke(impostor, 'POST/requests/r1/approve')).toBe('ExplicitlyDenied');
-    expect(await invoke(`arn:aws:iam::${ACCOUNT}:user/mallory`, 'POST/requests/r1/revoke')).toBe('ExplicitlyDenied');
-    expect(await invoke(`arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`, 'POST/requests')).toBe('Allowed');
+    const cases = routes.flatMap(([path, expected]) => (Object.keys(callers) as Caller[]).map((who) => [path, who, expected(who)] as const));
+    test.each(cases)('%s by %s: %s', async (path, who, expected) => {
+      expect(await invoke(callers[who], path)).toBe(expected);
+    });
   });
 
   test('tags everything it creates so that the agent boundary keeps agents away', () => {

@@ -47,7 +47,9 @@ export async function startDynalite(): Promise<{ client: DynamoDBClient; close: 
 export async function createTable(client: DynamoDBClient, template: any): Promise<string> {
   const table = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table').Properties;
   const name = `requests-${randomUUID()}`;
-  await client.send(new CreateTableCommand({ TableName: name, KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
+  await client.send(
+    new CreateTableCommand({ TableName: name, KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, GlobalSecondaryIndexes: table.GlobalSecondaryIndexes, BillingMode: 'PAY_PER_REQUEST' }),
+  );
   return name;
 }
 
@@ -101,7 +103,7 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     definition: synthesized.definition,
     runTask: (payload) => runTask(payload as any),
     taskTimeoutOverrides: { AwaitApprovals: config.pendingSeconds },
-    retryIntervalOverrides: { IssueSession: 0 },
+    retryIntervalOverrides: { IssueSession: 0, FailRequest: 0, EndSession: 0 },
     waitTimeOverrides: options.sessionSeconds === undefined ? { UntilSessionEnds: 0 } : undefined,
   });
   deps = {
@@ -115,10 +117,10 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     now: () => new Date(),
     newId: () => randomUUID(),
   };
-  const call = async (method: string, path: string, caller: string, body: unknown = {}) => {
+  const call = async (method: string, path: string, caller: string, body: unknown = {}, query: Record<string, string> = {}) => {
     const match = /^\/requests(?:\/([^/]+))?(?:\/(approve|deny|revoke|credentials))?$/.exec(path)!;
     const resource = `/requests${match[1] ? '/{id}' : ''}${match[2] ? `/${match[2]}` : ''}`;
-    return route(deps, method, resource, caller, match[1], body);
+    return route(deps, method, resource, caller, match[1], body, query);
   };
   const restore = () => {
     workflow.close();

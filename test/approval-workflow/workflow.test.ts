@@ -29,8 +29,8 @@ async function start(options: Parameters<typeof harness>[2] = {}) {
   return running;
 }
 
-async function requested(h: Awaited<ReturnType<typeof harness>>, body = requestBody()) {
-  const created = await h.call('POST', '/requests', AGENT, body);
+async function requested(h: Awaited<ReturnType<typeof harness>>, body = requestBody(), caller = AGENT) {
+  const created = await h.call('POST', '/requests', caller, body);
   expect(created.status).toBe(201);
   return created.body.requestId as string;
 }
@@ -192,6 +192,7 @@ describe('adversarial', () => {
       wrapStore: (store: RequestStore): RequestStore => ({
         create: (r, e) => store.create(r, e),
         get: (id) => store.get(id),
+        listByStatus: (status, limit) => store.listByStatus(status, limit),
         update: async (id, version, change) => {
           if (change.set?.status === 'ISSUED' && crashes-- > 0) {
             throw new Error('the issuer crashed after sts:AssumeRole, before writing the table');
@@ -215,7 +216,8 @@ describe('adversarial', () => {
 
   test('50 concurrent requests with interleaved approvals: none lost, none crossed', async () => {
     const h = await start({ sessionSeconds: 60 });
-    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => requested(h, requestBody({ ticket: `OPS-${i}` }))));
+    // Fifty agents: one agent may have only a few requests waiting.
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => requested(h, requestBody({ ticket: `OPS-${i}` }), AGENT.replace('coding-agent', `coding-agent-${i}`))));
     const approvals = ids.flatMap((id) => [[id, BOB], [id, CAROL]] as const);
     shuffle(approvals);
     const results = await Promise.all(approvals.map(([id, who]) => h.call('POST', `/requests/${id}/approve`, who)));
@@ -283,4 +285,53 @@ test('a task success sent without the approvals (a stolen token) ends the reques
   expect(await h.workflow.outcome(id)).toMatchObject({ status: 'SUCCEEDED', output: { error: { Error: 'RequestNotApproved' } } });
   expect((await h.store.get(id))!.status).toBe('EXPIRED');
   expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+});
+
+describe('what waits for approvers', () => {
+  test('fails with 429 when one requester has too many requests waiting, and lets it ask again once one is decided', async () => {
+    const h = await start();
+    const first = await requested(h);
+    await requested(h);
+    await requested(h);
+    const fourth = await h.call('POST', '/requests', AGENT, requestBody());
+    expect(fourth).toMatchObject({ status: 429, body: { error: 'too-many-pending' } });
+    expect(fourth.body.message).toMatch(/already has 3 requests waiting for approval \(at most 3\)/);
+    // Another requester is not held back.
+    await requested(h, requestBody(), AGENT.replace('coding-agent', 'docs-agent'));
+    await h.call('POST', `/requests/${first}/deny`, BOB);
+    await requested(h);
+  });
+
+  test('lists pending requests to approvers only, oldest first, without credentials or task tokens', async () => {
+    const h = await start();
+    const ids = [await requested(h), await requested(h)];
+    const listed = await h.call('GET', '/requests', BOB, {}, { status: 'PENDING' });
+    expect(listed.status).toBe(200);
+    const requests = listed.body.requests as any[];
+    expect(requests.map((r) => r.requestId)).toEqual(expect.arrayContaining(ids));
+    expect(requests.every((r) => r.status === 'PENDING' && r.justification && r.taskToken === undefined && r.credentials === undefined)).toBe(true);
+    expect(await h.call('GET', '/requests', AGENT, {}, { status: 'PENDING' })).toMatchObject({ status: 403, body: { error: 'not-eligible' } });
+    expect(await h.call('GET', '/requests', BOB, {}, { status: 'ISSUED' })).toMatchObject({ status: 400, body: { error: 'invalid-request' } });
+  });
+});
+
+describe('when the workflow cannot carry a request through', () => {
+  test('ends it FAILED with the error, publishes the event, and fails the execution for the alarm', async () => {
+    const h = await start();
+    h.sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('User is not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied' }));
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    await h.call('POST', `/requests/${id}/approve`, CAROL);
+    const outcome = await h.workflow.outcome(id);
+    expect(outcome.status).toBe('FAILED');
+    // Issuing was tried with its retries, then given up.
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
+    const stored = (await h.store.get(id))!;
+    expect(stored).toMatchObject({ status: 'FAILED', failure: { message: expect.stringMatching(/not authorized to perform: sts:AssumeRole/) } });
+    expect(stored.taskToken).toBeUndefined();
+    expect(stored.history.at(-1)).toMatchObject({ event: 'failed' });
+    const events = h.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes!.type.StringValue);
+    expect(events.at(-1)).toBe('failed');
+    expect(await h.call('GET', `/requests/${id}/credentials`, AGENT)).toMatchObject({ status: 409, body: { error: 'failed' } });
+  });
 });

@@ -86,6 +86,9 @@ describe('the CLI against local mode with change sets', () => {
     expect(status).toMatch(/production data at risk, which each approver must accept:\n\s+orders-prod\/OrdersTable3F1A2B4C/);
 
     expect(await as(APPROVER_1, 'approve', id)).toMatchObject({ code: 1, out: expect.stringMatching(/refused \(409 risk-not-accepted\)/) });
+    const pending = await as(APPROVER_2, 'pending');
+    expect(pending.out).toContain(`${id}  deployer  ${AGENT} for arn:aws:iam::000000000000:user/alice  HIGH risk, production data at risk  0 approvals`);
+    expect(await as(AGENT, 'pending')).toMatchObject({ code: 1, out: expect.stringMatching(/refused \(403 not-eligible\)/) });
     expect((await as(APPROVER_1, 'approve', id, '--accept-risk')).code).toBe(0);
     expect((await as(APPROVER_2, 'approve', id, '--accept-risk')).code).toBe(0);
     await waitFor(async () => JSON.parse((await as(AGENT, 'status', id, '--json')).out).status === 'ISSUED');

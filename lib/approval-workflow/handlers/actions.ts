@@ -80,6 +80,15 @@ export async function createRequest(deps: HandlerDeps, callerArn: string, body: 
     return { status: 400, body: { error: validation.code, message: validation.problems.join('; '), problems: validation.problems } };
   }
   let request = validation.request;
+  // One requester cannot bury approvers in requests: a few may wait at a time.
+  const limit = deps.config.maxPendingPerRequester ?? DEFAULT_MAX_PENDING_PER_REQUESTER;
+  const waiting = (await deps.store.listByStatus('PENDING', LIST_LIMIT)).filter((r) => r.requester.key === caller.key).length;
+  if (waiting >= limit) {
+    return {
+      status: 429,
+      body: { error: 'too-many-pending', message: `${caller.callerArn} already has ${waiting} requests waiting for approval (at most ${limit}); wait for a decision, or ask an approver to deny one` },
+    };
+  }
   if (request.changeSetArn) {
     // The workflow describes the change set itself: what approvers see is what AWS says it does.
     const described = await describeChangeSet(deps, request.changeSetArn);
@@ -118,6 +127,25 @@ export async function describeChangeSet(deps: HandlerDeps, changeSetArn: string)
 function bindingOf(deps: HandlerDeps, role: string): ChangeSetBinding {
   const config = deps.config.roles[role];
   return { stackNames: config.stackNames, riskyChangeSets: config.riskyChangeSets ?? 'accept' };
+}
+
+/** Requests waiting per requester, unless configured otherwise. */
+export const DEFAULT_MAX_PENDING_PER_REQUESTER = 3;
+
+/** The most requests one listing returns. */
+const LIST_LIMIT = 200;
+
+/** `GET /requests?status=PENDING`: what waits for approvers, oldest first; for approvers only. */
+export async function listRequests(deps: HandlerDeps, callerArn: string, status: string | undefined): Promise<ActionResult> {
+  const caller = resolveIdentity(callerArn);
+  if (!isEligible(caller, deps.config.approvers)) {
+    return { status: 403, body: { error: 'not-eligible', message: `${caller.callerArn} is not an eligible approver; only approvers list requests` } };
+  }
+  if (status !== 'PENDING') {
+    return { status: 400, body: { error: 'invalid-request', message: `status must be PENDING (what waits for approvers); got ${JSON.stringify(status)}`, problems: ['status'] } };
+  }
+  const requests = await deps.store.listByStatus('PENDING', LIST_LIMIT);
+  return { status: 200, body: { requests: requests.map(view) } };
 }
 
 /** `GET /requests/{id}`: for the requester, the human behind an agent, and approvers. */

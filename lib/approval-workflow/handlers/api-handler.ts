@@ -11,6 +11,7 @@ export interface ApiEvent {
   readonly resource: string;
   readonly pathParameters?: Record<string, string | undefined> | null;
   readonly body?: string | null;
+  readonly queryStringParameters?: Record<string, string | undefined> | null;
   readonly requestContext: { readonly identity: { readonly userArn?: string | null } };
 }
 
@@ -22,12 +23,22 @@ export interface ApiResponse {
 }
 
 /** Routes `method path` (API Gateway resource paths, as in the local server) to an action. */
-export async function route(deps: HandlerDeps, method: string, resource: string, callerArn: string, requestId: string | undefined, body: unknown): Promise<actions.ActionResult> {
+export async function route(
+  deps: HandlerDeps,
+  method: string,
+  resource: string,
+  callerArn: string,
+  requestId: string | undefined,
+  body: unknown,
+  query: Record<string, string | undefined> = {},
+): Promise<actions.ActionResult> {
   const id = requestId ?? '';
   const comment = body && typeof body === 'object' && typeof (body as any).comment === 'string' ? ((body as any).comment as string).slice(0, 1000) : undefined;
   switch (`${method} ${resource}`) {
     case 'POST /requests':
       return actions.createRequest(deps, callerArn, body);
+    case 'GET /requests':
+      return actions.listRequests(deps, callerArn, query.status);
     case 'GET /requests/{id}':
       return actions.getRequest(deps, callerArn, id);
     case 'POST /requests/{id}/approve':
@@ -56,7 +67,7 @@ export function makeApiHandler(deps: () => HandlerDeps) {
     } catch {
       return respond({ status: 400, body: { error: 'invalid-json', message: 'the request body is not JSON' } });
     }
-    return respond(await route(deps(), event.httpMethod, event.resource, callerArn, event.pathParameters?.id ?? undefined, body));
+    return respond(await route(deps(), event.httpMethod, event.resource, callerArn, event.pathParameters?.id ?? undefined, body, event.queryStringParameters ?? {}));
   };
 }
 

@@ -27,6 +27,8 @@ export interface WorkflowConfig extends RuleConfig {
   readonly roles: Record<string, ElevatedRoleConfig>;
   /** How long a request waits for approvals, in seconds. */
   readonly pendingSeconds: number;
+  /** Requests one requester may have waiting for approval at a time. @default 3 */
+  readonly maxPendingPerRequester?: number;
   /** The workflow's account and region: change sets must be there. */
   readonly account?: string;
   readonly region?: string;

@@ -5,8 +5,27 @@
  * needed). Credentials are kept only until they are handed out.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ElevationRequest } from '../logic/rules';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ElevationRequest, RequestStatus } from '../logic/rules';
+
+/** The table's index of requests by status, oldest first. */
+export const STATUS_INDEX = { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' } as const;
+
+/** What the index holds of a request besides its keys: never credentials or task tokens. */
+export const LISTED_ATTRIBUTES = [
+  'requestId',
+  'requester',
+  'onBehalfOf',
+  'role',
+  'durationSeconds',
+  'justification',
+  'ticket',
+  'changeSetArn',
+  'impact',
+  'expiresAt',
+  'approvals',
+  'version',
+] as const;
 
 /** One entry of a request's audit trail. */
 export interface HistoryEntry {
@@ -52,6 +71,8 @@ export interface RequestStore {
   get(requestId: string): Promise<StoredRequest | undefined>;
   /** Applies `change` if the item is still at `expectedVersion`; returns the new item. */
   update(requestId: string, expectedVersion: number, change: Change): Promise<StoredRequest>;
+  /** Requests in `status`, oldest first, at most `limit` (read from an index: a moment behind the table). */
+  listByStatus(status: RequestStatus, limit: number): Promise<StoredRequest[]>;
 }
 
 /** How long (seconds) a finished request is kept before DynamoDB TTL may remove it. */
@@ -81,6 +102,27 @@ export class DynamoRequestStore implements RequestStore {
   public async get(requestId: string): Promise<StoredRequest | undefined> {
     const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true }));
     return result.Item as StoredRequest | undefined;
+  }
+
+  public async listByStatus(status: RequestStatus, limit: number): Promise<StoredRequest[]> {
+    const found: StoredRequest[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: STATUS_INDEX.name,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': STATUS_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':status': status },
+          ExclusiveStartKey: start,
+          Limit: limit - found.length,
+        }),
+      );
+      found.push(...((page.Items ?? []) as StoredRequest[]));
+      start = page.LastEvaluatedKey;
+    } while (start && found.length < limit);
+    return found;
   }
 
   public async update(requestId: string, expectedVersion: number, change: Change): Promise<StoredRequest> {

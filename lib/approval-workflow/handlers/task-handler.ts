@@ -3,13 +3,15 @@
  * machine passes.
  */
 import { HandlerDeps } from './deps';
-import { awaitApprovals, expire, issueSession } from './workflow-tasks';
+import { awaitApprovals, expire, fail, issueSession } from './workflow-tasks';
 
 /** What the state machine sends to a task. */
 export interface TaskEvent {
-  readonly task: 'awaitApprovals' | 'issue' | 'expire';
+  readonly task: 'awaitApprovals' | 'issue' | 'expire' | 'fail';
   readonly requestId: string;
   readonly taskToken?: string;
+  /** For `fail`: the error the state machine caught (`Error` and `Cause`). */
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
 }
 
 /** Builds the task handler around `deps`. */
@@ -26,6 +28,9 @@ export function makeTaskHandler(deps: () => HandlerDeps) {
         return issueSession(deps(), event.requestId);
       case 'expire':
         await expire(deps(), event.requestId);
+        return { requestId: event.requestId };
+      case 'fail':
+        await fail(deps(), event.requestId, event.error?.Error ?? 'unknown', event.error?.Cause ?? '');
         return { requestId: event.requestId };
       default:
         throw new Error(`unknown task ${JSON.stringify((event as TaskEvent).task)}`);

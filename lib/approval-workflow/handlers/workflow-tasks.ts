@@ -91,6 +91,27 @@ export async function issueSession(deps: HandlerDeps, requestId: string): Promis
   });
 }
 
+/**
+ * Ends a request the workflow could not carry through (a task failed after its retries): FAILED,
+ * with the error, its credentials and task token removed, and an event. A request already ended
+ * stays as it is.
+ */
+export async function fail(deps: HandlerDeps, requestId: string, error: string, cause: string): Promise<void> {
+  await retrying(deps, requestId, async (request) => {
+    if (!['PENDING', 'APPROVED', 'ISSUED'].includes(request.status)) {
+      return;
+    }
+    const now = deps.now();
+    const failure = { code: error, message: cause.slice(0, 1000) || `the workflow failed with ${error}` };
+    const updated = await deps.store.update(requestId, request.version, {
+      set: { status: 'FAILED', failure },
+      remove: ['taskToken', 'credentials'],
+      history: { at: now.toISOString(), event: 'failed', detail: failure },
+    });
+    await publish(deps, { type: 'failed', request: updated });
+  });
+}
+
 /** Why the change set no longer matches what approvers saw, or undefined when it does. */
 async function changeSetStillApproved(deps: HandlerDeps, request: StoredRequest): Promise<string | undefined> {
   const described = await describeChangeSet(deps, request.changeSetArn!);

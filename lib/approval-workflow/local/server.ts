@@ -128,7 +128,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const table = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table').Properties;
-  await client.send(new CreateTableCommand({ TableName: 'requests', KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: 'requests',
+      KeySchema: table.KeySchema,
+      AttributeDefinitions: table.AttributeDefinitions,
+      GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
 
   let deps!: HandlerDeps;
   const runTask = makeTaskHandler(() => deps);
@@ -199,7 +207,8 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage): Promise<{ s
     return { status: 400, body: { error: 'invalid-json', message: 'the request body is not JSON' } };
   }
   const resource = `/requests${match[1] ? '/{id}' : ''}${match[2] ? `/${match[2]}` : ''}`;
-  return route(deps, req.method ?? 'GET', resource, identity, match[1], body);
+  const query = Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams.entries());
+  return route(deps, req.method ?? 'GET', resource, identity, match[1], body, query);
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
