@@ -346,15 +346,31 @@ export class TwoPersonApproval extends Construct {
       description: 'Two-person approval for elevated sessions (IAM authorization)',
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
       policy: this.apiPolicy(),
+      // API Gateway writes access logs with the account's CloudWatch role: created here, and kept.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: 'v1',
+        accessLogDestination: new apigateway.LogGroupLogDestination(new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN })),
+        // Who called what, and what came of it: the caller's ARN is what the handler decides on.
+        accessLogFormat: apigateway.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: apigateway.AccessLogField.contextRequestId(),
+            time: apigateway.AccessLogField.contextRequestTime(),
+            caller: apigateway.AccessLogField.contextIdentityUserArn(),
+            sourceIp: apigateway.AccessLogField.contextIdentitySourceIp(),
+            method: apigateway.AccessLogField.contextHttpMethod(),
+            path: apigateway.AccessLogField.contextPath(),
+            status: apigateway.AccessLogField.contextStatus(),
+            error: apigateway.AccessLogField.contextErrorMessage(),
+          }),
+        ),
         tracingEnabled: true,
         throttlingRateLimit: 20,
         throttlingBurstLimit: 40,
         // New requests have a budget of their own, so that a flood of them never crowds out approvers.
         methodOptions: { '/requests/POST': { throttlingRateLimit: 5, throttlingBurstLimit: 10 } },
       },
-      cloudWatchRole: false,
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
     });
     const integration = new apigateway.LambdaIntegration(apiHandler);

@@ -144,6 +144,7 @@ async function runLocal(args: Parsed, io: Io): Promise<number> {
     approvers,
     ...(typeof args.flags['change-sets'] === 'string' ? { changeSetsDir: args.flags['change-sets'] } : {}),
     onEvent: (event) => (args.flags.json ? undefined : io.err(`event: ${event.type} ${event.request.requestId} (${event.request.status})`)),
+    onRefusal: (event) => (args.flags.json ? undefined : io.err(`refused: ${event.action} by ${event.by}: ${event.code}`)),
   });
   if (args.flags.json) {
     io.out(JSON.stringify({ url: server.url, roles: server.roles, approvers: server.approvers }));

@@ -39,6 +39,14 @@ describe('TwoPersonApproval', () => {
     expect(index.Projection.NonKeyAttributes).not.toContain('taskToken');
   });
 
+  test('writes API access logs with the caller\'s ARN, kept a year', () => {
+    const { template } = build();
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0].Properties;
+    expect(JSON.parse(stage.AccessLogSetting.Format)).toMatchObject({ caller: '$context.identity.userArn', status: '$context.status', path: '$context.path' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+  });
+
   test('raises an alarm, to its topic, when a request fails', () => {
     const { template } = build();
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];

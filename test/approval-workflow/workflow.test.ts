@@ -5,6 +5,7 @@
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // asl-validator ships no types: its module is the validating function.
 const validate: (definition: unknown) => { isValid: boolean; errorsText: () => string } = require('asl-validator');
@@ -285,6 +286,26 @@ test('a task success sent without the approvals (a stolen token) ends the reques
   expect(await h.workflow.outcome(id)).toMatchObject({ status: 'SUCCEEDED', output: { error: { Error: 'RequestNotApproved' } } });
   expect((await h.store.get(id))!.status).toBe('EXPIRED');
   expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+});
+
+describe('the audit trail', () => {
+  test('publishes every refusal on the workflow\'s bus, never to the topic', async () => {
+    const h = await start();
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, MALLORY);
+    await h.call('GET', `/requests/${id}/credentials`, MALLORY);
+    const refusals = h.events
+      .commandCalls(PutEventsCommand)
+      .map((c) => c.args[0].input.Entries![0])
+      .filter((e) => e.DetailType === 'Elevation Request Refused')
+      .map((e) => JSON.parse(e.Detail!));
+    expect(refusals).toEqual([
+      expect.objectContaining({ action: 'POST /requests/{id}/approve', by: MALLORY, status: 403, code: 'not-eligible', requestId: id }),
+      expect.objectContaining({ action: 'GET /requests/{id}/credentials', by: MALLORY, code: 'not-requester', requestId: id }),
+    ]);
+    const topicTypes = h.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes!.type.StringValue);
+    expect(topicTypes).not.toContain('refused');
+  });
 });
 
 describe('what waits for approvers', () => {

@@ -3,7 +3,7 @@
  * ARN comes from AWS, not from the body) and runs the matching action.
  */
 import * as actions from './actions';
-import { HandlerDeps } from './deps';
+import { HandlerDeps, RefusalEvent } from './deps';
 
 /** The parts of an API Gateway (REST, proxy) event the handler reads. */
 export interface ApiEvent {
@@ -31,6 +31,37 @@ export async function route(
   requestId: string | undefined,
   body: unknown,
   query: Record<string, string | undefined> = {},
+): Promise<actions.ActionResult> {
+  const result = await dispatch(deps, method, resource, callerArn, requestId, body, query);
+  if (result.status >= 400 && result.status < 500) {
+    // Every refusal leaves a trace: a structured log line and an event on the workflow's bus.
+    const event: RefusalEvent = {
+      at: deps.now().toISOString(),
+      action: `${method} ${resource}`,
+      by: callerArn,
+      status: result.status,
+      code: String(result.body.error),
+      message: String(result.body.message ?? ''),
+      ...(requestId ? { requestId } : {}),
+    };
+    deps.log?.('refused', { ...event });
+    try {
+      await deps.events.refused(event);
+    } catch (error) {
+      deps.log?.('refusal event publishing failed; the log line is the record', { error: String(error) });
+    }
+  }
+  return result;
+}
+
+async function dispatch(
+  deps: HandlerDeps,
+  method: string,
+  resource: string,
+  callerArn: string,
+  requestId: string | undefined,
+  body: unknown,
+  query: Record<string, string | undefined>,
 ): Promise<actions.ActionResult> {
   const id = requestId ?? '';
   const comment = body && typeof body === 'object' && typeof (body as any).comment === 'string' ? ((body as any).comment as string).slice(0, 1000) : undefined;

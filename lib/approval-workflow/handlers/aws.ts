@@ -10,7 +10,7 @@ import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePol
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { ChangeSetDescription, ChangeSetReader, EventPublisher, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
+import { ChangeSetDescription, ChangeSetReader, EventPublisher, RefusalEvent, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
 import { ENV } from './env';
 import { DynamoRequestStore } from './store';
 
@@ -176,6 +176,12 @@ export class SnsAndEventBridgePublisher implements EventPublisher {
         }),
       ),
     ]);
+  }
+
+  public async refused(event: RefusalEvent): Promise<void> {
+    await this.eventBridge.send(
+      new PutEventsCommand({ Entries: [{ Source: 'agent-guardrails', DetailType: 'Elevation Request Refused', Detail: JSON.stringify({ type: 'refused', ...event }), EventBusName: this.eventBusName }] }),
+    );
   }
 }
 

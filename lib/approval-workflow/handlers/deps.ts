@@ -79,9 +79,23 @@ export interface WorkflowEvent {
   readonly by?: string;
 }
 
-/** Publishes state changes. */
+/** A call the workflow refused: what was asked, by whom, and why. */
+export interface RefusalEvent {
+  readonly at: string;
+  /** `METHOD /path`, as routed. */
+  readonly action: string;
+  readonly by: string;
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly requestId?: string;
+}
+
+/** Publishes state changes, and refusals. */
 export interface EventPublisher {
   publish(event: WorkflowEvent): Promise<void>;
+  /** Refusals go to the event bus, not to the topic's subscribers. */
+  refused(event: RefusalEvent): Promise<void>;
 }
 
 /** Everything the handlers depend on. */

@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { definitionFromTemplate, LocalWorkflow } from './local-workflow';
 import { route } from '../handlers/api-handler';
-import { HandlerDeps, SessionIssuer, SessionRevoker, WorkflowConfig, WorkflowEvent } from '../handlers/deps';
+import { HandlerDeps, RefusalEvent, SessionIssuer, SessionRevoker, WorkflowConfig, WorkflowEvent } from '../handlers/deps';
 import { changeSetsFromDirectory, NO_CHANGE_SETS } from './change-set-files';
 import { DynamoRequestStore } from '../handlers/store';
 import { makeTaskHandler } from '../handlers/task-handler';
@@ -37,6 +37,8 @@ export interface LocalServerOptions {
   readonly pendingSeconds?: number;
   /** Receives every state change. */
   readonly onEvent?: (event: WorkflowEvent) => void;
+  /** Receives every refused call. */
+  readonly onRefusal?: (event: RefusalEvent) => void;
   /** Overrides of Wait states in milliseconds (the session's end), for tests and benchmarks. */
   readonly waitTimeOverrides?: Record<string, number>;
   /**
@@ -154,7 +156,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     issuer: fakeIssuer,
     revoker: revoked,
     changeSets,
-    events: { publish: async (event) => options.onEvent?.(event) },
+    events: { publish: async (event) => options.onEvent?.(event), refused: async (event) => options.onRefusal?.(event) },
     now: () => new Date(),
     newId: () => randomUUID(),
   };
