@@ -274,6 +274,33 @@ test('concurrent revocations on one role both hold, and revocations older than a
   expect(requests.sort()).toEqual(['req-a', 'req-b']);
 });
 
+test('revocations never fill the role\'s inline-policy quota: past 20, one revocation ends every earlier session', async () => {
+  const h = await start();
+  const arn = synthesized.config.roles.deployer.arn;
+  const start0 = Date.now() - 600_000;
+  const at = (i: number) => new Date(start0 + i * 1000);
+  for (let i = 0; i < 100; i++) {
+    await h.deps.revoker.revoke(arn, `req-${i}`, at(i + 1));
+  }
+  const documents = [...h.rolePolicies.values()];
+  // IAM's quota: 10,240 characters of inline policy per role, the role's own policy included.
+  expect(documents.join('').length).toBeLessThan(8000);
+  expect(documents.length).toBeLessThanOrEqual(21);
+  const sessionOf = async (requestId: string, issued: Date) =>
+    (
+      await simulate(
+        { action: 'cloudformation:ExecuteChangeSet', resource: `arn:aws:cloudformation:us-east-1:${arn.split(':')[4]}:stack/orders-prod/abc`, accountId: arn.split(':')[4], principal: arn, context: { 'aws:TokenIssueTime': issued.toISOString(), 'aws:PrincipalTag/agent-guardrails:request-id': requestId } },
+        { identity: [ADMINISTRATOR_ACCESS, ...documents.map((d) => JSON.parse(d))] },
+      )
+    ).result;
+  // Every revoked session stays revoked, the first and the last.
+  for (const i of [0, 5, 50, 99]) {
+    expect(await sessionOf(`req-${i}`, at(i))).toBe('ExplicitlyDenied');
+  }
+  // A session issued after the last revocation works.
+  expect(await sessionOf('req-new', new Date(start0 + 200_000))).toBe('Allowed');
+});
+
 test('a task success sent without the approvals (a stolen token) ends the request as expired, with no session', async () => {
   const h = await start();
   const id = await requested(h);

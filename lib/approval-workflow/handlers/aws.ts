@@ -116,36 +116,63 @@ export class IamSessionRevoker implements SessionRevoker {
 
   public async revoke(roleArn: string, requestId: string, before: Date): Promise<void> {
     const roleName = roleArn.split('/').pop()!;
-    const document = { Version: '2012-10-17', Statement: [revocationStatement(requestId, before)] };
-    await this.client.send(
-      new PutRolePolicyCommand({ RoleName: roleName, PolicyName: revocationPolicyName(requestId, before), PolicyDocument: JSON.stringify(document) }),
-    );
     const cutoff = this.now().getTime() - REVOCATION_MEMORY_MS;
-    const names = (await this.client.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
-    for (const name of names) {
-      const issued = Number(name.startsWith(REVOCATION_POLICY_PREFIX) ? name.slice(REVOCATION_POLICY_PREFIX.length).split('-')[0] : NaN) * 1000;
-      if (issued < cutoff) {
-        await this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
-      }
+    const existing = ((await this.client.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? []).map(parseRevocationPolicyName);
+    const live = existing.filter((p): p is RevocationPolicy => p !== undefined && p.at >= cutoff);
+    const perRequest = live.filter((p) => p.scope === 'request');
+    let obsolete: RevocationPolicy[];
+    if (perRequest.length < MAX_REQUEST_REVOCATIONS) {
+      const document = { Version: '2012-10-17', Statement: [revocationStatement(requestId, before)] };
+      await this.client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: revocationPolicyName(requestId, before), PolicyDocument: JSON.stringify(document) }));
+      obsolete = [];
+    } else {
+      // A role's inline policies share one quota: past this many revocations, one policy ends every
+      // session of the role issued so far, which covers (and replaces) the older revocations.
+      const document = { Version: '2012-10-17', Statement: [revocationStatement(undefined, before)] };
+      await this.client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: revocationPolicyName(undefined, before), PolicyDocument: JSON.stringify(document) }));
+      obsolete = live.filter((p) => p.at < Math.floor(before.getTime() / 1000) * 1000);
+    }
+    const expired = existing.filter((p): p is RevocationPolicy => p !== undefined && p.at < cutoff);
+    for (const policy of [...expired, ...obsolete]) {
+      await this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policy.name }));
     }
   }
 }
 
-/** The inline policy name of one revocation: prefix, epoch seconds, request id (128 characters at most). */
-export function revocationPolicyName(requestId: string, at: Date): string {
-  return `${REVOCATION_POLICY_PREFIX}${Math.floor(at.getTime() / 1000)}-${requestId.replace(/[^\w+=,.@-]/g, '')}`.slice(0, 128);
+/** Revocations of single requests a role holds before one revocation of all its sessions replaces them. */
+export const MAX_REQUEST_REVOCATIONS = 20;
+
+interface RevocationPolicy {
+  readonly name: string;
+  /** Milliseconds since the epoch, to the second. */
+  readonly at: number;
+  readonly scope: 'request' | 'all';
 }
 
-/** The Deny that ends the sessions of one request issued before `before`. */
-export function revocationStatement(requestId: string, before: Date): Record<string, any> {
+function parseRevocationPolicyName(name: string): RevocationPolicy | undefined {
+  if (!name.startsWith(REVOCATION_POLICY_PREFIX)) return undefined;
+  const [seconds, rest] = name.slice(REVOCATION_POLICY_PREFIX.length).split(/-(.*)/s, 2);
+  const at = Number(seconds) * 1000;
+  return Number.isFinite(at) ? { name, at, scope: rest === ALL_SESSIONS ? 'all' : 'request' } : undefined;
+}
+
+const ALL_SESSIONS = 'all-sessions';
+
+/** The inline policy name of one revocation: prefix, epoch seconds, request id or `all-sessions` (128 characters at most). */
+export function revocationPolicyName(requestId: string | undefined, at: Date): string {
+  return `${REVOCATION_POLICY_PREFIX}${Math.floor(at.getTime() / 1000)}-${requestId === undefined ? ALL_SESSIONS : requestId.replace(/[^\w+=,.@-]/g, '')}`.slice(0, 128);
+}
+
+/** The Deny that ends the sessions of one request (or, without one, every session) issued before `before`. */
+export function revocationStatement(requestId: string | undefined, before: Date): Record<string, any> {
   return {
-    Sid: `Revoke${requestId.replace(/[^A-Za-z0-9]/g, '')}`,
+    Sid: requestId === undefined ? 'RevokeAllSessions' : `Revoke${requestId.replace(/[^A-Za-z0-9]/g, '')}`,
     Effect: 'Deny',
     Action: '*',
     Resource: '*',
     Condition: {
       DateLessThan: { 'aws:TokenIssueTime': before.toISOString() },
-      StringEquals: { 'aws:PrincipalTag/agent-guardrails:request-id': requestId },
+      ...(requestId === undefined ? {} : { StringEquals: { 'aws:PrincipalTag/agent-guardrails:request-id': requestId } }),
     },
   };
 }
