@@ -419,6 +419,7 @@ export class TwoPersonApproval extends Construct {
     const role = new iam.Role(this, id, {
       roleName: this.elevatedRoleName(name),
       path: GuardrailPaths.ELEVATED_ROLES,
+      permissionsBoundary: this.elevatedBoundary(),
       assumedBy: new iam.ArnPrincipal(this.issuer.role!.roleArn),
       maxSessionDuration: Duration.hours(1),
       description: options.description ?? `Elevated role "${name}": issued only after two-person approval by ${this.node.path}`,
@@ -508,6 +509,59 @@ export class TwoPersonApproval extends Construct {
           // Revoke is the requester's too: the handler admits approvers and the requester.
           resources: ['execute-api:/*/POST/requests/*/approve', 'execute-api:/*/POST/requests/*/deny', 'execute-api:/*/GET/requests'],
           conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set(approverPrincipals)] } },
+        }),
+      ],
+    });
+  }
+
+  /**
+   * The boundary of every elevated role: a session cannot outlive its revocation (no role chaining,
+   * no lasting credentials), cannot touch the workflow's roles (its revocations among them), and
+   * escalates nothing by hand: IAM writes and passing roles only through a service such as
+   * CloudFormation executing the approved change set.
+   */
+  private elevatedBoundary(): iam.IManagedPolicy {
+    const existing = this.node.tryFindChild('ElevatedBoundary') as iam.ManagedPolicy | undefined;
+    if (existing) return existing;
+    return new iam.ManagedPolicy(this, 'ElevatedBoundary', {
+      path: GuardrailPaths.ELEVATED_ROLES,
+      description: 'Boundary of elevated roles: no role chaining, no lasting credentials, no change to the approval workflow, no IAM escalation by hand',
+      statements: [
+        new iam.PolicyStatement({ sid: 'Ceiling', actions: ['*'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'NoRoleChaining',
+          effect: iam.Effect.DENY,
+          actions: ['sts:AssumeRole', 'sts:AssumeRoleWithSAML', 'sts:AssumeRoleWithWebIdentity', 'sts:GetFederationToken'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'NoLastingCredentials',
+          effect: iam.Effect.DENY,
+          actions: ['iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential', 'iam:UploadSSHPublicKey', 'iam:UploadSigningCertificate'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WorkflowRolesUntouchable',
+          effect: iam.Effect.DENY,
+          notActions: ['iam:Get*', 'iam:List*'],
+          resources: [`arn:${Aws.PARTITION}:iam::*:role${GuardrailPaths.ELEVATED_ROLES}*`, `arn:${Aws.PARTITION}:iam::*:policy${GuardrailPaths.ELEVATED_ROLES}*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'NoEscalationByHand',
+          effect: iam.Effect.DENY,
+          actions: [
+            'iam:Attach*',
+            'iam:CreatePolicyVersion',
+            'iam:CreateRole',
+            'iam:CreateUser',
+            'iam:Delete*PermissionsBoundary',
+            'iam:PassRole',
+            'iam:Put*',
+            'iam:SetDefaultPolicyVersion',
+            'iam:UpdateAssumeRolePolicy',
+          ],
+          resources: ['*'],
+          conditions: { Null: { 'aws:CalledVia': 'true' } },
         }),
       ],
     });

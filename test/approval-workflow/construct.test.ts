@@ -47,6 +47,50 @@ describe('TwoPersonApproval', () => {
     template.resourceCountIs('AWS::ApiGateway::Account', 1);
   });
 
+  describe('the boundary of elevated roles, decided by iam-simulate for a session with every permission', () => {
+    let boundary: any;
+    const session = `arn:aws:sts::${ACCOUNT}:assumed-role/Approval-Approval-deployer/request-1`;
+    beforeAll(() => {
+      const { template } = build();
+      const json = template.toJSON() as any;
+      const role = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::IAM::Role' && r.Properties.Path === '/agent-guardrails/elevated/');
+      const policy = json.Resources[role.Properties.PermissionsBoundary.Ref];
+      boundary = resolveIntrinsics(policy.Properties.PolicyDocument, json);
+    });
+    const decide = async (action: string, resource: string, context: Record<string, string | string[]> = {}) => {
+      const response = await runSimulation(
+        {
+          request: { principal: session, action, resource: { resource, accountId: ACCOUNT }, contextVariables: context },
+          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+          permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
+    };
+    const role = (path: string) => `arn:aws:iam::${ACCOUNT}:role/${path}`;
+    const viaCloudFormation = { 'aws:CalledVia': ['cloudformation.amazonaws.com'] };
+    test.each([
+      ['chains into another role', 'sts:AssumeRole', role('admin'), {}],
+      ['mints an access key that outlives revocation', 'iam:CreateAccessKey', `arn:aws:iam::${ACCOUNT}:user/ops`, {}],
+      ['removes its own revocation', 'iam:DeleteRolePolicy', role('agent-guardrails/elevated/Approval-Approval-deployer'), viaCloudFormation],
+      ['widens its own role', 'iam:PutRolePolicy', role('agent-guardrails/elevated/Approval-Approval-deployer'), {}],
+      ['creates an administrator role by hand', 'iam:CreateRole', role('shadow-admin'), {}],
+      ['passes a role to run code by hand', 'iam:PassRole', role('prod-admin'), {}],
+    ])('fails when a session %s', async (_what, action, resource, context) => {
+      expect(await decide(action, resource, context)).toBe('ExplicitlyDenied');
+    });
+    test.each([
+      ['executes the approved change set', 'cloudformation:ExecuteChangeSet', `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/orders-prod/abc`, {}],
+      ['creates a role through the change set CloudFormation executes', 'iam:CreateRole', role('orders-writer'), viaCloudFormation],
+      ['passes a role through CloudFormation', 'iam:PassRole', role('orders-writer'), viaCloudFormation],
+    ])('allows a session that %s', async (_what, action, resource, context) => {
+      expect(await decide(action, resource, context)).toBe('Allowed');
+    });
+  });
+
   test('raises an alarm, to its topic, when a request fails', () => {
     const { template } = build();
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
