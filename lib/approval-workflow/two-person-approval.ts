@@ -22,6 +22,23 @@ import { GuardrailPaths } from '../guardrail-paths';
 import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-document';
 
 
+/** What reads or changes the items of a DynamoDB table, or copies them out. */
+const TABLE_DATA_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ExportTableToPointInTime',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:PartiQL*',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+] as const;
+
 /** The directory of the bundled handlers (built by `npm run bundle`, shipped in the package). */
 export const HANDLER_BUNDLE_DIR = path.join(__dirname, 'handlers', 'dist');
 
@@ -258,7 +275,11 @@ export class TwoPersonApproval extends Construct {
     this.pendingSeconds = requestTimeout.toSeconds();
     this.maxPendingPerRequester = maxPending;
 
+    // Only the workflow's own functions read or write requests (approvals, task tokens, undelivered
+    // credentials): the statement is added once they exist.
+    const tablePolicy = new iam.PolicyDocument();
     this.table = new dynamodb.Table(this, 'Requests', {
+      resourcePolicy: tablePolicy,
       partitionKey: { name: 'requestId', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -326,6 +347,16 @@ export class TwoPersonApproval extends Construct {
       f.addEnvironment(ENV.eventBus, this.eventBus.eventBusName);
       f.addEnvironment(ENV.stateMachine, stateMachineArn);
     }
+    tablePolicy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'WorkflowOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...TABLE_DATA_ACTIONS],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [apiHandler, taskHandler, this.issuer].map((f) => f.role!.roleArn) } },
+      }),
+    );
     // Step Functions permissions by formatted ARN, for the same reason.
     apiHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
     for (const f of [apiHandler, taskHandler]) {

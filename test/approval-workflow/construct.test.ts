@@ -91,6 +91,46 @@ describe('TwoPersonApproval', () => {
     });
   });
 
+  describe('the requests table, decided by iam-simulate with its resource policy', () => {
+    let resourcePolicy: any;
+    let roleArns: Record<string, string>;
+    const tableArn = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/Approval-Requests-ABC123`;
+    beforeAll(() => {
+      const json = build().template.toJSON() as any;
+      const table = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table');
+      resourcePolicy = resolveIntrinsics(table.Properties.ResourcePolicy.PolicyDocument, json);
+      const arnOf = (prefix: string) => resolveIntrinsics({ 'Fn::GetAtt': [Object.keys(json.Resources).find((id) => id.startsWith(prefix))!, 'Arn'] }, json);
+      roleArns = { api: arnOf('ApprovalApiHandlerServiceRole'), task: arnOf('ApprovalTaskHandlerServiceRole'), issuer: arnOf('ApprovalIssuerServiceRole') };
+    });
+    const decide = async (principal: string, action: string) => {
+      const response = await runSimulation(
+        {
+          request: { principal, action, resource: { resource: tableArn, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': principal } },
+          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+          resourcePolicy,
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
+    };
+    const admin = `arn:aws:iam::${ACCOUNT}:role/Admin`;
+    test.each(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:ExportTableToPointInTime', 'dynamodb:PartiQLUpdate'])(
+      'fails when an administrator calls %s: no approval forged, no credentials read',
+      async (action) => {
+        expect(await decide(admin, action)).toBe('ExplicitlyDenied');
+      },
+    );
+    test.each(['api', 'task', 'issuer'])('lets the %s function read and write', async (fn) => {
+      expect(await decide(roleArns[fn], 'dynamodb:UpdateItem')).toBe('Allowed');
+      expect(await decide(roleArns[fn], 'dynamodb:GetItem')).toBe('Allowed');
+    });
+    test('leaves the table\'s configuration to administrators', async () => {
+      expect(await decide(admin, 'dynamodb:DescribeTable')).toBe('Allowed');
+    });
+  });
+
   test('raises an alarm, to its topic, when a request fails', () => {
     const { template } = build();
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
