@@ -7,6 +7,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -21,6 +22,24 @@ import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from './logic/request';
 import { GuardrailPaths } from '../guardrail-paths';
 import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-document';
 
+
+/** What administrators may do with the approval key: manage it, never sign or verify with it. */
+const KEY_ADMINISTRATION = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:Delete*',
+  'kms:Describe*',
+  'kms:Disable*',
+  'kms:Enable*',
+  'kms:Get*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Revoke*',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:Update*',
+] as const;
 
 /** What reads or changes the items of a DynamoDB table, or copies them out. */
 const TABLE_DATA_ACTIONS = [
@@ -346,6 +365,29 @@ export class TwoPersonApproval extends Construct {
       f.addEnvironment(ENV.topic, this.topic.topicArn);
       f.addEnvironment(ENV.eventBus, this.eventBus.eventBusName);
       f.addEnvironment(ENV.stateMachine, stateMachineArn);
+    }
+    // Approvals carry an HMAC made by the API function with a key administrators manage but cannot
+    // use; the issuer verifies it. A row written into the table by anyone else never counts.
+    const approvalKey = new kms.Key(this, 'ApprovalKey', {
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      description: 'Agent guardrails: proofs of two-person approvals (sign: API function; verify: issuer)',
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AdministerNotUse',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: [...KEY_ADMINISTRATION],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({ sid: 'ApiSigns', principals: [new iam.ArnPrincipal(apiHandler.role!.roleArn)], actions: ['kms:GenerateMac'], resources: ['*'] }),
+          new iam.PolicyStatement({ sid: 'IssuerVerifies', principals: [new iam.ArnPrincipal(this.issuer.role!.roleArn)], actions: ['kms:VerifyMac'], resources: ['*'] }),
+        ],
+      }),
+    });
+    for (const f of [apiHandler, taskHandler, this.issuer]) {
+      f.addEnvironment(ENV.approvalKey, approvalKey.keyArn);
     }
     tablePolicy.addStatements(
       new iam.PolicyStatement({

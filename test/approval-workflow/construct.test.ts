@@ -131,6 +131,49 @@ describe('TwoPersonApproval', () => {
     });
   });
 
+  describe('the approval key, decided by iam-simulate with its key policy', () => {
+    let keyPolicy: any;
+    let roleArns: Record<string, string>;
+    const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0a1b2c3d-0000-1111-2222-333344445555`;
+    beforeAll(() => {
+      const json = build().template.toJSON() as any;
+      const key = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::KMS::Key');
+      expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+      keyPolicy = resolveIntrinsics(key.Properties.KeyPolicy, json);
+      const arnOf = (prefix: string) => resolveIntrinsics({ 'Fn::GetAtt': [Object.keys(json.Resources).find((id) => id.startsWith(prefix))!, 'Arn'] }, json);
+      roleArns = { api: arnOf('ApprovalApiHandlerServiceRole'), issuer: arnOf('ApprovalIssuerServiceRole'), task: arnOf('ApprovalTaskHandlerServiceRole') };
+    });
+    const decide = async (principal: string, action: string) => {
+      const response = await runSimulation(
+        {
+          request: { principal, action, resource: { resource: keyArn, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': principal } },
+          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+          resourcePolicy: keyPolicy,
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
+    };
+    const admin = `arn:aws:iam::${ACCOUNT}:role/Admin`;
+    test.each([
+      ['an administrator signs an approval', () => admin, 'kms:GenerateMac'],
+      ['an administrator grants itself the key', () => admin, 'kms:CreateGrant'],
+      ['the issuer signs an approval', () => roleArns.issuer, 'kms:GenerateMac'],
+      ['the task function signs an approval', () => roleArns.task, 'kms:GenerateMac'],
+    ])('fails when %s', async (_what, principal, action) => {
+      expect(await decide(principal(), action)).not.toBe('Allowed');
+    });
+    test.each([
+      ['the API function signs approvals', () => roleArns.api, 'kms:GenerateMac'],
+      ['the issuer verifies them', () => roleArns.issuer, 'kms:VerifyMac'],
+      ['administrators manage the key', () => admin, 'kms:ScheduleKeyDeletion'],
+    ])('allows that %s', async (_what, principal, action) => {
+      expect(await decide(principal(), action)).toBe('Allowed');
+    });
+  });
+
   test('raises an alarm, to its topic, when a request fails', () => {
     const { template } = build();
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];

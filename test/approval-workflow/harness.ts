@@ -5,8 +5,9 @@
  * are faked at the SDK boundary with aws-sdk-client-mock.
  */
 import { AddressInfo } from 'net';
-import { randomUUID } from 'crypto';
+import { createHmac, randomUUID } from 'crypto';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -14,7 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { route } from '../../lib/approval-workflow/handlers/api-handler';
-import { CloudFormationChangeSetReader, IamSessionRevoker, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
+import { CloudFormationChangeSetReader, IamSessionRevoker, KmsApprovalSigner, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
 import { HandlerDeps } from '../../lib/approval-workflow/handlers/deps';
 import { DynamoRequestStore, RequestStore } from '../../lib/approval-workflow/handlers/store';
 import { makeTaskHandler } from '../../lib/approval-workflow/handlers/task-handler';
@@ -66,6 +67,17 @@ export interface HarnessOptions {
 export async function harness(client: DynamoDBClient, synthesized: ReturnType<typeof synthesizeWorkflow>, options: HarnessOptions = {}) {
   const sts = mockClient(STSClient);
   const cfn = mockClient(CloudFormationClient);
+  // KMS HMAC keys have no local implementation: GenerateMac and VerifyMac as KMS answers them.
+  const kms = mockClient(KMSClient);
+  const macKey = randomUUID();
+  const mac = (message: Uint8Array) => createHmac('sha256', macKey).update(message).digest('base64');
+  kms.on(GenerateMacCommand).callsFake((input) => ({ Mac: new Uint8Array(Buffer.from(mac(input.Message!), 'base64')), MacAlgorithm: input.MacAlgorithm, KeyId: input.KeyId }));
+  kms.on(VerifyMacCommand).callsFake((input) => {
+    if (mac(input.Message!) !== Buffer.from(input.Mac!).toString('base64')) {
+      throw Object.assign(new Error('The MAC is not valid'), { name: 'KMSInvalidMacException' });
+    }
+    return { MacValid: true, KeyId: input.KeyId, MacAlgorithm: input.MacAlgorithm };
+  });
   const iamMock = mockClient(IAMClient);
   const snsMock = mockClient(SNSClient);
   const eventsMock = mockClient(EventBridgeClient);
@@ -113,6 +125,7 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     issuer: new StsSessionIssuer(new STSClient({ region: 'us-east-1' })),
     revoker: new IamSessionRevoker(new IAMClient({ region: 'us-east-1' }), () => new Date()),
     changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({ region: 'us-east-1' })),
+    signer: new KmsApprovalSigner(new KMSClient({ region: 'us-east-1' }), 'alias/approvals'),
     events: new SnsAndEventBridgePublisher(new SNSClient({ region: 'us-east-1' }), new EventBridgeClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:111122223333:events', 'default'),
     now: () => new Date(),
     newId: () => randomUUID(),
@@ -124,7 +137,7 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
   };
   const restore = () => {
     workflow.close();
-    [sts, cfn, iamMock, snsMock, eventsMock].forEach((m) => m.restore());
+    [sts, cfn, kms, iamMock, snsMock, eventsMock].forEach((m) => m.restore());
   };
   return { deps, workflow, store: baseStore, call, sts, cfn, iam: iamMock, sns: snsMock, events: eventsMock, rolePolicies, restore };
 }

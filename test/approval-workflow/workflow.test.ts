@@ -315,6 +315,29 @@ test('a task success sent without the approvals (a stolen token) ends the reques
   expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
 });
 
+describe('approvals the workflow did not record', () => {
+  test('fail to count when written into the table by anyone else, or copied from another request', async () => {
+    const h = await start();
+    const other = await requested(h);
+    await h.call('POST', `/requests/${other}/approve`, BOB);
+    const copied = (await h.store.get(other))!.approvals['human:bob'];
+    const id = await requested(h);
+    await h.call('POST', `/requests/${id}/approve`, CAROL);
+    await waitFor(async () => Boolean((await h.store.get(id))?.taskToken));
+    const request = (await h.store.get(id))!;
+    // Someone with write access to the table adds Bob's approval (once without a proof, once with
+    // the proof of his approval of another request), marks it approved and answers the token.
+    for (const forged of [{ callerArn: BOB, at: new Date().toISOString() }, copied]) {
+      const current = (await h.store.get(id))!;
+      await h.store.update(id, current.version, { set: { status: 'APPROVED', approvals: { ...current.approvals, 'human:bob': forged } }, history: { at: new Date().toISOString(), event: 'forged' } });
+    }
+    await h.workflow.approve(request.taskToken!, id);
+    expect(await h.workflow.outcome(id)).toMatchObject({ status: 'SUCCEEDED', output: { error: { Error: 'RequestNotApproved' } } });
+    expect((await h.store.get(id))!.status).toBe('EXPIRED');
+    expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+});
+
 describe('the audit trail', () => {
   test('publishes every refusal on the workflow\'s bus, never to the topic', async () => {
     const h = await start();

@@ -5,6 +5,7 @@
  * read and decide again.
  */
 import { humanKey, isEligible, resolveIdentity } from '../logic/identity';
+import { approvalMessage } from '../logic/approval-proof';
 import { changeSetImpact, ChangeSetImpact } from '../logic/impact';
 import { ChangeSetBinding, changeSetProblems, validateCreateRequest } from '../logic/request';
 import { decideApproval, decideDelivery, decideDenial, decideRevocation, Refusal } from '../logic/rules';
@@ -173,9 +174,10 @@ export async function approve(deps: HandlerDeps, callerArn: string, requestId: s
     if (!decision.ok) {
       return refused(decision);
     }
+    const proof = await deps.signer.sign(approvalMessage(request, decision.key, decision.approval));
     const updated = await deps.store.update(requestId, request.version, {
       set: {
-        approvals: { ...request.approvals, [decision.key]: decision.approval },
+        approvals: { ...request.approvals, [decision.key]: { ...decision.approval, proof } },
         ...(decision.complete ? { status: 'APPROVED' as const, approvedAt: now.toISOString() } : {}),
       },
       history: {

@@ -5,12 +5,13 @@
 import { randomUUID } from 'crypto';
 import { CloudFormationClient, DescribeChangeSetCommand, DescribeChangeSetCommandOutput } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { ChangeSetDescription, ChangeSetReader, EventPublisher, RefusalEvent, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
+import { ApprovalSigner, ChangeSetDescription, ChangeSetReader, EventPublisher, RefusalEvent, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
 import { ENV } from './env';
 import { DynamoRequestStore } from './store';
 
@@ -37,6 +38,32 @@ export class StepFunctionsWorkflow implements Workflow {
 
   public async reject(taskToken: string, error: string, cause: string): Promise<void> {
     await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  }
+}
+
+/** Approval proofs with a KMS HMAC key: the key policy lets the API function sign and the issuer verify. */
+export class KmsApprovalSigner implements ApprovalSigner {
+  constructor(
+    private readonly client: KMSClient,
+    private readonly keyId: string,
+  ) {}
+
+  public async sign(message: string): Promise<string> {
+    const result = await this.client.send(new GenerateMacCommand({ KeyId: this.keyId, MacAlgorithm: 'HMAC_SHA_256', Message: new TextEncoder().encode(message) }));
+    return Buffer.from(result.Mac!).toString('base64');
+  }
+
+  public async verify(message: string, proof: string): Promise<boolean> {
+    try {
+      const result = await this.client.send(
+        new VerifyMacCommand({ KeyId: this.keyId, MacAlgorithm: 'HMAC_SHA_256', Message: new TextEncoder().encode(message), Mac: new Uint8Array(Buffer.from(proof, 'base64')) }),
+      );
+      return result.MacValid === true;
+    } catch (error) {
+      // KMS answers a wrong MAC with an error rather than MacValid: false.
+      if ((error as Error).name === 'KMSInvalidMacException') return false;
+      throw error;
+    }
   }
 }
 
@@ -252,6 +279,7 @@ export function awsDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
     issuer: new StsSessionIssuer(new STSClient({})),
     revoker: new IamSessionRevoker(new IAMClient({}), now),
     changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({})),
+    signer: new KmsApprovalSigner(new KMSClient({}), required(ENV.approvalKey)),
     events: new SnsAndEventBridgePublisher(new SNSClient({}), new EventBridgeClient({}), required(ENV.topic), required(ENV.eventBus)),
     now,
     newId: () => randomUUID(),

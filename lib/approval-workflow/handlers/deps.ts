@@ -98,6 +98,12 @@ export interface EventPublisher {
   refused(event: RefusalEvent): Promise<void>;
 }
 
+/** Signs approvals and verifies their proofs (an HMAC with a key only the workflow's functions may use). */
+export interface ApprovalSigner {
+  sign(message: string): Promise<string>;
+  verify(message: string, proof: string): Promise<boolean>;
+}
+
 /** Everything the handlers depend on. */
 export interface HandlerDeps {
   readonly config: WorkflowConfig;
@@ -106,6 +112,7 @@ export interface HandlerDeps {
   readonly issuer: SessionIssuer;
   readonly revoker: SessionRevoker;
   readonly changeSets: ChangeSetReader;
+  readonly signer: ApprovalSigner;
   readonly events: EventPublisher;
   readonly now: () => Date;
   readonly newId: () => string;

@@ -5,4 +5,5 @@ export const ENV = {
   stateMachine: 'AGENT_GUARDRAILS_STATE_MACHINE',
   topic: 'AGENT_GUARDRAILS_TOPIC',
   eventBus: 'AGENT_GUARDRAILS_EVENT_BUS',
+  approvalKey: 'AGENT_GUARDRAILS_APPROVAL_KEY',
 } as const;

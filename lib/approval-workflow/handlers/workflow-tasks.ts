@@ -4,6 +4,7 @@
  */
 import { MAX_SESSION_SECONDS, sessionPolicy, sessionTags } from '../logic/request';
 import { countedApprovers, hasEnoughApprovals, isExpired } from '../logic/rules';
+import { approvalMessage } from '../logic/approval-proof';
 import { isExecutable } from '../logic/impact';
 import { describeChangeSet, publish } from './actions';
 import { HandlerDeps } from './deps';
@@ -50,7 +51,9 @@ export async function awaitApprovals(deps: HandlerDeps, requestId: string, taskT
  * stored credentials ever reach the requester; a retry after the write finds ISSUED and stops.
  */
 export async function issueSession(deps: HandlerDeps, requestId: string): Promise<{ requestId: string; sessionExpiresAt: string }> {
-  return retrying(deps, requestId, async (request) => {
+  return retrying(deps, requestId, async (stored) => {
+    // Only approvals the workflow itself recorded count: a row written by anyone else has no valid proof.
+    const request = { ...stored, approvals: await provenApprovals(deps, stored) };
     if (request.status === 'ISSUED' || request.status === 'REVOKED' || (request.status === 'EXPIRED' && request.issuedAt)) {
       return { requestId, sessionExpiresAt: request.sessionExpiresAt! };
     }
@@ -89,6 +92,18 @@ export async function issueSession(deps: HandlerDeps, requestId: string): Promis
     await publish(deps, { type: 'issued', request: updated });
     return { requestId, sessionExpiresAt: credentials.expiration };
   });
+}
+
+/** The approvals of `request` whose proof the signer verifies. */
+async function provenApprovals(deps: HandlerDeps, request: StoredRequest): Promise<StoredRequest['approvals']> {
+  const checked = await Promise.all(
+    Object.entries(request.approvals).map(async ([key, approval]) => {
+      const valid = typeof approval.proof === 'string' && (await deps.signer.verify(approvalMessage(request, key, approval), approval.proof));
+      if (!valid) deps.log?.('approval without a valid proof ignored', { requestId: request.requestId, key, callerArn: approval.callerArn });
+      return valid ? [[key, approval] as const] : [];
+    }),
+  );
+  return Object.fromEntries(checked.flat());
 }
 
 /**

@@ -15,6 +15,7 @@ import { definitionFromTemplate, LocalWorkflow } from './local-workflow';
 import { route } from '../handlers/api-handler';
 import { HandlerDeps, RefusalEvent, SessionIssuer, SessionRevoker, WorkflowConfig, WorkflowEvent } from '../handlers/deps';
 import { changeSetsFromDirectory, NO_CHANGE_SETS } from './change-set-files';
+import { localApprovalSigner } from './local-signer';
 import { DynamoRequestStore } from '../handlers/store';
 import { makeTaskHandler } from '../handlers/task-handler';
 import { Approver, TwoPersonApproval } from '../two-person-approval';
@@ -156,6 +157,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     issuer: fakeIssuer,
     revoker: revoked,
     changeSets,
+    signer: localApprovalSigner(),
     events: { publish: async (event) => options.onEvent?.(event), refused: async (event) => options.onRefusal?.(event) },
     now: () => new Date(),
     newId: () => randomUUID(),

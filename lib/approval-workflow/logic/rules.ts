@@ -16,6 +16,8 @@ export interface Approval {
   readonly comment?: string;
   /** The approver accepted the change set's risk to production data (`ChangeSetImpact.riskToAccept`). */
   readonly acceptedRisk?: boolean;
+  /** The workflow's proof that it recorded this approval (see `approvalMessage`); the issuer counts no approval without a valid one. */
+  readonly proof?: string;
 }
 
 /** A request for an elevated session, as stored. */
