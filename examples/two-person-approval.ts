@@ -34,6 +34,7 @@ export function buildApp(app: App = new App()): App {
   });
   workflow.addElevatedRole('prod-deployer', {
     description: 'Executes an approved change set on a production stack',
+    stackNames: ['payments-prod'],
     statements: [
       new iam.PolicyStatement({
         actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:DescribeChangeSet', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],

@@ -9,6 +9,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer } from '../approval-workflow/local/server';
+import { workflowFromAssembly } from '../approval-workflow/local/from-assembly';
 import { runImpactCommand } from './impact-command';
 import { formatPending, formatRequest } from './request-format';
 import { runReviewCommand } from './review-commands';
@@ -28,7 +29,7 @@ commands:
   request --role ROLE --justification TEXT [--duration SECONDS] [--ticket ID] [--change-set ARN] [--on-behalf-of ARN]
   approve ID [--comment TEXT] [--accept-risk]      deny ID [--comment TEXT]      revoke ID
   status ID                        credentials ID                 pending   (approvers: what waits for them)
-  local [--port N] [--approvers ARN,ARN] [--change-sets DIR]
+  local [--port N] [--approvers ARN,ARN | --app CDK_OUT [--workflow PATH]] [--change-sets DIR]
   review [CDK_OUT] [--format text|json|sarif|markdown] [--production-tag KEY=VALUE[,VALUE]] [--production-stack NAME ...] [--fail-on-unresolved]
   simulate [CDK_OUT] --role PATH --action SERVICE:ACTION --resource ARN [--tag KEY=VALUE ...]
   verify [CDK_OUT] --role-arn ARN [--role PATH]     (checks a deployed role with IAM's simulator)
@@ -69,6 +70,8 @@ const VALUE_FLAGS = new Set([
   'resource',
   'role-arn',
   'change-sets',
+  'app',
+  'workflow',
 ]);
 const REPEATED_FLAGS = new Set(['tag', 'production-stack']);
 const BOOLEAN_FLAGS = new Set(['json', 'help', 'fail-on-unresolved', 'accept-risk']);
@@ -139,9 +142,18 @@ async function runLocal(args: Parsed, io: Io): Promise<number> {
     throw new UsageError(`--port must be a port number (0-65535), got ${JSON.stringify(args.flags.port)}`);
   }
   const approvers = typeof args.flags.approvers === 'string' ? args.flags.approvers.split(',').map((a) => a.trim()).filter(Boolean) : DEFAULT_LOCAL_APPROVERS;
+  const app = args.flags.app;
+  if (app !== undefined && args.flags.approvers !== undefined) {
+    throw new UsageError('--approvers and --app do not go together: with --app, local mode runs the approvers of the app');
+  }
+  if (args.flags.workflow !== undefined && app === undefined) {
+    throw new UsageError('--workflow chooses a TwoPersonApproval of the app given with --app CDK_OUT');
+  }
+  const source = typeof app === 'string' ? workflowFromAssembly(app, typeof args.flags.workflow === 'string' ? args.flags.workflow : undefined) : undefined;
   const server = await startLocalServer({
     port,
     approvers,
+    ...(source ? { source } : {}),
     ...(typeof args.flags['change-sets'] === 'string' ? { changeSetsDir: args.flags['change-sets'] } : {}),
     onEvent: (event) => (args.flags.json ? undefined : io.err(`event: ${event.type} ${event.request.requestId} (${event.request.status})`)),
     onRefusal: (event) => (args.flags.json ? undefined : io.err(`refused: ${event.action} by ${event.by}: ${event.code}`)),

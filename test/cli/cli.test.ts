@@ -3,7 +3,13 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import { main } from '../../lib/cli/main';
+import * as fs from 'fs';
+import * as os from 'os';
+import { buildApp as codingAgent } from '../../examples/coding-agent';
+import { buildApp as twoPersonApproval } from '../../examples/two-person-approval';
+import { workflowFromAssembly } from '../../lib/approval-workflow/local/from-assembly';
 import { LocalServer, startLocalServer } from '../../lib/approval-workflow/local/server';
+import { synthesizeApp } from '../support/assembly';
 
 const AGENT = 'arn:aws:sts::000000000000:assumed-role/coding-agent/task-7';
 const APPROVER_1 = 'arn:aws:iam::000000000000:user/approver-1';
@@ -93,6 +99,53 @@ describe('the CLI against local mode with change sets', () => {
     expect((await as(APPROVER_2, 'approve', id, '--accept-risk')).code).toBe(0);
     await waitFor(async () => JSON.parse((await as(AGENT, 'status', id, '--json')).out).status === 'ISSUED');
     expect((await as(APPROVER_1, 'status', id)).out).toMatch(/approvals:     human:approver-1 at .*, risk accepted; human:approver-2 at .*, risk accepted/);
+  });
+});
+
+describe('local mode running an app\'s own workflow (--app)', () => {
+  const app = synthesizeApp((a) => twoPersonApproval(a)).dir;
+  const IC = (user: string) => `arn:aws:sts::000000000000:assumed-role/AWSReservedSSO_Approver_0123456789abcdef/${user}`;
+  let server: LocalServer;
+  let changeSetArn: string;
+  beforeAll(async () => {
+    // A change set of the example's production stack, which its elevated role may execute.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'change-sets-'));
+    const described = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'approval-workflow', 'change-sets', 'replace-table.json'), 'utf8'));
+    described.StackName = 'payments-prod';
+    described.StackId = described.StackId.replace('orders-prod', 'payments-prod');
+    changeSetArn = described.ChangeSetId;
+    fs.writeFileSync(path.join(dir, 'payments.json'), JSON.stringify(described));
+    server = await startLocalServer({ source: workflowFromAssembly(app), changeSetsDir: dir });
+  });
+  afterAll(() => server.close());
+  const as = (identity: string, ...argv: string[]) => run([...argv, '--url', server.url, '--identity', identity]);
+
+  test('runs the app\'s roles and approvers', async () => {
+    expect(server.roles).toEqual(['prod-deployer']);
+    expect(server.approvers).toEqual(['alice@example.com (Identity Center user alice@example.com)', 'bob@example.com (Identity Center user bob@example.com)', 'carol@example.com (Identity Center user carol@example.com)']);
+    const id = JSON.parse(
+      (await as(AGENT, 'request', '--role', 'prod-deployer', '--justification', 'rekey the payments table', '--on-behalf-of', IC('alice@example.com'), '--change-set', changeSetArn, '--json')).out,
+    ).requestId;
+    expect(await as(APPROVER_1, 'approve', id, '--accept-risk')).toMatchObject({ code: 1, out: expect.stringMatching(/not-eligible/) });
+    expect(await as(IC('alice@example.com'), 'approve', id, '--accept-risk')).toMatchObject({ code: 1, out: expect.stringMatching(/on-behalf-of-approval/) });
+    expect((await as(IC('bob@example.com'), 'approve', id, '--accept-risk')).code).toBe(0);
+    expect((await as(IC('carol@example.com'), 'approve', id, '--accept-risk')).code).toBe(0);
+    await waitFor(async () => JSON.parse((await as(AGENT, 'status', id, '--json')).out).status === 'ISSUED');
+  });
+
+  test('refuses a change set of a stack the app\'s role does not change', async () => {
+    const other = await as(AGENT, 'request', '--role', 'prod-deployer', '--justification', 'not this stack', '--on-behalf-of', IC('alice@example.com'), '--change-set', changeSetArn.replace('agent-rekey-orders', 'nope'));
+    expect(other.out).toMatch(/refused \(400 invalid-request\): changeSetArn names no change set the workflow can read/);
+  });
+
+  test.each([
+    ['an app without a workflow', () => ['local', '--app', synthesizeApp((a) => codingAgent(a)).dir], /--app: no TwoPersonApproval in .*; give the cdk.out of an app that has one/],
+    ['a workflow path the app does not have', () => ['local', '--app', app, '--workflow', 'Nope/TwoPersonApproval'], /--workflow: no TwoPersonApproval at Nope\/TwoPersonApproval in .*; the app has Guardrails\/TwoPersonApproval/],
+    ['--approvers with --app', () => ['local', '--app', app, '--approvers', APPROVER_1], /--approvers and --app do not go together/],
+  ])('fails with exit 2 for %s', async (_what, argv, message) => {
+    const result = await run(argv());
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
   });
 });
 

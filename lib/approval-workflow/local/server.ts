@@ -15,10 +15,12 @@ import { definitionFromTemplate, LocalWorkflow } from './local-workflow';
 import { route } from '../handlers/api-handler';
 import { HandlerDeps, RefusalEvent, SessionIssuer, SessionRevoker, WorkflowConfig, WorkflowEvent } from '../handlers/deps';
 import { changeSetsFromDirectory, NO_CHANGE_SETS } from './change-set-files';
+import { LocalWorkflowSource } from './from-assembly';
 import { localApprovalSigner } from './local-signer';
 import { DynamoRequestStore } from '../handlers/store';
 import { makeTaskHandler } from '../handlers/task-handler';
 import { Approver, TwoPersonApproval } from '../two-person-approval';
+import { IdentitySpec } from '../logic/identity';
 
 /** The header local mode reads the caller's identity from. Never accepted by the deployed API. */
 export const IDENTITY_HEADER = 'x-agent-guardrails-identity';
@@ -47,6 +49,8 @@ export interface LocalServerOptions {
    * (as deployed); without it, the demo role takes requests without a change set.
    */
   readonly changeSetsDir?: string;
+  /** Run this workflow of a synthesized app (`workflowFromAssembly`) instead of the demo; `approvers` then do not apply. */
+  readonly source?: LocalWorkflowSource;
 }
 
 /** A running local workflow. */
@@ -105,6 +109,10 @@ function literal(value: unknown): string {
   return (join[1] as unknown[]).map((part: any) => (typeof part === 'string' ? part : part.Ref === 'AWS::Partition' ? 'aws' : LOCAL_ACCOUNT)).join(join[0]);
 }
 
+function describeIdentity(spec: IdentitySpec): string {
+  return spec.kind === 'iam-user' ? spec.userArn : spec.kind === 'role' ? spec.roleArn : `Identity Center user ${spec.userName}`;
+}
+
 /** Issues visibly fake credentials: nothing here can reach AWS. */
 export const fakeIssuer: SessionIssuer = {
   async assumeRole(params) {
@@ -119,9 +127,13 @@ export const fakeIssuer: SessionIssuer = {
 
 /** Starts local mode. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const approvers = options.approvers ?? DEFAULT_LOCAL_APPROVERS;
   const changeSets = options.changeSetsDir ? changeSetsFromDirectory(options.changeSetsDir) : NO_CHANGE_SETS;
-  const { template, definition, config } = synthesizeLocalWorkflow(approvers, options.pendingSeconds, { changeSets: options.changeSetsDir !== undefined });
+  const demoApprovers = options.approvers ?? DEFAULT_LOCAL_APPROVERS;
+  const source = options.source ?? synthesizeLocalWorkflow(demoApprovers, options.pendingSeconds, { changeSets: options.changeSetsDir !== undefined });
+  const { template, definition } = source;
+  const config = options.source && options.pendingSeconds !== undefined ? { ...source.config, pendingSeconds: options.pendingSeconds } : source.config;
+  // The app's approvers, by human and identities; the demo's, by the ARNs given.
+  const approvers = options.source ? config.approvers.map((a) => `${a.human} (${a.identities.map(describeIdentity).join(', ')})`) : demoApprovers;
 
   const dynalite = require('dynalite')({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
