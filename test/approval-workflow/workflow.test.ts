@@ -74,6 +74,13 @@ test('two distinct approvers: one scoped session, handed to the requester once, 
 test('credentials go to the requester once and never appear in what others read', async () => {
   const h = await start({ sessionSeconds: 60 });
   const id = await requested(h);
+  // While the request waits, the table holds its task token: no reader and no event may see it.
+  await waitFor(async () => Boolean((await h.store.get(id))?.taskToken));
+  const token = (await h.store.get(id))!.taskToken!;
+  for (const reader of [AGENT, BOB]) {
+    expect(JSON.stringify((await h.call('GET', `/requests/${id}`, reader)).body)).not.toContain(token);
+  }
+  expect(JSON.stringify((await h.call('GET', '/requests', BOB, {}, { status: 'PENDING' })).body)).not.toContain(token);
   await h.call('POST', `/requests/${id}/approve`, BOB);
   await h.call('POST', `/requests/${id}/approve`, CAROL);
   await waitFor(async () => (await h.store.get(id))?.status === 'ISSUED');
@@ -84,6 +91,15 @@ test('credentials go to the requester once and never appear in what others read'
   expect(first).toMatchObject({ status: 200, body: { credentials: { sessionToken: `token-for-request-${id}`.slice(0, 10 + 64) } } });
   expect(await h.call('GET', `/requests/${id}/credentials`, AGENT)).toMatchObject({ status: 410, body: { error: 'already-delivered' } });
   expect((await h.store.get(id))!.credentials).toBeUndefined();
+  // Nothing published, to the topic or the bus, carries the token or the credentials.
+  const published = [
+    ...h.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message!),
+    ...h.events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries![0].Detail!),
+  ].join('\n');
+  expect(published).toContain(id);
+  expect(published).not.toContain(token);
+  expect(published).not.toContain('token-for-');
+  expect(published).not.toContain((first.body.credentials as any).secretAccessKey);
 });
 
 describe('adversarial', () => {
