@@ -15,6 +15,8 @@ export * from './approval-workflow/logic/identity';
 export * from './approval-workflow/logic/rules';
 export * from './approval-workflow/logic/request';
 export * from './approval-workflow/two-person-approval';
+export * from './approval-workflow/approver';
+export * from './approval-workflow/props';
 export * from './review/policy-evaluator';
 export * from './review/assembly';
 export * from './review/rules/rule';

@@ -7,13 +7,16 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { apiResourcePolicy } from './construct/api-policy';
+import { ElevatedRoleOptions, RiskyChangeSets, TwoPersonApprovalProps } from './props';
+import { approvalProofKey, workflowOnlyStatement } from './construct/data-protection';
+import { elevatedBoundary } from './construct/elevated-boundary';
+import { buildStateMachine } from './construct/state-machine';
 import { ENV } from './handlers/env';
 import { ElevatedRoleConfig, WorkflowConfig } from './handlers/deps';
 import { LISTED_ATTRIBUTES, STATUS_INDEX } from './handlers/store';
@@ -23,201 +26,8 @@ import { GuardrailPaths } from '../guardrail-paths';
 import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-document';
 
 
-/** What administrators may do with the approval key: manage it, never sign or verify with it. */
-const KEY_ADMINISTRATION = [
-  'kms:CancelKeyDeletion',
-  'kms:CreateAlias',
-  'kms:Delete*',
-  'kms:Describe*',
-  'kms:Disable*',
-  'kms:Enable*',
-  'kms:Get*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Revoke*',
-  'kms:ScheduleKeyDeletion',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:Update*',
-] as const;
-
-/** What reads or changes the items of a DynamoDB table, or copies them out. */
-const TABLE_DATA_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ExportTableToPointInTime',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:PartiQL*',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:UpdateItem',
-] as const;
-
 /** The directory of the bundled handlers (built by `npm run bundle`, shipped in the package). */
 export const HANDLER_BUNDLE_DIR = path.join(__dirname, 'handlers', 'dist');
-
-/** The identities one human signs in with, for `Approver.human`. */
-export interface HumanIdentities {
-  /**
-   * Their IAM Identity Center user name.
-   *
-   * @default - none
-   */
-  readonly identityCenterUser?: string;
-
-  /**
-   * ARNs of their IAM users.
-   *
-   * @default - none
-   */
-  readonly iamUsers?: string[];
-
-  /**
-   * ARNs of roles only they use: every session of such a role counts as them.
-   *
-   * @default - none
-   */
-  readonly roles?: string[];
-}
-
-/** An eligible approver: one human, with every identity they sign in with. See the README for the identity model. */
-export class Approver {
-  /**
-   * A human with several identities (say an IAM user and an Identity Center user): all of them
-   * count as this human, as approver, as requester and as the human an agent works for.
-   */
-  public static human(name: string, identities: HumanIdentities): Approver {
-    return new Approver({
-      human: name,
-      identities: [
-        ...(identities.identityCenterUser !== undefined ? [{ kind: 'identity-center-user' as const, userName: identities.identityCenterUser }] : []),
-        ...(identities.iamUsers ?? []).map((userArn) => ({ kind: 'iam-user' as const, userArn })),
-        ...(identities.roles ?? []).map((roleArn) => ({ kind: 'role' as const, roleArn })),
-      ],
-    });
-  }
-
-  /** A human who signs in as one IAM user, named after it. */
-  public static iamUser(userArn: string): Approver {
-    return new Approver({ human: lastSegment(userArn), identities: [{ kind: 'iam-user', userArn }] });
-  }
-
-  /** A human who signs in through IAM Identity Center, by user name, whichever permission set they use. */
-  public static identityCenterUser(userName: string): Approver {
-    return new Approver({ human: userName, identities: [{ kind: 'identity-center-user', userName }] });
-  }
-
-  /** A role only one human uses: every session of it counts as the same single person, whatever the session name. */
-  public static role(roleArn: string): Approver {
-    return new Approver({ human: lastSegment(roleArn), identities: [{ kind: 'role', roleArn }] });
-  }
-
-  private constructor(public readonly spec: ApproverSpec) {}
-}
-
-function lastSegment(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
-
-/** Properties for `TwoPersonApproval`. */
-export interface TwoPersonApprovalProps {
-  /** The humans who may approve, each with every identity they sign in with. At least `requiredApprovals` of them. */
-  readonly approvers: Approver[];
-
-  /**
-   * Opt out of requiring `onBehalfOf` on requests made by roles (agents, pipelines). Unsafe: the
-   * human who operates an agent could then approve its requests, since nothing names them.
-   *
-   * @default false
-   */
-  readonly allowRequestsWithoutOnBehalfOf?: boolean;
-
-  /**
-   * Distinct humans who must approve before a session is issued. At least 2.
-   *
-   * @default 2
-   */
-  readonly requiredApprovals?: number;
-
-  /**
-   * Requests one requester may have waiting for approval at a time (1 to 50); more are refused
-   * with 429 until one is decided.
-   *
-   * @default 3
-   */
-  readonly maxPendingPerRequester?: number;
-
-  /**
-   * How long a request waits for approvals before it expires. 5 minutes to 24 hours.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly requestTimeout?: Duration;
-}
-
-/** Options for an elevated role. */
-export interface ElevatedRoleOptions {
-  /** What sessions of the role may do (the session policy narrows it further per request). */
-  readonly statements?: iam.PolicyStatement[];
-
-  /**
-   * Managed policies for the role.
-   *
-   * @default - none
-   */
-  readonly managedPolicies?: iam.IManagedPolicy[];
-
-  /**
-   * The longest session a request may ask for. 15 minutes to 1 hour: sessions are issued by a
-   * function, a role session itself, and STS limits role-chained sessions to one hour.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly maxSessionDuration?: Duration;
-
-  /**
-   * Description of the role.
-   *
-   * @default - names the workflow
-   */
-  readonly description?: string;
-
-  /**
-   * Stacks whose change sets sessions of this role execute, by name (`*` matches any characters).
-   *
-   * @default - any stack in the workflow's account and region
-   */
-  readonly stackNames?: string[];
-
-  /**
-   * What to do with a change set that removes or replaces production resources holding data:
-   * each approver must accept the risk explicitly (`acceptRisk`), or the request is refused.
-   *
-   * @default RiskyChangeSets.REQUIRE_ACCEPTANCE
-   */
-  readonly riskyChangeSets?: RiskyChangeSets;
-
-  /**
-   * Opt out of binding requests to a change set. Unsafe: a request without one gets a session
-   * with every permission of the role, and approvers see no change set.
-   *
-   * @default false
-   */
-  readonly allowRequestsWithoutChangeSet?: boolean;
-}
-
-/** What an elevated role does with change sets that remove or replace production data. */
-export enum RiskyChangeSets {
-  /** Every approver must accept the risk explicitly (`acceptRisk: true`, `--accept-risk`). */
-  REQUIRE_ACCEPTANCE = 'accept',
-  /** Such change sets are refused when requested. */
-  REFUSE = 'refuse',
-}
 
 /**
  * Two-person approval for elevated sessions. An agent, or the human operating it, asks for an
@@ -338,7 +148,7 @@ export class TwoPersonApproval extends Construct {
 
     // Named, so that the functions can be told its ARN without depending on it (it depends on them).
     this.stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
-    this.stateMachine = this.buildStateMachine(taskHandler, requestTimeout);
+    this.stateMachine = buildStateMachine(this, { taskHandler, issuer: this.issuer, requestTimeout, stateMachineName: this.stateMachineName });
     // A request the workflow could not carry through ends FAILED, which fails its execution: page someone.
     new cloudwatch.Alarm(this, 'WorkflowFailures', {
       alarmDescription: 'An elevation request failed in the two-person approval workflow; see its history (agent-guardrails status ID)',
@@ -366,39 +176,11 @@ export class TwoPersonApproval extends Construct {
       f.addEnvironment(ENV.eventBus, this.eventBus.eventBusName);
       f.addEnvironment(ENV.stateMachine, stateMachineArn);
     }
-    // Approvals carry an HMAC made by the API function with a key administrators manage but cannot
-    // use; the issuer verifies it. A row written into the table by anyone else never counts.
-    const approvalKey = new kms.Key(this, 'ApprovalKey', {
-      keySpec: kms.KeySpec.HMAC_256,
-      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
-      description: 'Agent guardrails: proofs of two-person approvals (sign: API function; verify: issuer)',
-      removalPolicy: RemovalPolicy.RETAIN,
-      policy: new iam.PolicyDocument({
-        statements: [
-          new iam.PolicyStatement({
-            sid: 'AdministerNotUse',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: [...KEY_ADMINISTRATION],
-            resources: ['*'],
-          }),
-          new iam.PolicyStatement({ sid: 'ApiSigns', principals: [new iam.ArnPrincipal(apiHandler.role!.roleArn)], actions: ['kms:GenerateMac'], resources: ['*'] }),
-          new iam.PolicyStatement({ sid: 'IssuerVerifies', principals: [new iam.ArnPrincipal(this.issuer.role!.roleArn)], actions: ['kms:VerifyMac'], resources: ['*'] }),
-        ],
-      }),
-    });
+    const approvalKey = approvalProofKey(this, { signer: apiHandler.role!, verifier: this.issuer.role! });
     for (const f of [apiHandler, taskHandler, this.issuer]) {
       f.addEnvironment(ENV.approvalKey, approvalKey.keyArn);
     }
-    tablePolicy.addStatements(
-      new iam.PolicyStatement({
-        sid: 'WorkflowOnly',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: [...TABLE_DATA_ACTIONS],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [apiHandler, taskHandler, this.issuer].map((f) => f.role!.roleArn) } },
-      }),
-    );
+    tablePolicy.addStatements(workflowOnlyStatement([apiHandler, taskHandler, this.issuer].map((f) => f.role!)));
     // Step Functions permissions by formatted ARN, for the same reason.
     apiHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
     for (const f of [apiHandler, taskHandler]) {
@@ -418,7 +200,7 @@ export class TwoPersonApproval extends Construct {
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Two-person approval for elevated sessions (IAM authorization)',
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
-      policy: this.apiPolicy(),
+      policy: apiResourcePolicy(this.approverSpecs),
       // API Gateway writes access logs with the account's CloudWatch role: created here, and kept.
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
@@ -492,7 +274,7 @@ export class TwoPersonApproval extends Construct {
     const role = new iam.Role(this, id, {
       roleName: this.elevatedRoleName(name),
       path: GuardrailPaths.ELEVATED_ROLES,
-      permissionsBoundary: this.elevatedBoundary(),
+      permissionsBoundary: elevatedBoundary(this),
       assumedBy: new iam.ArnPrincipal(this.issuer.role!.roleArn),
       maxSessionDuration: Duration.hours(1),
       description: options.description ?? `Elevated role "${name}": issued only after two-person approval by ${this.node.path}`,
@@ -550,96 +332,6 @@ export class TwoPersonApproval extends Construct {
     };
   }
 
-  /**
-   * The API's resource policy: callers from this account only, and approve, deny and listing only
-   * from the configured approvers' principals, by full ARN. The handler sees a session ARN without
-   * the role's path; here Identity Center roles are recognised by their reserved path, which no one
-   * else can create, so a role merely named AWSReservedSSO_* cannot pass for an Identity Center user.
-   */
-  private apiPolicy(): iam.PolicyDocument {
-    const partition = Aws.PARTITION;
-    const approverPrincipals = this.approverSpecs.flatMap((a) => a.identities).map((spec) => {
-      switch (spec.kind) {
-        case 'iam-user':
-          return spec.userArn;
-        case 'role':
-          return spec.roleArn;
-        case 'identity-center-user':
-          return `arn:${partition}:iam::${Aws.ACCOUNT_ID}:role/aws-reserved/sso.amazonaws.com/*`;
-      }
-    });
-    return new iam.PolicyDocument({
-      statements: [
-        new iam.PolicyStatement({
-          principals: [new iam.AccountRootPrincipal()],
-          actions: ['execute-api:Invoke'],
-          resources: ['execute-api:/*'],
-        }),
-        new iam.PolicyStatement({
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['execute-api:Invoke'],
-          // Revoke is the requester's too: the handler admits approvers and the requester.
-          resources: ['execute-api:/*/POST/requests/*/approve', 'execute-api:/*/POST/requests/*/deny', 'execute-api:/*/GET/requests'],
-          conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set(approverPrincipals)] } },
-        }),
-      ],
-    });
-  }
-
-  /**
-   * The boundary of every elevated role: a session cannot outlive its revocation (no role chaining,
-   * no lasting credentials), cannot touch the workflow's roles (its revocations among them), and
-   * escalates nothing by hand: IAM writes and passing roles only through a service such as
-   * CloudFormation executing the approved change set.
-   */
-  private elevatedBoundary(): iam.IManagedPolicy {
-    const existing = this.node.tryFindChild('ElevatedBoundary') as iam.ManagedPolicy | undefined;
-    if (existing) return existing;
-    return new iam.ManagedPolicy(this, 'ElevatedBoundary', {
-      path: GuardrailPaths.ELEVATED_ROLES,
-      description: 'Boundary of elevated roles: no role chaining, no lasting credentials, no change to the approval workflow, no IAM escalation by hand',
-      statements: [
-        new iam.PolicyStatement({ sid: 'Ceiling', actions: ['*'], resources: ['*'] }),
-        new iam.PolicyStatement({
-          sid: 'NoRoleChaining',
-          effect: iam.Effect.DENY,
-          actions: ['sts:AssumeRole', 'sts:AssumeRoleWithSAML', 'sts:AssumeRoleWithWebIdentity', 'sts:GetFederationToken'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'NoLastingCredentials',
-          effect: iam.Effect.DENY,
-          actions: ['iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential', 'iam:UploadSSHPublicKey', 'iam:UploadSigningCertificate'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'WorkflowRolesUntouchable',
-          effect: iam.Effect.DENY,
-          notActions: ['iam:Get*', 'iam:List*'],
-          resources: [`arn:${Aws.PARTITION}:iam::*:role${GuardrailPaths.ELEVATED_ROLES}*`, `arn:${Aws.PARTITION}:iam::*:policy${GuardrailPaths.ELEVATED_ROLES}*`],
-        }),
-        new iam.PolicyStatement({
-          sid: 'NoEscalationByHand',
-          effect: iam.Effect.DENY,
-          actions: [
-            'iam:Attach*',
-            'iam:CreatePolicyVersion',
-            'iam:CreateRole',
-            'iam:CreateUser',
-            'iam:Delete*PermissionsBoundary',
-            'iam:PassRole',
-            'iam:Put*',
-            'iam:SetDefaultPolicyVersion',
-            'iam:UpdateAssumeRolePolicy',
-          ],
-          resources: ['*'],
-          conditions: { Null: { 'aws:CalledVia': 'true' } },
-        }),
-      ],
-    });
-  }
-
   private elevatedRoleName(name: string): string {
     return `${this.elevatedRolePrefix()}-${name}`.slice(0, 64);
   }
@@ -653,69 +345,5 @@ export class TwoPersonApproval extends Construct {
     // name the roles, and the roles trust the issuer, so references would form a cycle.
     const roleName = name === '*' ? `${this.elevatedRolePrefix()}-*` : this.elevatedRoleName(name);
     return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${GuardrailPaths.ELEVATED_ROLES}${roleName}`;
-  }
-
-  private buildStateMachine(taskHandler: lambda.Function, requestTimeout: Duration): sfn.StateMachine {
-    const requestId = sfn.JsonPath.stringAt('$.requestId');
-    const expireRequest = new tasks.LambdaInvoke(this, 'ExpireRequest', {
-      lambdaFunction: taskHandler,
-      payload: sfn.TaskInput.fromObject({ task: 'expire', requestId }),
-      payloadResponseOnly: true,
-      resultPath: sfn.JsonPath.DISCARD,
-    }).next(new sfn.Succeed(this, 'RequestExpired'));
-
-    const awaitApprovals = new tasks.LambdaInvoke(this, 'AwaitApprovals', {
-      lambdaFunction: taskHandler,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({ task: 'awaitApprovals', requestId, taskToken: sfn.JsonPath.taskToken }),
-      taskTimeout: sfn.Timeout.duration(requestTimeout),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    // Anything else that goes wrong ends the request FAILED, with the error, an event and an alarm.
-    const failTask = new tasks.LambdaInvoke(this, 'FailRequest', {
-      lambdaFunction: taskHandler,
-      payload: sfn.TaskInput.fromObject({ task: 'fail', requestId, error: sfn.JsonPath.objectAt('$.error') }),
-      payloadResponseOnly: true,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    failTask.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
-    const failRequest = failTask.next(new sfn.Fail(this, 'RequestFailed', { error: 'RequestFailed', causePath: '$.error.Cause' }));
-
-    awaitApprovals.addCatch(expireRequest, { errors: ['States.Timeout'], resultPath: '$.error' });
-    awaitApprovals.addCatch(new sfn.Succeed(this, 'RequestDenied'), { errors: ['RequestDenied'], resultPath: '$.error' });
-    awaitApprovals.addCatch(failRequest, { errors: ['States.ALL'], resultPath: '$.error' });
-
-    const issue = new tasks.LambdaInvoke(this, 'IssueSession', {
-      lambdaFunction: this.issuer,
-      payload: sfn.TaskInput.fromObject({ task: 'issue', requestId }),
-      payloadResponseOnly: true,
-      resultPath: '$.session',
-      retryOnServiceExceptions: false,
-    });
-    issue.addRetry({ errors: ['RequestNotApproved'], maxAttempts: 0 });
-    issue.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
-    // Too few valid approvals in the table, or approved too late: the request ends, recorded as expired.
-    issue.addCatch(expireRequest, { errors: ['RequestNotApproved'], resultPath: '$.error' });
-    issue.addCatch(failRequest, { errors: ['States.ALL'], resultPath: '$.error' });
-
-    const untilSessionEnds = new sfn.Wait(this, 'UntilSessionEnds', { time: sfn.WaitTime.timestampPath('$.session.sessionExpiresAt') });
-    const endSession = new tasks.LambdaInvoke(this, 'EndSession', {
-      lambdaFunction: taskHandler,
-      payload: sfn.TaskInput.fromObject({ task: 'expire', requestId }),
-      payloadResponseOnly: true,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    endSession.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
-    endSession.addCatch(failRequest, { errors: ['States.ALL'], resultPath: '$.error' });
-
-    const logGroup = new logs.LogGroup(this, 'WorkflowLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
-    return new sfn.StateMachine(this, 'Workflow', {
-      stateMachineName: this.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(awaitApprovals.next(issue).next(untilSessionEnds).next(endSession).next(new sfn.Succeed(this, 'SessionEnded'))),
-      timeout: requestTimeout.plus(Duration.hours(1)).plus(Duration.minutes(15)),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
   }
 }

@@ -19,7 +19,8 @@ import { LocalWorkflowSource } from './from-assembly';
 import { localApprovalSigner } from './local-signer';
 import { DynamoRequestStore } from '../handlers/store';
 import { makeTaskHandler } from '../handlers/task-handler';
-import { Approver, TwoPersonApproval } from '../two-person-approval';
+import { Approver } from '../approver';
+import { TwoPersonApproval } from '../two-person-approval';
 import { IdentitySpec } from '../logic/identity';
 
 /** The header local mode reads the caller's identity from. Never accepted by the deployed API. */

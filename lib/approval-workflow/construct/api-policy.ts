@@ -1,0 +1,43 @@
+/*
+ * Construct logic: the approval API's resource policy.
+ */
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ApproverSpec } from '../logic/identity';
+
+/**
+ * The API's resource policy: callers from this account only, and approve, deny and listing only
+ * from the configured approvers' principals, by full ARN. The handler sees a session ARN without
+ * the role's path; here Identity Center roles are recognised by their reserved path, which no one
+ * else can create, so a role merely named AWSReservedSSO_* cannot pass for an Identity Center user.
+ */
+export function apiResourcePolicy(approverSpecs: readonly ApproverSpec[]): iam.PolicyDocument {
+  const partition = Aws.PARTITION;
+  const approverPrincipals = approverSpecs.flatMap((a) => a.identities).map((spec) => {
+    switch (spec.kind) {
+      case 'iam-user':
+        return spec.userArn;
+      case 'role':
+        return spec.roleArn;
+      case 'identity-center-user':
+        return `arn:${partition}:iam::${Aws.ACCOUNT_ID}:role/aws-reserved/sso.amazonaws.com/*`;
+    }
+  });
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+      }),
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        // Revoke is the requester's too: the handler admits approvers and the requester.
+        resources: ['execute-api:/*/POST/requests/*/approve', 'execute-api:/*/POST/requests/*/deny', 'execute-api:/*/GET/requests'],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set(approverPrincipals)] } },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,101 @@
+/*
+ * Construct API: the properties of `TwoPersonApproval` and of its elevated roles.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Approver } from './approver';
+
+/** Properties for `TwoPersonApproval`. */
+export interface TwoPersonApprovalProps {
+  /** The humans who may approve, each with every identity they sign in with. At least `requiredApprovals` of them. */
+  readonly approvers: Approver[];
+
+  /**
+   * Opt out of requiring `onBehalfOf` on requests made by roles (agents, pipelines). Unsafe: the
+   * human who operates an agent could then approve its requests, since nothing names them.
+   *
+   * @default false
+   */
+  readonly allowRequestsWithoutOnBehalfOf?: boolean;
+
+  /**
+   * Distinct humans who must approve before a session is issued. At least 2.
+   *
+   * @default 2
+   */
+  readonly requiredApprovals?: number;
+
+  /**
+   * Requests one requester may have waiting for approval at a time (1 to 50); more are refused
+   * with 429 until one is decided.
+   *
+   * @default 3
+   */
+  readonly maxPendingPerRequester?: number;
+
+  /**
+   * How long a request waits for approvals before it expires. 5 minutes to 24 hours.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly requestTimeout?: Duration;
+}
+
+/** Options for an elevated role. */
+export interface ElevatedRoleOptions {
+  /** What sessions of the role may do (the session policy narrows it further per request). */
+  readonly statements?: iam.PolicyStatement[];
+
+  /**
+   * Managed policies for the role.
+   *
+   * @default - none
+   */
+  readonly managedPolicies?: iam.IManagedPolicy[];
+
+  /**
+   * The longest session a request may ask for. 15 minutes to 1 hour: sessions are issued by a
+   * function, a role session itself, and STS limits role-chained sessions to one hour.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxSessionDuration?: Duration;
+
+  /**
+   * Description of the role.
+   *
+   * @default - names the workflow
+   */
+  readonly description?: string;
+
+  /**
+   * Stacks whose change sets sessions of this role execute, by name (`*` matches any characters).
+   *
+   * @default - any stack in the workflow's account and region
+   */
+  readonly stackNames?: string[];
+
+  /**
+   * What to do with a change set that removes or replaces production resources holding data:
+   * each approver must accept the risk explicitly (`acceptRisk`), or the request is refused.
+   *
+   * @default RiskyChangeSets.REQUIRE_ACCEPTANCE
+   */
+  readonly riskyChangeSets?: RiskyChangeSets;
+
+  /**
+   * Opt out of binding requests to a change set. Unsafe: a request without one gets a session
+   * with every permission of the role, and approvers see no change set.
+   *
+   * @default false
+   */
+  readonly allowRequestsWithoutChangeSet?: boolean;
+}
+
+/** What an elevated role does with change sets that remove or replace production data. */
+export enum RiskyChangeSets {
+  /** Every approver must accept the risk explicitly (`acceptRisk: true`, `--accept-risk`). */
+  REQUIRE_ACCEPTANCE = 'accept',
+  /** Such change sets are refused when requested. */
+  REFUSE = 'refuse',
+}
