@@ -331,6 +331,22 @@ test('a task success sent without the approvals (a stolen token) ends the reques
   expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
 });
 
+test('answers the workflow\'s task token again when the first attempts fail', async () => {
+  const h = await start();
+  const id = await requested(h);
+  await waitFor(async () => Boolean((await h.store.get(id))?.taskToken));
+  const approve = h.workflow.approve.bind(h.workflow);
+  let failures = 2;
+  h.workflow.approve = async (token, requestId) => {
+    if (failures-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    return approve(token, requestId);
+  };
+  await h.call('POST', `/requests/${id}/approve`, BOB);
+  expect(await h.call('POST', `/requests/${id}/approve`, CAROL)).toMatchObject({ status: 200, body: { status: 'APPROVED' } });
+  expect(await h.workflow.outcome(id)).toMatchObject({ status: 'SUCCEEDED' });
+  expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+});
+
 describe('approvals the workflow did not record', () => {
   test('fail to count when written into the table by anyone else, or copied from another request', async () => {
     const h = await start();

@@ -130,6 +130,25 @@ function bindingOf(deps: HandlerDeps, role: string): ChangeSetBinding {
   return { stackNames: config.stackNames, riskyChangeSets: config.riskyChangeSets ?? 'accept' };
 }
 
+/** Pauses between attempts to answer the workflow's task token, in milliseconds. */
+const TELL_WORKFLOW_PAUSES = [200, 800, 3200];
+
+/**
+ * Answers the workflow's task token, again after a failure (the decision is already recorded, and
+ * a wait that is never answered would end the request as expired).
+ */
+async function tellWorkflow(deps: HandlerDeps, send: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= TELL_WORKFLOW_PAUSES.length) throw error;
+      deps.log?.('answering the workflow failed; trying again', { attempt: attempt + 1, error: String(error) });
+      await (deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(TELL_WORKFLOW_PAUSES[attempt]);
+    }
+  }
+}
+
 /** Requests waiting per requester, unless configured otherwise. */
 export const DEFAULT_MAX_PENDING_PER_REQUESTER = 3;
 
@@ -189,7 +208,7 @@ export async function approve(deps: HandlerDeps, callerArn: string, requestId: s
     });
     if (decision.complete && updated.taskToken) {
       // Without a token yet, the workflow's own task sees APPROVED when it records its token.
-      await deps.workflow.approve(updated.taskToken, requestId);
+      await tellWorkflow(deps, () => deps.workflow.approve(updated.taskToken!, requestId));
     }
     await publish(deps, { type: 'approved', request: updated, by: callerArn });
     return { status: 200, body: view(updated) };
@@ -211,7 +230,7 @@ export async function deny(deps: HandlerDeps, callerArn: string, requestId: stri
       history: { at: now.toISOString(), event: 'denied', by: callerArn, ...(comment ? { detail: { comment } } : {}) },
     });
     if (request.taskToken) {
-      await deps.workflow.reject(request.taskToken, 'RequestDenied', `denied by ${callerArn}`);
+      await tellWorkflow(deps, () => deps.workflow.reject(request.taskToken!, 'RequestDenied', `denied by ${callerArn}`));
     }
     await publish(deps, { type: 'denied', request: updated, by: callerArn });
     return { status: 200, body: view(updated) };

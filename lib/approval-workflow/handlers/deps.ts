@@ -117,4 +117,6 @@ export interface HandlerDeps {
   readonly now: () => Date;
   readonly newId: () => string;
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
+  /** Waits between retries. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
