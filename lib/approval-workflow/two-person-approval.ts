@@ -14,7 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { apiResourcePolicy } from './construct/api-policy';
 import { ElevatedRoleOptions, RiskyChangeSets, TwoPersonApprovalProps } from './props';
-import { approvalProofKey, workflowOnlyStatement } from './construct/data-protection';
+import { approvalProofKey, credentialsKey, workflowOnlyStatement } from './construct/data-protection';
 import { elevatedBoundary } from './construct/elevated-boundary';
 import { buildStateMachine } from './construct/state-machine';
 import { ENV } from './handlers/env';
@@ -177,8 +177,10 @@ export class TwoPersonApproval extends Construct {
       f.addEnvironment(ENV.stateMachine, stateMachineArn);
     }
     const approvalKey = approvalProofKey(this, { signer: apiHandler.role!, verifier: this.issuer.role! });
+    const sealingKey = credentialsKey(this, { sealer: this.issuer.role!, opener: apiHandler.role! });
     for (const f of [apiHandler, taskHandler, this.issuer]) {
       f.addEnvironment(ENV.approvalKey, approvalKey.keyArn);
+      f.addEnvironment(ENV.credentialsKey, sealingKey.keyArn);
     }
     tablePolicy.addStatements(workflowOnlyStatement([apiHandler, taskHandler, this.issuer].map((f) => f.role!)));
     // Step Functions permissions by formatted ARN, for the same reason.

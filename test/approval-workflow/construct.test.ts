@@ -174,6 +174,47 @@ describe('TwoPersonApproval', () => {
     });
   });
 
+  describe('the credentials key, decided by iam-simulate with its key policy', () => {
+    let keyPolicy: any;
+    let roleArns: Record<string, string>;
+    const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1a2b3c4d-0000-1111-2222-333344445555`;
+    const bound = { 'kms:EncryptionContextKeys': ['requestId', 'requester'] };
+    beforeAll(() => {
+      const json = build().template.toJSON() as any;
+      const key = Object.entries<any>(json.Resources).find(([id, r]) => r.Type === 'AWS::KMS::Key' && id.startsWith('ApprovalCredentialsKey'))![1];
+      keyPolicy = resolveIntrinsics(key.Properties.KeyPolicy, json);
+      const arnOf = (prefix: string) => resolveIntrinsics({ 'Fn::GetAtt': [Object.keys(json.Resources).find((id) => id.startsWith(prefix))!, 'Arn'] }, json);
+      roleArns = { api: arnOf('ApprovalApiHandlerServiceRole'), issuer: arnOf('ApprovalIssuerServiceRole'), admin: `arn:aws:iam::${ACCOUNT}:role/Admin` };
+    });
+    const decide = async (who: string, action: string, context: Record<string, string | string[]>) => {
+      const response = await runSimulation(
+        {
+          request: { principal: roleArns[who], action, resource: { resource: keyArn, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': roleArns[who], ...context } },
+          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+          resourcePolicy: keyPolicy,
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
+    };
+    test.each([
+      ['an administrator opens credentials', 'admin', 'kms:Decrypt', bound],
+      ['the issuer opens credentials', 'issuer', 'kms:Decrypt', bound],
+      ['the API function opens without naming the request', 'api', 'kms:Decrypt', {}],
+      ['the API function seals credentials', 'api', 'kms:Encrypt', bound],
+    ])('fails when %s', async (_what, who, action, context) => {
+      expect(await decide(who, action, context)).not.toBe('Allowed');
+    });
+    test.each([
+      ['the issuer seals them for a request', 'issuer', 'kms:Encrypt', bound],
+      ['the API function opens them for that request', 'api', 'kms:Decrypt', bound],
+    ])('allows that %s', async (_what, who, action, context) => {
+      expect(await decide(who, action, context)).toBe('Allowed');
+    });
+  });
+
   test('raises an alarm, to its topic, when a request fails', () => {
     const { template } = build();
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];

@@ -5,9 +5,9 @@
  * are faked at the SDK boundary with aws-sdk-client-mock.
  */
 import { AddressInfo } from 'net';
-import { createHmac, randomUUID } from 'crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'crypto';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -15,7 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { route } from '../../lib/approval-workflow/handlers/api-handler';
-import { CloudFormationChangeSetReader, IamSessionRevoker, KmsApprovalSigner, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
+import { CloudFormationChangeSetReader, IamSessionRevoker, KmsApprovalSigner, KmsCredentialsVault, SnsAndEventBridgePublisher, StsSessionIssuer } from '../../lib/approval-workflow/handlers/aws';
 import { HandlerDeps } from '../../lib/approval-workflow/handlers/deps';
 import { DynamoRequestStore, RequestStore } from '../../lib/approval-workflow/handlers/store';
 import { makeTaskHandler } from '../../lib/approval-workflow/handlers/task-handler';
@@ -72,6 +72,27 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
   const macKey = randomUUID();
   const mac = (message: Uint8Array) => createHmac('sha256', macKey).update(message).digest('base64');
   kms.on(GenerateMacCommand).callsFake((input) => ({ Mac: new Uint8Array(Buffer.from(mac(input.Message!), 'base64')), MacAlgorithm: input.MacAlgorithm, KeyId: input.KeyId }));
+  // Encrypt and Decrypt as KMS answers them: the ciphertext opens only with the same encryption context.
+  const sealKey = new Uint8Array(randomBytes(32));
+  const aad = (context: Record<string, string> | undefined) => new Uint8Array(Buffer.from(JSON.stringify(Object.entries(context ?? {}).sort()), 'utf8'));
+  kms.on(EncryptCommand).callsFake((input) => {
+    const iv = new Uint8Array(randomBytes(12));
+    const cipher = createCipheriv('aes-256-gcm', sealKey, iv);
+    cipher.setAAD(aad(input.EncryptionContext));
+    const body = Buffer.concat([new Uint8Array(cipher.update(new Uint8Array(input.Plaintext!))), new Uint8Array(cipher.final())]);
+    return { CiphertextBlob: new Uint8Array(Buffer.concat([iv, new Uint8Array(cipher.getAuthTag()), new Uint8Array(body)])), KeyId: input.KeyId };
+  });
+  kms.on(DecryptCommand).callsFake((input) => {
+    const raw = Buffer.from(input.CiphertextBlob!);
+    const decipher = createDecipheriv('aes-256-gcm', sealKey, new Uint8Array(raw.subarray(0, 12)));
+    decipher.setAAD(aad(input.EncryptionContext));
+    decipher.setAuthTag(new Uint8Array(raw.subarray(12, 28)));
+    try {
+      return { Plaintext: new Uint8Array(Buffer.concat([new Uint8Array(decipher.update(new Uint8Array(raw.subarray(28)))), new Uint8Array(decipher.final())])), KeyId: input.KeyId };
+    } catch {
+      throw Object.assign(new Error('The ciphertext or its encryption context is not valid'), { name: 'InvalidCiphertextException' });
+    }
+  });
   kms.on(VerifyMacCommand).callsFake((input) => {
     if (mac(input.Message!) !== Buffer.from(input.Mac!).toString('base64')) {
       throw Object.assign(new Error('The MAC is not valid'), { name: 'KMSInvalidMacException' });
@@ -126,6 +147,7 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     revoker: new IamSessionRevoker(new IAMClient({ region: 'us-east-1' }), () => new Date()),
     changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({ region: 'us-east-1' })),
     signer: new KmsApprovalSigner(new KMSClient({ region: 'us-east-1' }), 'alias/approvals'),
+    vault: new KmsCredentialsVault(new KMSClient({ region: 'us-east-1' }), 'alias/credentials'),
     events: new SnsAndEventBridgePublisher(new SNSClient({ region: 'us-east-1' }), new EventBridgeClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:111122223333:events', 'default'),
     now: () => new Date(),
     newId: () => randomUUID(),

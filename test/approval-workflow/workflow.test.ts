@@ -86,11 +86,15 @@ test('credentials go to the requester once and never appear in what others read'
   await waitFor(async () => (await h.store.get(id))?.status === 'ISSUED');
 
   expect(JSON.stringify((await h.call('GET', `/requests/${id}`, BOB)).body)).not.toContain('token-for-');
+  // At rest, the credentials are sealed for this request and requester.
+  const sealedBefore = JSON.stringify((await h.store.get(id))!.credentials);
   expect(await h.call('GET', `/requests/${id}/credentials`, BOB)).toMatchObject({ status: 403, body: { error: 'not-requester' } });
   const first = await h.call('GET', `/requests/${id}/credentials`, AGENT);
   expect(first).toMatchObject({ status: 200, body: { credentials: { sessionToken: `token-for-request-${id}`.slice(0, 10 + 64) } } });
   expect(await h.call('GET', `/requests/${id}/credentials`, AGENT)).toMatchObject({ status: 410, body: { error: 'already-delivered' } });
   expect((await h.store.get(id))!.credentials).toBeUndefined();
+  expect(sealedBefore).not.toContain('token-for-');
+  expect(sealedBefore).not.toContain((first.body.credentials as any).accessKeyId);
   // Nothing published, to the topic or the bus, carries the token or the credentials.
   const published = [
     ...h.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message!),
@@ -227,7 +231,9 @@ describe('adversarial', () => {
     expect(stored.history.filter((e) => e.event === 'issued')).toHaveLength(1);
     expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
     const delivered = await h.call('GET', `/requests/${id}/credentials`, AGENT);
-    expect((delivered.body.credentials as any).accessKeyId).toBe(stored.credentials!.accessKeyId);
+    // The credentials stored, and handed out, are those of the issue that wrote the table: the second.
+    const written = (await h.sts.commandCalls(AssumeRoleCommand)[1].returnValue) as { Credentials: { AccessKeyId: string } };
+    expect((delivered.body.credentials as any).accessKeyId).toBe(written.Credentials.AccessKeyId);
     expect(await h.call('GET', `/requests/${id}/credentials`, AGENT)).toMatchObject({ status: 410 });
   });
 
@@ -247,7 +253,8 @@ describe('adversarial', () => {
     for (const id of ids) {
       const stored = (await h.store.get(id))!;
       expect(Object.keys(stored.approvals).sort()).toEqual(['human:bob', 'human:change-approver']);
-      expect(stored.credentials!.sessionToken).toBe(`token-for-request-${id}`.slice(0, 10 + 64));
+      const delivered = await h.call('GET', `/requests/${id}/credentials`, AGENT.replace('coding-agent', `coding-agent-${ids.indexOf(id)}`));
+      expect((delivered.body.credentials as any).sessionToken).toBe(`token-for-request-${id}`.slice(0, 10 + 64));
       expect(stored.ticket).toBe(`OPS-${ids.indexOf(id)}`);
     }
   }, 60000);
@@ -345,6 +352,21 @@ test('answers the workflow\'s task token again when the first attempts fail', as
   expect(await h.call('POST', `/requests/${id}/approve`, CAROL)).toMatchObject({ status: 200, body: { status: 'APPROVED' } });
   expect(await h.workflow.outcome(id)).toMatchObject({ status: 'SUCCEEDED' });
   expect(h.sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+});
+
+test('sealed credentials open for their own request only', async () => {
+  const h = await start({ sessionSeconds: 60 });
+  const ids = [await requested(h), await requested(h)];
+  for (const id of ids) {
+    await h.call('POST', `/requests/${id}/approve`, BOB);
+    await h.call('POST', `/requests/${id}/approve`, CAROL);
+  }
+  await waitFor(async () => (await Promise.all(ids.map((id) => h.store.get(id)))).every((r) => r?.status === 'ISSUED'));
+  // Someone who can write the table moves the first request's sealed credentials to the second.
+  const [first, second] = await Promise.all(ids.map(async (id) => (await h.store.get(id))!));
+  await h.store.update(second.requestId, second.version, { set: { credentials: first.credentials }, history: { at: new Date().toISOString(), event: 'tampered' } });
+  await expect(h.call('GET', `/requests/${second.requestId}/credentials`, AGENT)).rejects.toThrow(/not valid/);
+  expect((await h.call('GET', `/requests/${first.requestId}/credentials`, AGENT)).body.credentials).toMatchObject({ sessionToken: `token-for-request-${first.requestId}`.slice(0, 10 + 64) });
 });
 
 describe('approvals the workflow did not record', () => {

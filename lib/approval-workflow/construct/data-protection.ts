@@ -63,6 +63,28 @@ export function approvalProofKey(workflow: Construct, roles: { readonly signer: 
   });
 }
 
+/**
+ * The key that seals issued credentials at rest: the issuer seals, the API function opens, each
+ * only with an encryption context naming the request and its requester; administrators manage the
+ * key but can neither use it nor grant it to themselves.
+ */
+export function credentialsKey(workflow: Construct, roles: { readonly sealer: iam.IRole; readonly opener: iam.IRole }): kms.Key {
+  // Only with an encryption context that names a request (the ciphertext then opens only with that same context).
+  const bound = { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'requestId' } };
+  return new kms.Key(workflow, 'CredentialsKey', {
+    description: 'Agent guardrails: seals issued credentials until the requester collects them (seal: issuer; open: API function)',
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    policy: new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({ sid: 'AdministerNotUse', principals: [new iam.AccountRootPrincipal()], actions: [...KEY_ADMINISTRATION], resources: ['*'] }),
+        new iam.PolicyStatement({ sid: 'IssuerSeals', principals: [new iam.ArnPrincipal(roles.sealer.roleArn)], actions: ['kms:Encrypt'], resources: ['*'], conditions: bound }),
+        new iam.PolicyStatement({ sid: 'ApiOpens', principals: [new iam.ArnPrincipal(roles.opener.roleArn)], actions: ['kms:Decrypt'], resources: ['*'], conditions: bound }),
+      ],
+    }),
+  });
+}
+
 /** The requests table's resource policy: nobody but `roles` reads, writes or exports its items, administrators included. */
 export function workflowOnlyStatement(roles: readonly iam.IRole[]): iam.PolicyStatement {
   return new iam.PolicyStatement({

@@ -275,7 +275,8 @@ export async function credentials(deps: HandlerDeps, callerArn: string, requestI
       remove: ['credentials'],
       history: { at: now.toISOString(), event: 'credentials-delivered', by: callerArn },
     });
-    return { status: 200, body: { requestId, role: request.role, credentials: request.credentials } };
+    const opened = await deps.vault.open(requestId, request.requester.callerArn, request.credentials.sealed);
+    return { status: 200, body: { requestId, role: request.role, credentials: opened } };
   });
 }
 

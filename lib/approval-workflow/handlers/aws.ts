@@ -5,15 +5,15 @@
 import { randomUUID } from 'crypto';
 import { CloudFormationClient, DescribeChangeSetCommand, DescribeChangeSetCommandOutput } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { ApprovalSigner, ChangeSetDescription, ChangeSetReader, EventPublisher, RefusalEvent, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
+import { ApprovalSigner, CredentialsVault, ChangeSetDescription, ChangeSetReader, EventPublisher, RefusalEvent, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
 import { ENV } from './env';
-import { DynamoRequestStore } from './store';
+import { DynamoRequestStore, SessionCredentials } from './store';
 
 /** Prefix of the inline policies, one per revoked request, on an elevated role. */
 export const REVOCATION_POLICY_PREFIX = 'agent-guardrails-revoke-';
@@ -64,6 +64,28 @@ export class KmsApprovalSigner implements ApprovalSigner {
       if ((error as Error).name === 'KMSInvalidMacException') return false;
       throw error;
     }
+  }
+}
+
+/** Credentials sealed with a KMS key, bound to the request and requester by the encryption context. */
+export class KmsCredentialsVault implements CredentialsVault {
+  constructor(
+    private readonly client: KMSClient,
+    private readonly keyId: string,
+  ) {}
+
+  public async seal(requestId: string, requesterArn: string, credentials: SessionCredentials): Promise<string> {
+    const result = await this.client.send(
+      new EncryptCommand({ KeyId: this.keyId, Plaintext: new TextEncoder().encode(JSON.stringify(credentials)), EncryptionContext: { requestId, requester: requesterArn } }),
+    );
+    return Buffer.from(result.CiphertextBlob!).toString('base64');
+  }
+
+  public async open(requestId: string, requesterArn: string, sealed: string): Promise<SessionCredentials> {
+    const result = await this.client.send(
+      new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: new Uint8Array(Buffer.from(sealed, 'base64')), EncryptionContext: { requestId, requester: requesterArn } }),
+    );
+    return JSON.parse(new TextDecoder().decode(result.Plaintext!)) as SessionCredentials;
   }
 }
 
@@ -280,6 +302,7 @@ export function awsDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
     revoker: new IamSessionRevoker(new IAMClient({}), now),
     changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({})),
     signer: new KmsApprovalSigner(new KMSClient({}), required(ENV.approvalKey)),
+    vault: new KmsCredentialsVault(new KMSClient({}), required(ENV.credentialsKey)),
     events: new SnsAndEventBridgePublisher(new SNSClient({}), new EventBridgeClient({}), required(ENV.topic), required(ENV.eventBus)),
     now,
     newId: () => randomUUID(),

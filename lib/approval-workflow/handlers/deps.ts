@@ -104,6 +104,15 @@ export interface ApprovalSigner {
   verify(message: string, proof: string): Promise<boolean>;
 }
 
+/**
+ * Seals an issued session's credentials for one request and its requester: the issuer seals, only
+ * the API function opens, and a sealed value opens for no other request.
+ */
+export interface CredentialsVault {
+  seal(requestId: string, requesterArn: string, credentials: SessionCredentials): Promise<string>;
+  open(requestId: string, requesterArn: string, sealed: string): Promise<SessionCredentials>;
+}
+
 /** Everything the handlers depend on. */
 export interface HandlerDeps {
   readonly config: WorkflowConfig;
@@ -113,6 +122,7 @@ export interface HandlerDeps {
   readonly revoker: SessionRevoker;
   readonly changeSets: ChangeSetReader;
   readonly signer: ApprovalSigner;
+  readonly vault: CredentialsVault;
   readonly events: EventPublisher;
   readonly now: () => Date;
   readonly newId: () => string;

@@ -6,4 +6,5 @@ export const ENV = {
   topic: 'AGENT_GUARDRAILS_TOPIC',
   eventBus: 'AGENT_GUARDRAILS_EVENT_BUS',
   approvalKey: 'AGENT_GUARDRAILS_APPROVAL_KEY',
+  credentialsKey: 'AGENT_GUARDRAILS_CREDENTIALS_KEY',
 } as const;

@@ -47,7 +47,8 @@ export interface SessionCredentials {
 export interface StoredRequest extends ElevationRequest {
   readonly history: HistoryEntry[];
   readonly taskToken?: string;
-  readonly credentials?: SessionCredentials;
+  /** The issued session's credentials, sealed for this request and requester (`CredentialsVault`), until delivered. */
+  readonly credentials?: { readonly sealed: string };
 }
 
 /** Fields a write may set, and fields it removes. */

@@ -85,7 +85,13 @@ export async function issueSession(deps: HandlerDeps, requestId: string): Promis
       tags: sessionTags(request, approvers),
     });
     const updated = await deps.store.update(requestId, request.version, {
-      set: { status: 'ISSUED', issuedAt: now.toISOString(), sessionExpiresAt: credentials.expiration, credentials, delivered: false },
+      set: {
+        status: 'ISSUED',
+        issuedAt: now.toISOString(),
+        sessionExpiresAt: credentials.expiration,
+        credentials: { sealed: await deps.vault.seal(requestId, request.requester.callerArn, credentials) },
+        delivered: false,
+      },
       remove: ['taskToken'],
       history: { at: now.toISOString(), event: 'issued', detail: { approvers, sessionExpiresAt: credentials.expiration } },
     });

@@ -16,7 +16,7 @@ import { route } from '../handlers/api-handler';
 import { HandlerDeps, RefusalEvent, SessionIssuer, SessionRevoker, WorkflowConfig, WorkflowEvent } from '../handlers/deps';
 import { changeSetsFromDirectory, NO_CHANGE_SETS } from './change-set-files';
 import { LocalWorkflowSource } from './from-assembly';
-import { localApprovalSigner } from './local-signer';
+import { localApprovalSigner, localCredentialsVault } from './local-keys';
 import { DynamoRequestStore } from '../handlers/store';
 import { makeTaskHandler } from '../handlers/task-handler';
 import { Approver } from '../approver';
@@ -171,6 +171,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     revoker: revoked,
     changeSets,
     signer: localApprovalSigner(),
+    vault: localCredentialsVault(),
     events: { publish: async (event) => options.onEvent?.(event), refused: async (event) => options.onRefusal?.(event) },
     now: () => new Date(),
     newId: () => randomUUID(),
