@@ -83,7 +83,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** The sizes of the three guardrail policies for `count` production stacks (a table each, a bucket if asked). */
+/** The sizes of the four guardrail policies for `count` production stacks (a table each, a bucket if asked). */
 function guardrailSizes(count: number, options: { buckets: boolean; sharedPrefix: boolean; vpcs?: boolean }): Record<AgentGuardrailPolicy, number> {
   const app = new App();
   const boundary = new AgentPermissionsBoundary(new Stack(app, 'Guardrails'), 'Boundary');
