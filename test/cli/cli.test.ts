@@ -149,24 +149,66 @@ describe('local mode running an app\'s own workflow (--app)', () => {
   });
 });
 
-test.each([[['--help']], [['help']], [['status', '--help']], [[]]])('prints usage for %j', async (argv) => {
-  const result = await run(argv);
-  expect(result.code).toBe(0);
-  expect(result.out).toMatch(/^usage: agent-guardrails <command>/);
+describe('CLI conventions', () => {
+  test.each([[['--help']], [['help']]])('prints the usage with every command for %j, and exits 0', async (argv) => {
+    const result = await run(argv);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Usage: agent-guardrails \[options\] \[command\]/);
+    for (const command of ['request', 'approve', 'deny', 'revoke', 'status', 'pending', 'credentials', 'local', 'review', 'simulate', 'verify', 'impact']) {
+      expect(result.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+  });
+
+  test('prints each command\'s own help', async () => {
+    const status = await run(['status', '--help']);
+    expect(status).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: agent-guardrails status \[options\] <id>/) });
+    expect((await run(['local', '--help'])).out).toMatch(/--change-sets <DIR>/);
+    expect((await run(['local', '--help'])).out).not.toEqual(status.out);
+  });
+
+  test('fails with exit 2 and the usage on stderr when given nothing', async () => {
+    const result = await run([]);
+    expect(result).toMatchObject({ code: 2, out: '' });
+    expect(result.err).toMatch(/^Usage: agent-guardrails/);
+  });
+
+  test('prints its version', async () => {
+    const result = await run(['--version']);
+    expect(result).toMatchObject({ code: 0, out: require('../../package.json').version });
+  });
+
+  test('fails with exit 2 for a mistyped command, suggesting the right one, in one line', async () => {
+    const result = await run(['reveiw']);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe("agent-guardrails: unknown command 'reveiw' (Did you mean review?); see agent-guardrails --help");
+  });
+
+  test('fails with exit 2 for a network error, naming the URL and the cause', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const result = await run(['status', 'abc', '--url', `http://127.0.0.1:${port}/v1`, '--identity', AGENT]);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(`agent-guardrails: cannot reach the approval API at http://127.0.0.1:${port}: ECONNREFUSED; check --url and your network`);
+  });
 });
 
 describe('bad input to the CLI', () => {
   test.each([
     ['no URL', ['status', 'abc'], /--url \(or AGENT_GUARDRAILS_URL\) must name the approval API/],
     ['an identity against a deployed API', ['status', 'abc', '--url', 'https://abc.execute-api.eu-west-1.amazonaws.com/v1', '--identity', AGENT], /--identity works only against local mode/],
-    ['an unknown command', ['launch', '--url', 'http://127.0.0.1:1'], /unknown command "launch"/],
-    ['an unknown option', ['status', 'abc', '--force'], /unknown option --force/],
-    ['a request id that is not one', ['approve', '../etc', '--url', 'http://127.0.0.1:1', '--identity', AGENT], /approve needs a request id, got "..\/etc"/],
+    ['an unknown command', ['launch', '--url', 'http://127.0.0.1:1'], /unknown command 'launch'/],
+    ['an unknown option', ['status', 'abc', '--force'], /unknown option '--force'/],
+    ['a request id that is not one', ['approve', '../etc', '--url', 'http://127.0.0.1:1', '--identity', AGENT], /approve needs a request id \(letters, digits and -\), got "..\/etc"/],
+    ['a missing request id', ['approve', '--url', 'http://127.0.0.1:1'], /missing required argument 'id'/],
     ['a port that is not one', ['local', '--port', 'eighty'], /--port must be a port number/],
-  ])('exits 2 for %s, saying what to do', async (_name, argv, message) => {
+  ])('exits 2 for %s, saying what to do in one line', async (_name, argv, message) => {
     const result = await run(argv);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
+    expect(result.err.split('\n')).toHaveLength(1);
   });
 });
 

@@ -50,7 +50,7 @@ describe('impact', () => {
   });
 
   test.each([
-    ['no file', [], /impact needs the describe-change-set JSON of a change set/],
+    ['no file', [], /missing required argument 'file'/],
     ['a missing file', ['/nonexistent/change-set.json'], /cannot read \/nonexistent\/change-set.json/],
   ])('fails with exit 2 for %s', async (_what, argv, message) => {
     const result = await run(['impact', ...argv]);

@@ -46,6 +46,9 @@ describe('review', () => {
     const json = await run(['review', broken, '--format', 'json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.out).summary.errors).toBeGreaterThanOrEqual(2);
+    // As people type it.
+    const typed = await run(['review', broken, '--json']);
+    expect(JSON.parse(typed.out).summary).toEqual(JSON.parse(json.out).summary);
 
     const sarif = await run(['review', broken, '--format=sarif']);
     const log = JSON.parse(sarif.out);

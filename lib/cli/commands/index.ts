@@ -1,0 +1,23 @@
+/* The CLI's commands, declared once: the parser, the help and the usage are built from this table. */
+import { CommandSpec } from '../command-spec';
+import { approveCommand, denyCommand, revokeCommand } from './decisions';
+import { impactCommand } from './impact';
+import { localCommand } from './local';
+import { credentialsCommand, pendingCommand, statusCommand } from './reads';
+import { requestCommand } from './request';
+import { reviewCommand, simulateCommand, verifyCommand } from './review';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  requestCommand,
+  approveCommand,
+  denyCommand,
+  revokeCommand,
+  statusCommand,
+  pendingCommand,
+  credentialsCommand,
+  localCommand,
+  reviewCommand,
+  simulateCommand,
+  verifyCommand,
+  impactCommand,
+];
