@@ -1,5 +1,6 @@
 /* The CLI's commands, declared once: the parser, the help and the usage are built from this table. */
 import { CommandSpec } from '../command-spec';
+import { credentialProcessCommand } from './credential-process';
 import { approveCommand, denyCommand, revokeCommand } from './decisions';
 import { impactCommand } from './impact';
 import { localCommand } from './local';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   simulateCommand,
   verifyCommand,
   impactCommand,
+  credentialProcessCommand,
 ];
