@@ -6,6 +6,7 @@ import { impactCommand } from './impact';
 import { localCommand } from './local';
 import { credentialsCommand, pendingCommand, statusCommand } from './reads';
 import { requestCommand } from './request';
+import { setupAgentCommand } from './setup-agent';
 import { reviewCommand, simulateCommand, verifyCommand } from './review';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   verifyCommand,
   impactCommand,
   credentialProcessCommand,
+  setupAgentCommand,
 ];
