@@ -47,6 +47,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .description('AI agent guardrails: two-person approval, local mode, and the security review of a CDK app')
     .version(version(), '--version', 'print the version')
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => errors.push(text.replace(/\n$/, '')) });
   GLOBAL_OPTIONS.forEach((option) => addOption(program, option));

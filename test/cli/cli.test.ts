@@ -163,6 +163,8 @@ describe('CLI conventions', () => {
     const status = await run(['status', '--help']);
     expect(status).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: agent-guardrails status \[options\] <id>/) });
     expect((await run(['local', '--help'])).out).toMatch(/--change-sets <DIR>/);
+    // The options every command takes are shown with each.
+    expect(status.out).toMatch(/Global Options:[^]*--url <URL>/);
     expect((await run(['local', '--help'])).out).not.toEqual(status.out);
   });
 
