@@ -4,8 +4,8 @@
  * caller; and the one thing only the policy can tell apart, a role merely named like Identity
  * Center's, it refuses. The policy is decided by iam-simulate on the synthesized template.
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { IDENTITY_HEADER, LocalServer, startLocalServer, synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
+import { simulate } from '../support/simulator';
 import { resolveIntrinsics } from '../support/template';
 
 const ACCOUNT = '111122223333';
@@ -50,20 +50,12 @@ async function call(identity: string, method: string, path: string, body?: unkno
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
+/** Callers may invoke the API by their own policies; the API's policy decides the rest. */
+const INVOKE = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] };
+
 async function policyAllows(principal: string, method: string, path: string): Promise<boolean> {
   const resource = `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/v1/${method}${path.split('?')[0]}`;
-  const response = await runSimulation(
-    {
-      request: { principal, action: 'execute-api:Invoke', resource: { resource, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': principal } },
-      identityPolicies: [{ name: 'invoke', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] } }],
-      resourcePolicy: policy,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {},
-  );
-  if (response.resultType !== 'single') throw new Error(JSON.stringify(response));
-  return response.overallResult === 'Allowed';
+  return (await simulate({ principal, action: 'execute-api:Invoke', resource, accountId: ACCOUNT }, { identity: [INVOKE], resourcePolicy: policy })).result === 'Allowed';
 }
 
 const cases = routes.flatMap(([route, build]) => (Object.keys(callers) as Caller[]).map((who) => [route, who, build] as const));

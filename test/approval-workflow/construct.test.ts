@@ -1,8 +1,8 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Approver, RiskyChangeSets, TwoPersonApproval, TwoPersonApprovalProps } from '../../lib';
+import { ADMINISTRATOR_ACCESS, simulate } from '../support/simulator';
 import { resolveIntrinsics } from '../support/template';
 
 const ACCOUNT = '111122223333';
@@ -57,19 +57,8 @@ describe('TwoPersonApproval', () => {
       const policy = json.Resources[role.Properties.PermissionsBoundary.Ref];
       boundary = resolveIntrinsics(policy.Properties.PolicyDocument, json);
     });
-    const decide = async (action: string, resource: string, context: Record<string, string | string[]> = {}) => {
-      const response = await runSimulation(
-        {
-          request: { principal: session, action, resource: { resource, accountId: ACCOUNT }, contextVariables: context },
-          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
-          permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
-    };
+    const decide = async (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+      (await simulate({ principal: session, action, resource, context }, { identity: [ADMINISTRATOR_ACCESS], boundary })).result;
     const role = (path: string) => `arn:aws:iam::${ACCOUNT}:role/${path}`;
     const viaCloudFormation = { 'aws:CalledVia': ['cloudformation.amazonaws.com'] };
     test.each([
@@ -102,19 +91,7 @@ describe('TwoPersonApproval', () => {
       const arnOf = (prefix: string) => resolveIntrinsics({ 'Fn::GetAtt': [Object.keys(json.Resources).find((id) => id.startsWith(prefix))!, 'Arn'] }, json);
       roleArns = { api: arnOf('ApprovalApiHandlerServiceRole'), task: arnOf('ApprovalTaskHandlerServiceRole'), issuer: arnOf('ApprovalIssuerServiceRole') };
     });
-    const decide = async (principal: string, action: string) => {
-      const response = await runSimulation(
-        {
-          request: { principal, action, resource: { resource: tableArn, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': principal } },
-          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
-          resourcePolicy,
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
-    };
+    const decide = async (principal: string, action: string) => (await simulate({ principal, action, resource: tableArn }, { identity: [ADMINISTRATOR_ACCESS], resourcePolicy })).result;
     const admin = `arn:aws:iam::${ACCOUNT}:role/Admin`;
     test.each(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:ExportTableToPointInTime', 'dynamodb:PartiQLUpdate'])(
       'fails when an administrator calls %s: no approval forged, no credentials read',
@@ -143,19 +120,7 @@ describe('TwoPersonApproval', () => {
       const arnOf = (prefix: string) => resolveIntrinsics({ 'Fn::GetAtt': [Object.keys(json.Resources).find((id) => id.startsWith(prefix))!, 'Arn'] }, json);
       roleArns = { api: arnOf('ApprovalApiHandlerServiceRole'), issuer: arnOf('ApprovalIssuerServiceRole'), task: arnOf('ApprovalTaskHandlerServiceRole') };
     });
-    const decide = async (principal: string, action: string) => {
-      const response = await runSimulation(
-        {
-          request: { principal, action, resource: { resource: keyArn, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': principal } },
-          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
-          resourcePolicy: keyPolicy,
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
-    };
+    const decide = async (principal: string, action: string) => (await simulate({ principal, action, resource: keyArn }, { identity: [ADMINISTRATOR_ACCESS], resourcePolicy: keyPolicy })).result;
     const admin = `arn:aws:iam::${ACCOUNT}:role/Admin`;
     test.each([
       ['an administrator signs an approval', () => admin, 'kms:GenerateMac'],
@@ -186,19 +151,8 @@ describe('TwoPersonApproval', () => {
       const arnOf = (prefix: string) => resolveIntrinsics({ 'Fn::GetAtt': [Object.keys(json.Resources).find((id) => id.startsWith(prefix))!, 'Arn'] }, json);
       roleArns = { api: arnOf('ApprovalApiHandlerServiceRole'), issuer: arnOf('ApprovalIssuerServiceRole'), admin: `arn:aws:iam::${ACCOUNT}:role/Admin` };
     });
-    const decide = async (who: string, action: string, context: Record<string, string | string[]>) => {
-      const response = await runSimulation(
-        {
-          request: { principal: roleArns[who], action, resource: { resource: keyArn, accountId: ACCOUNT }, contextVariables: { 'aws:PrincipalArn': roleArns[who], ...context } },
-          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
-          resourcePolicy: keyPolicy,
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
-    };
+    const decide = async (who: string, action: string, context: Record<string, string | string[]>) =>
+      (await simulate({ principal: roleArns[who], action, resource: keyArn, context }, { identity: [ADMINISTRATOR_ACCESS], resourcePolicy: keyPolicy })).result;
     test.each([
       ['an administrator opens credentials', 'admin', 'kms:Decrypt', bound],
       ['the issuer opens credentials', 'issuer', 'kms:Decrypt', bound],
@@ -261,19 +215,8 @@ describe('TwoPersonApproval', () => {
     const roleArn = (logicalId: string) => resolveIntrinsics({ 'Fn::GetAtt': [logicalId, 'Arn'] }, json);
     const apiRoleId = Object.keys(json.Resources).find((id) => id.startsWith('ApprovalApiHandlerServiceRole'))!;
 
-    const assume = async (principal: string, action = 'sts:AssumeRole') => {
-      const response = await runSimulation(
-        {
-          request: { principal, action, resource: { resource: `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/elevated/x`, accountId: ACCOUNT }, contextVariables: {} },
-          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
-          resourcePolicy: trust,
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
-    };
+    const assume = async (principal: string, action = 'sts:AssumeRole') =>
+      (await simulate({ principal, action, resource: `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/elevated/x` }, { identity: [ADMINISTRATOR_ACCESS], resourcePolicy: trust })).result;
     expect(await assume(roleArn(issuerRoleId))).toBe('Allowed');
     expect(await assume(roleArn(issuerRoleId), 'sts:SetSourceIdentity')).toBe('Allowed');
     expect(await assume(roleArn(apiRoleId))).not.toBe('Allowed');
@@ -321,24 +264,15 @@ describe('TwoPersonApproval', () => {
       const api = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::ApiGateway::RestApi');
       policy = resolveIntrinsics(api.Properties.Policy, json);
     });
-    const invoke = async (principalArn: string, path: string) => {
-      const response = await runSimulation(
-        {
-          request: {
-            principal: principalArn,
-            action: 'execute-api:Invoke',
-            resource: { resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/v1/${path}`, accountId: ACCOUNT },
-            contextVariables: { 'aws:PrincipalArn': principalArn },
-          },
-          identityPolicies: [{ name: 'invoke', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] } }],
-          resourcePolicy: JSON.parse(JSON.stringify(policy).replace(/execute-api:\//g, `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/`)),
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      return response.resultType === 'error' ? JSON.stringify(response.errors) : response.overallResult;
-    };
+    /** Callers may invoke the API by their own policies; the API's policy decides the rest. */
+    const INVOKE = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] };
+    const invoke = async (principalArn: string, path: string) =>
+      (
+        await simulate(
+          { principal: principalArn, action: 'execute-api:Invoke', resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/v1/${path}` },
+          { identity: [INVOKE], resourcePolicy: JSON.parse(JSON.stringify(policy).replace(/execute-api:\//g, `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/`)) },
+        )
+      ).result;
     const cases = routes.flatMap(([path, expected]) => (Object.keys(callers) as Caller[]).map((who) => [path, who, expected(who)] as const));
     test.each(cases)('%s by %s: %s', async (path, who, expected) => {
       expect(await invoke(callers[who], path)).toBe(expected);

@@ -31,10 +31,12 @@ export interface PrincipalPolicies {
   readonly identity: unknown[];
   /** The permissions boundary, if any. */
   readonly boundary?: unknown;
+  /** The resource's own policy (a trust policy, key policy, table or API policy), if any. */
+  readonly resourcePolicy?: unknown;
 }
 
 /**
- * Runs one request through identity policies and a boundary, as IAM would for a role session.
+ * Runs one request through identity policies, a boundary and the resource's policy, as IAM would for a role session.
  * `aws:PrincipalArn`, which IAM sets on every request (for a role session: the role's ARN), is
  * filled in from the principal; the simulator does not do so itself.
  */
@@ -50,6 +52,7 @@ export async function simulate(request: SimulatedRequest, policies: PrincipalPol
       },
       identityPolicies: policies.identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
       permissionBoundaryPolicies: policies.boundary ? [{ name: 'boundary', policy: policies.boundary }] : undefined,
+      ...(policies.resourcePolicy ? { resourcePolicy: policies.resourcePolicy } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       additionalSettings: request.bucketAbac ? { s3: { bucketAbacEnabled: true } } : undefined,
