@@ -3,6 +3,7 @@
  * the app's own state machine definition, table schema and configuration (roles, approvers,
  * required approvals, timeouts), read from the templates.
  */
+import { renderIntrinsic } from '../../private/intrinsics';
 import { AssemblyResource, AssemblyStack, loadAssembly } from '../../review/assembly';
 import { WorkflowConfig } from '../handlers/deps';
 import { ENV } from '../handlers/env';
@@ -58,11 +59,10 @@ function raw(resource: AssemblyResource): Record<string, any> {
 
 /** A template string value, with the partition, account and region the stack names (or local mode's). */
 function render(value: unknown, stack: AssemblyStack): string {
-  if (typeof value === 'string') return value;
-  const join = (value as any)?.['Fn::Join'];
-  if (Array.isArray(join) && Array.isArray(join[1])) return join[1].map((part: unknown) => render(part, stack)).join(join[0]);
   const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::AccountId': stack.account ?? '000000000000', 'AWS::Region': stack.region ?? 'us-east-1', 'AWS::URLSuffix': 'amazonaws.com' };
-  const ref = (value as any)?.Ref;
-  if (typeof ref === 'string' && pseudo[ref] !== undefined) return pseudo[ref];
-  throw new LocalAppError(`--app: the workflow configuration in ${stack.stackName} holds a value local mode cannot read offline (${JSON.stringify(value)}); synthesize the app again with this version of the library`);
+  return renderIntrinsic(value, (intrinsic) => {
+    const ref = (intrinsic as { Ref?: unknown } | null)?.Ref;
+    if (typeof ref === 'string' && pseudo[ref] !== undefined) return pseudo[ref];
+    throw new LocalAppError(`--app: the workflow configuration in ${stack.stackName} holds a value local mode cannot read offline (${JSON.stringify(intrinsic)}); synthesize the app again with this version of the library`);
+  });
 }

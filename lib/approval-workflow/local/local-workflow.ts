@@ -6,6 +6,7 @@
  * already used is refused, as Step Functions refuses it.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
+import { renderIntrinsic } from '../../private/intrinsics';
 import { Workflow } from '../handlers/deps';
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node.js 22); Node.js 20 lacks it.
@@ -186,13 +187,7 @@ export function definitionFromTemplate(template: { Resources: Record<string, any
     throw new Error(`expected one state machine in the template, found ${machines.length}`);
   }
   const definition = machines[0][1].Properties.DefinitionString;
-  const text =
-    typeof definition === 'string'
-      ? definition
-      : (definition['Fn::Join'][1] as unknown[])
-          .map((part) => (typeof part === 'string' ? part : placeholder(part)))
-          .join(definition['Fn::Join'][0]);
-  return JSON.parse(text);
+  return JSON.parse(renderIntrinsic(definition, placeholder));
 }
 
 const PSEUDO_PARAMETERS: Record<string, string> = {
