@@ -9,7 +9,7 @@ import { approvalMessage } from '../logic/approval-proof';
 import { changeSetImpact, ChangeSetImpact } from '../logic/impact';
 import { ChangeSetBinding, changeSetProblems, validateCreateRequest } from '../logic/request';
 import { decideApproval, decideDelivery, decideDenial, decideRevocation, Refusal } from '../logic/rules';
-import { HandlerDeps } from './deps';
+import { HandlerDeps, RefusalEvent, WorkflowEvent } from './deps';
 import { onFreshRead, StoredRequest, VersionConflict } from './store';
 
 /** An HTTP response. */
@@ -281,10 +281,19 @@ export async function credentials(deps: HandlerDeps, callerArn: string, requestI
 }
 
 /** Publishes an event; a failure is logged, never undoes the state change already recorded in the table. */
-export async function publish(deps: HandlerDeps, event: Parameters<HandlerDeps['events']['publish']>[0]): Promise<void> {
+export async function publish(deps: HandlerDeps, event: WorkflowEvent): Promise<void> {
+  await sendQuietly(deps, () => deps.events.publish(event), 'event publishing failed; the request history in the table is the record', { type: event.type, requestId: event.request.requestId });
+}
+
+/** Publishes a refusal; a failure is logged, never fails the call: the refusal's log line is the record. */
+export async function publishRefusal(deps: HandlerDeps, event: RefusalEvent): Promise<void> {
+  await sendQuietly(deps, () => deps.events.refused(event), 'refusal event publishing failed; the log line is the record', { action: event.action, requestId: event.requestId });
+}
+
+async function sendQuietly(deps: HandlerDeps, send: () => Promise<void>, message: string, detail: Record<string, unknown>): Promise<void> {
   try {
-    await deps.events.publish(event);
+    await send();
   } catch (error) {
-    deps.log?.('event publishing failed; the request history in the table is the record', { type: event.type, requestId: event.request.requestId, error: String(error) });
+    deps.log?.(message, { ...detail, error: String(error) });
   }
 }

@@ -45,11 +45,7 @@ export async function route(
       ...(requestId ? { requestId } : {}),
     };
     deps.log?.('refused', { ...event });
-    try {
-      await deps.events.refused(event);
-    } catch (error) {
-      deps.log?.('refusal event publishing failed; the log line is the record', { error: String(error) });
-    }
+    await actions.publishRefusal(deps, event);
   }
   return result;
 }
