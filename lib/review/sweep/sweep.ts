@@ -205,20 +205,24 @@ const PLACEMENT_TARGETS: Readonly<Record<string, { readonly names: ProductionReq
 function placementProbes(policies: SweptPolicies, inventory: ProductionInventory, catalog: IamCatalog, productionKey: string, observe?: (request: SweptRequest) => void) {
   const allowed: AllowedChange[] = [];
   let evaluations = 0;
-  for (const resource of inventory.resources) {
-    const target = PLACEMENT_TARGETS[resource.cfnType];
-    if (target === undefined) continue;
-    for (const { key } of PRODUCTION_REQUEST_KEYS.filter((k) => k.names === target.names)) {
-      const service = key.split(':')[0];
-      for (const action of catalog.actionsOf(service)) {
-        const type = action.resourceTypes.find((t) => t.conditionKeys.some((k) => k.toLowerCase() === key.toLowerCase()))?.name ?? action.resourceTypes[0]?.name;
-        const supports = supportedKeys(catalog, action, type);
-        if (isPureRead(action) || !supports(key.toLowerCase())) continue;
-        const name = `${action.service}:${action.name}`;
-        const context = { ...policies.principalContext, [key.toLowerCase()]: [target.value(resource.arn)] };
+  for (const { key, names } of PRODUCTION_REQUEST_KEYS) {
+    const targets = inventory.resources.flatMap((resource) => {
+      const target = PLACEMENT_TARGETS[resource.cfnType];
+      return target?.names === names ? [{ resource, value: target.value(resource.arn) }] : [];
+    });
+    if (targets.length === 0) continue;
+    const service = key.split(':')[0];
+    for (const action of catalog.actionsOf(service)) {
+      const type = action.resourceTypes.find((t) => t.conditionKeys.some((k) => k.toLowerCase() === key.toLowerCase()))?.name ?? action.resourceTypes[0]?.name;
+      const supports = supportedKeys(catalog, action, type);
+      if (isPureRead(action) || !supports(key.toLowerCase())) continue;
+      const name = `${action.service}:${action.name}`;
+      const evaluator = new ActionEvaluator(name, policies.identity, policies.boundary);
+      for (const { resource, value } of targets) {
+        const context = { ...policies.principalContext, [key.toLowerCase()]: [value] };
         // The caller's own resource: nothing about it is production.
         const arn = `arn:aws:${service}:${resource.arn.split(':')[3]}:${resource.arn.split(':')[4]}:callers-own`;
-        const decision = new ActionEvaluator(name, policies.identity, policies.boundary).decide({ resource: arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
+        const decision = evaluator.decide({ resource: arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
         evaluations++;
         observe?.({ action: name, resource, arn, scenario: 'named in request', change: true, context, decision });
         if (decision.result === 'Allowed') allowed.push({ action: name, resource, scenario: 'named in request', decision });
