@@ -22,9 +22,9 @@ import { makeTaskHandler } from '../handlers/task-handler';
 import { Approver } from '../approver';
 import { TwoPersonApproval } from '../two-person-approval';
 import { IdentitySpec } from '../logic/identity';
+import { IDENTITY_HEADER } from './identity-header';
 
-/** The header local mode reads the caller's identity from. Never accepted by the deployed API. */
-export const IDENTITY_HEADER = 'x-agent-guardrails-identity';
+export { IDENTITY_HEADER };
 
 const LOCAL_ACCOUNT = '000000000000';
 
