@@ -6,27 +6,9 @@
  */
 import * as fs from 'fs';
 import { ChangeSetImpact, changeSetImpact, describeImpactReason } from '../approval-workflow/logic/impact';
+import { formatImpact } from '../approval-workflow/logic/impact-text';
 import { ReviewInputError } from '../review/simulate';
 import { productionTag, ReviewArgs, ReviewIo } from './review-commands';
-
-/** The impact as text: a headline, the counts, each change with its reasons, and what must be accepted. */
-export function formatImpact(impact: ChangeSetImpact): string[] {
-  const { added, modified, removed, replaced } = impact.counts;
-  const lines = [
-    `change set on ${impact.stackName}${impact.production ? ' (production)' : ''}: ${impact.risk.toUpperCase()} risk`,
-    `  ${added} added, ${modified} modified in place, ${removed} removed, ${replaced} replaced or maybe replaced`,
-  ];
-  for (const c of impact.changes) {
-    const replacement = c.replacement && c.replacement !== 'False' ? ` (replacement: ${c.replacement})` : '';
-    lines.push(`  ${c.risk.toUpperCase().padEnd(6)} ${c.action}${replacement} ${c.stackName}/${c.logicalResourceId} (${c.resourceType})`);
-    for (const reason of c.reasons) lines.push(`         - ${describeImpactReason(reason)}`);
-  }
-  if (impact.riskToAccept.length > 0) {
-    lines.push('  production data at risk, which each approver must accept:');
-    for (const r of impact.riskToAccept) lines.push(`    ${r}`);
-  }
-  return lines;
-}
 
 /** The impact as JSON: the documented shape, reasons as sentences and as codes. */
 export function impactJson(impact: ChangeSetImpact): Record<string, unknown> {

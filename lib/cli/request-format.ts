@@ -3,7 +3,7 @@
  * and what it does, who approved, and what happened.
  */
 import { ChangeSetImpact } from '../approval-workflow/logic/impact';
-import { formatImpact } from './impact-command';
+import { formatImpact } from '../approval-workflow/logic/impact-text';
 
 /** One line per request waiting for approvers: id, role, who asks for whom, risk, approvals, expiry, justification. */
 export function formatPending(requests: ReadonlyArray<Record<string, any>>): string[] {

@@ -1,5 +1,6 @@
 /* The CLI's commands, declared once: the parser, the help and the usage are built from this table. */
 import { CommandSpec } from '../command-spec';
+import { consoleCommand } from './console';
 import { credentialProcessCommand } from './credential-process';
 import { approveCommand, denyCommand, revokeCommand } from './decisions';
 import { impactCommand } from './impact';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   statusCommand,
   pendingCommand,
   credentialsCommand,
+  consoleCommand,
   localCommand,
   reviewCommand,
   simulateCommand,
