@@ -2,6 +2,7 @@
  * Construct API: the properties of `TwoPersonApproval` and of its elevated roles.
  */
 import { Duration } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Approver } from './approver';
 
@@ -39,7 +40,44 @@ export interface TwoPersonApprovalProps {
    * @default Duration.hours(1)
    */
   readonly requestTimeout?: Duration;
+
+  /**
+   * Where people hear of requests, besides the workflow's topic and event bus: email addresses,
+   * and Slack or Microsoft Teams channels of Amazon Q Developer in chat applications.
+   *
+   * @default - nobody: subscribe to `topic` yourself
+   */
+  readonly notifications?: ApprovalNotifications;
 }
+
+/** Where the workflow tells people of requests: who asks, for what, the impact, and how to decide. */
+export interface ApprovalNotifications {
+  /**
+   * Email addresses subscribed to the workflow's topic. Each receives a confirmation email from
+   * SNS first, and hears of nothing until it is confirmed.
+   *
+   * @default - none
+   */
+  readonly emails?: string[];
+
+  /**
+   * Slack channels of Amazon Q Developer in chat applications (formerly AWS Chatbot) that receive
+   * the notifications: the topic is added to each. Give the channels' role read-only guardrail
+   * policies: people in the channel act with it.
+   *
+   * @default - none
+   */
+  readonly slackChannels?: chatbot.SlackChannelConfiguration[];
+
+  /**
+   * Microsoft Teams channels of Amazon Q Developer in chat applications that receive the
+   * notifications: the topic is added to each one's `snsTopicArns`.
+   *
+   * @default - none
+   */
+  readonly teamsChannels?: chatbot.CfnMicrosoftTeamsChannelConfiguration[];
+}
+
 
 /** Options for an elevated role. */
 export interface ElevatedRoleOptions {

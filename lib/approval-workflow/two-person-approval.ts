@@ -16,6 +16,7 @@ import { apiResourcePolicy } from './construct/api-policy';
 import { ElevatedRoleOptions, RiskyChangeSets, TwoPersonApprovalProps } from './props';
 import { approvalProofKey, credentialsKey, workflowOnlyStatement } from './construct/data-protection';
 import { elevatedBoundary } from './construct/elevated-boundary';
+import { deliverNotifications, notificationProblems } from './construct/notifications';
 import { buildStateMachine } from './construct/state-machine';
 import { ENV } from './handlers/env';
 import { ElevatedRoleConfig, WorkflowConfig } from './handlers/deps';
@@ -25,6 +26,9 @@ import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from './logic/request';
 import { GuardrailPaths } from '../guardrail-paths';
 import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-document';
 
+
+/** The approval API's one stage. */
+const API_STAGE = 'v1';
 
 /** The directory of the bundled handlers (built by `npm run bundle`, shipped in the package). */
 export const HANDLER_BUNDLE_DIR = path.join(__dirname, 'handlers', 'dist');
@@ -86,6 +90,7 @@ export class TwoPersonApproval extends Construct {
     if (!requestTimeout.isUnresolved() && (requestTimeout.toSeconds() < 300 || requestTimeout.toSeconds() > 86400)) {
       problems.push(`requestTimeout must be from 5 minutes to 24 hours, got ${requestTimeout.toHumanString()}`);
     }
+    problems.push(...notificationProblems(props.notifications));
     if (!fs.existsSync(path.join(HANDLER_BUNDLE_DIR, 'index.js'))) {
       problems.push(`the bundled handlers are missing from ${HANDLER_BUNDLE_DIR}; run "npm run bundle" (npm ci runs it)`);
     }
@@ -126,6 +131,7 @@ export class TwoPersonApproval extends Construct {
       nonKeyAttributes: [...LISTED_ATTRIBUTES],
     });
     this.topic = new sns.Topic(this, 'Events', { enforceSSL: true, displayName: 'Agent guardrails: elevation requests' });
+    deliverNotifications(this.topic, props.notifications);
     // A bus of its own, tagged with the workflow, so that nobody bounded can forge its events.
     this.eventBus = new events.EventBus(this, 'EventBus', { description: 'Agent guardrails: elevation request state changes' });
 
@@ -207,7 +213,7 @@ export class TwoPersonApproval extends Construct {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
-        stageName: 'v1',
+        stageName: API_STAGE,
         accessLogDestination: new apigateway.LogGroupLogDestination(new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN })),
         // Who called what, and what came of it: the caller's ARN is what the handler decides on.
         accessLogFormat: apigateway.AccessLogFormat.custom(
@@ -230,6 +236,12 @@ export class TwoPersonApproval extends Construct {
       },
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
     });
+    // The commands in notifications name the API. Formatted from its id, not the stage's URL: the
+    // stage depends on the methods, which depend on the functions.
+    const apiUrl = `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${API_STAGE}`;
+    for (const f of [apiHandler, taskHandler, this.issuer]) {
+      f.addEnvironment(ENV.apiUrl, apiUrl);
+    }
     const integration = new apigateway.LambdaIntegration(apiHandler);
     const requests = this.api.root.addResource('requests');
     requests.addMethod('POST', integration);

@@ -148,7 +148,10 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({ region: 'us-east-1' })),
     signer: new KmsApprovalSigner(new KMSClient({ region: 'us-east-1' }), 'alias/approvals'),
     vault: new KmsCredentialsVault(new KMSClient({ region: 'us-east-1' }), 'alias/credentials'),
-    events: new SnsAndEventBridgePublisher(new SNSClient({ region: 'us-east-1' }), new EventBridgeClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:111122223333:events', 'default'),
+    events: new SnsAndEventBridgePublisher(new SNSClient({ region: 'us-east-1' }), new EventBridgeClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:111122223333:events', 'default', {
+      requiredApprovals: config.requiredApprovals,
+      apiUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/v1',
+    }),
     now: () => new Date(),
     newId: () => randomUUID(),
   };

@@ -11,6 +11,7 @@ import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePol
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { notification, snsMessage } from '../logic/notification';
 import { ApprovalSigner, CredentialsVault, ChangeSetDescription, ChangeSetReader, EventPublisher, RefusalEvent, HandlerDeps, SessionIssuer, SessionRevoker, Workflow, WorkflowConfig, WorkflowEvent } from './deps';
 import { ENV } from './env';
 import { DynamoRequestStore, SessionCredentials } from './store';
@@ -226,23 +227,36 @@ export function revocationStatement(requestId: string | undefined, before: Date)
   };
 }
 
-/** Publishes every state change to an SNS topic and to EventBridge. */
+/** What the notifications need besides the request. */
+export interface NotificationSettings {
+  readonly requiredApprovals: number;
+  /** The approval API's URL, for the commands in the message. @default - the commands omit --url */
+  readonly apiUrl?: string;
+}
+
+/**
+ * Publishes every state change to an SNS topic, as messages people act on (email, chat, SMS), and
+ * to EventBridge, as the request's fields for programs.
+ */
 export class SnsAndEventBridgePublisher implements EventPublisher {
   constructor(
     private readonly sns: SNSClient,
     private readonly eventBridge: EventBridgeClient,
     private readonly topicArn: string,
     private readonly eventBusName: string,
+    private readonly settings: NotificationSettings,
   ) {}
 
   public async publish(event: WorkflowEvent): Promise<void> {
     const detail = eventDetail(event);
+    const message = notification({ ...event, ...this.settings });
     await Promise.all([
       this.sns.send(
         new PublishCommand({
           TopicArn: this.topicArn,
-          Subject: `Elevation request ${event.request.requestId} ${event.type}`.slice(0, 100),
-          Message: JSON.stringify(detail),
+          Subject: message.subject,
+          MessageStructure: 'json',
+          Message: snsMessage(message),
           MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
         }),
       ),
@@ -303,7 +317,10 @@ export function awsDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
     changeSets: new CloudFormationChangeSetReader(new CloudFormationClient({})),
     signer: new KmsApprovalSigner(new KMSClient({}), required(ENV.approvalKey)),
     vault: new KmsCredentialsVault(new KMSClient({}), required(ENV.credentialsKey)),
-    events: new SnsAndEventBridgePublisher(new SNSClient({}), new EventBridgeClient({}), required(ENV.topic), required(ENV.eventBus)),
+    events: new SnsAndEventBridgePublisher(new SNSClient({}), new EventBridgeClient({}), required(ENV.topic), required(ENV.eventBus), {
+      requiredApprovals: config.requiredApprovals,
+      apiUrl: env[ENV.apiUrl] || undefined,
+    }),
     now,
     newId: () => randomUUID(),
     log: (message, detail) => console.log(JSON.stringify({ message, ...detail })),

@@ -7,4 +7,6 @@ export const ENV = {
   eventBus: 'AGENT_GUARDRAILS_EVENT_BUS',
   approvalKey: 'AGENT_GUARDRAILS_APPROVAL_KEY',
   credentialsKey: 'AGENT_GUARDRAILS_CREDENTIALS_KEY',
+  /** The approval API's URL, for the commands in notifications. */
+  apiUrl: 'AGENT_GUARDRAILS_API_URL',
 } as const;
