@@ -5,8 +5,9 @@
  * the waiting task the way SendTaskSuccess/SendTaskFailure do in AWS. A token that is unknown or
  * already used is refused, as Step Functions refuses it.
  */
-import { StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachine } from 'aws-local-stepfunctions';
 import { renderIntrinsic } from '../../private/intrinsics';
+import { LOCAL_MODE, loadOptional } from '../../private/optional-packages';
 import { Workflow } from '../handlers/deps';
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node.js 22); Node.js 20 lacks it.
@@ -73,7 +74,9 @@ export class LocalWorkflow implements Workflow {
       }
       definition.States[state].TimeoutSeconds = seconds;
     }
-    this.machine = new StateMachine(definition as any, { validationOptions: { checkArn: false } });
+    // An optional peer dependency: loaded here, so that importing this module needs nothing more.
+    const { StateMachine: Machine } = loadOptional(LOCAL_MODE, 'aws-local-stepfunctions', () => require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions'));
+    this.machine = new Machine(definition as any, { validationOptions: { checkArn: false } });
   }
 
   public async start(requestId: string): Promise<void> {

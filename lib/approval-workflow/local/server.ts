@@ -23,6 +23,7 @@ import { Approver } from '../approver';
 import { TwoPersonApproval } from '../two-person-approval';
 import { IdentitySpec } from '../logic/identity';
 import { IDENTITY_HEADER } from './identity-header';
+import { LOCAL_MODE, loadOptional } from '../../private/optional-packages';
 
 export { IDENTITY_HEADER };
 
@@ -128,6 +129,8 @@ export const fakeIssuer: SessionIssuer = {
 
 /** Starts local mode. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  // First, so that a missing optional package is reported before anything runs.
+  const createDynalite = loadOptional(LOCAL_MODE, 'dynalite', () => require('dynalite'));
   const changeSets = options.changeSetsDir ? changeSetsFromDirectory(options.changeSetsDir) : NO_CHANGE_SETS;
   const demoApprovers = options.approvers ?? DEFAULT_LOCAL_APPROVERS;
   const source = options.source ?? synthesizeLocalWorkflow(demoApprovers, options.pendingSeconds, { changeSets: options.changeSetsDir !== undefined });
@@ -136,7 +139,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // The app's approvers, by human and identities; the demo's, by the ARNs given.
   const approvers = options.source ? config.approvers.map((a) => `${a.human} (${a.identities.map(describeIdentity).join(', ')})`) : demoApprovers;
 
-  const dynalite = require('dynalite')({ createTableMs: 0 });
+  const dynalite = createDynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
   const client = new DynamoDBClient({
     endpoint: `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`,
