@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// The agent-guardrails CLI. From the published package it runs the compiled code; from a clone of
-// the repository, where nothing is compiled, it runs the TypeScript sources through ts-node.
+// The agent-guardrails CLI. In a clone of the repository, where lib/ holds the TypeScript sources,
+// it runs them through ts-node (a dev dependency), so that a stale build is never what runs; from
+// the published package, which ships no sources, it runs the compiled code in dist/.
+const fs = require('fs');
+const path = require('path');
+
+const sources = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
 let main;
-try {
-  ({ main } = require('../lib/cli/main.js'));
-} catch (error) {
-  if (error.code !== 'MODULE_NOT_FOUND') throw error;
+if (fs.existsSync(sources)) {
   require('ts-node').register({ transpileOnly: true });
-  ({ main } = require('../lib/cli/main.ts'));
+  ({ main } = require(sources));
+} else {
+  ({ main } = require('../dist/cli/main.js'));
 }
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
