@@ -42,6 +42,9 @@ export interface CredentialProcessDeps {
   readonly now: () => Date;
 }
 
+/** The environment variable a session name is taken from when --session-name is not given. */
+export const SESSION_NAME_ENV = 'AGENT_GUARDRAILS_SESSION_NAME';
+
 /** A cached session is used until this long before it expires. */
 export const REFRESH_BEFORE_MS = 5 * 60 * 1000;
 
@@ -57,7 +60,7 @@ export function credentialOptionProblems(options: CredentialProcessOptions): str
     problems.push(`--source-identity must be the agent's name (2-64 letters, digits and + = , . @ _ -), got ${JSON.stringify(options.sourceIdentity)}`);
   }
   if (options.sessionName !== undefined && !NAME.test(options.sessionName)) {
-    problems.push(`--session-name must be 2-64 letters, digits and + = , . @ _ - (a task or ticket id), got ${JSON.stringify(options.sessionName)}`);
+    problems.push(`--session-name (or ${SESSION_NAME_ENV}) must be 2-64 letters, digits and + = , . @ _ - (a task or ticket id), got ${JSON.stringify(options.sessionName)}`);
   }
   const duration = options.durationSeconds ?? 3600;
   if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {

@@ -91,6 +91,18 @@ test('prints the session as credential_process JSON, assumed with the source ide
   expect(call.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIABASEEXAMPLE00001\/\d{8}\/eu-west-1\/sts\/aws4_request/);
 });
 
+test('takes the session name from AGENT_GUARDRAILS_SESSION_NAME, which the agent\'s tool passes on, unless --session-name is given', async () => {
+  process.env.AGENT_GUARDRAILS_SESSION_NAME = 'OPS-77';
+  expect((await run([...base(cacheDir()), '--endpoint-url', endpoint])).code).toBe(0);
+  expect(seen[0].params.get('RoleSessionName')).toBe('OPS-77');
+  expect((await run([...base(cacheDir()), '--session-name', 'OPS-78', '--endpoint-url', endpoint])).code).toBe(0);
+  expect(seen[1].params.get('RoleSessionName')).toBe('OPS-78');
+  process.env.AGENT_GUARDRAILS_SESSION_NAME = 'bad name!';
+  const bad = await run([...base(cacheDir()), '--endpoint-url', endpoint]);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toContain('--session-name (or AGENT_GUARDRAILS_SESSION_NAME) must be 2-64 letters');
+});
+
 test('serves the cached session while it lasts, and assumes the role again shortly before it expires', async () => {
   const dir = cacheDir();
   const first = JSON.parse((await run([...base(dir), '--endpoint-url', endpoint])).out);

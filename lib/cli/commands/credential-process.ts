@@ -1,7 +1,7 @@
 /* The `credential-process` command: the agent's AWS session, in the credential_process format. */
 import * as os from 'os';
 import * as path from 'path';
-import { agentCredentials, credentialOptionProblems, CredentialProcessOptions, fileCache } from '../../agent-access/credential-process';
+import { agentCredentials, credentialOptionProblems, CredentialProcessOptions, fileCache, SESSION_NAME_ENV } from '../../agent-access/credential-process';
 import { CommandSpec } from '../command-spec';
 import { CliError } from '../errors';
 
@@ -11,7 +11,7 @@ export const credentialProcessCommand: CommandSpec = {
   options: [
     { name: 'role-arn', value: 'ARN', help: 'the agent role' },
     { name: 'source-identity', value: 'NAME', help: 'the agent\'s name (the role requires it)' },
-    { name: 'session-name', value: 'NAME', help: 'a task or ticket id, so CloudTrail tells tasks apart (default: the source identity)' },
+    { name: 'session-name', value: 'NAME', help: `a task or ticket id, so CloudTrail tells tasks apart (default: $${SESSION_NAME_ENV}, else the source identity)` },
     { name: 'tag', value: 'KEY=VALUE', help: 'a session tag (repeatable)', repeatable: true },
     { name: 'duration', value: 'SECONDS', help: 'the session length (default: 3600)' },
     { name: 'source-profile', value: 'PROFILE', help: 'the profile of the base credentials (default: the SDK\'s chain)' },
@@ -25,10 +25,12 @@ export const credentialProcessCommand: CommandSpec = {
       if (!match) throw new CliError('usage', `--tag must be KEY=VALUE, got ${JSON.stringify(value)}`);
       tags[match[1]] = match[2];
     }
+    // The tool that runs the AWS SDK passes its environment on: a task id set when the agent starts names its sessions.
+    const sessionName = typeof input.flags['session-name'] === 'string' ? input.flags['session-name'] : io.env[SESSION_NAME_ENV] || undefined;
     const options: CredentialProcessOptions = {
       roleArn: String(input.flags['role-arn'] ?? ''),
       sourceIdentity: String(input.flags['source-identity'] ?? ''),
-      ...(typeof input.flags['session-name'] === 'string' ? { sessionName: input.flags['session-name'] } : {}),
+      ...(sessionName ? { sessionName } : {}),
       tags,
       ...(input.flags.duration !== undefined ? { durationSeconds: Number(input.flags.duration) } : {}),
     };
