@@ -7,7 +7,7 @@
  * the development stack. It cannot delete, update or recreate the production stack or its
  * resources, even if someone attached AdministratorAccess to it.
  */
-import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -68,5 +68,9 @@ export function buildApp(app: App = new App()): App {
 
   const deploy = new AgentDeployRole(guardrails, 'DevDeploy', { boundary, stackNames: ['orders-dev'] });
   deploy.grantDeploy(agent);
+
+  // What the agent's operator needs: the role its sessions use, and the role it deploys with.
+  new CfnOutput(guardrails, 'AgentRoleArn', { value: agent.roleArn, description: 'agent-guardrails setup-agent --role-arn' });
+  new CfnOutput(guardrails, 'DeployRoleArn', { value: deploy.role.roleArn, description: 'cdk deploy orders-dev --role-arn' });
   return app;
 }

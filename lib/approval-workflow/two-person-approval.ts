@@ -325,11 +325,21 @@ export class TwoPersonApproval extends Construct {
 
   /** Lets `grantee` approve, deny, revoke, list and read requests. Only configured approvers' calls count. */
   public grantApprove(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi('POST', '/requests/*/*'), this.api.arnForExecuteApi('GET', '/requests/*'), this.api.arnForExecuteApi('GET', '/requests')],
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: this.approverRoutes() });
+  }
+
+  /**
+   * What `grantApprove` grants, as a policy document, for identities that are not constructs of
+   * this app: the inline policy of an IAM Identity Center permission set for approvers, say.
+   */
+  public approverPolicy(): iam.PolicyDocument {
+    return new iam.PolicyDocument({
+      statements: [new iam.PolicyStatement({ sid: 'DecideElevationRequests', actions: ['execute-api:Invoke'], resources: this.approverRoutes() })],
     });
+  }
+
+  private approverRoutes(): string[] {
+    return [this.api.arnForExecuteApi('POST', '/requests/*/*'), this.api.arnForExecuteApi('GET', '/requests/*'), this.api.arnForExecuteApi('GET', '/requests')];
   }
 
   /** The configuration the handlers run with. */

@@ -308,6 +308,32 @@ describe('TwoPersonApproval', () => {
     expect(() => new TwoPersonApproval(stack, 'Approval', { approvers, ...props })).toThrow(message);
   });
 
+  describe('approverPolicy, as an Identity Center permission set\'s inline policy, decided by iam-simulate with the API\'s policy', () => {
+    const approver = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ElevationApprover_0123456789abcdef`;
+    let identity: any;
+    let resourcePolicy: any;
+    beforeAll(() => {
+      const { workflow, stack, template } = build();
+      const json = template.toJSON() as any;
+      const apiId = Object.keys(template.findResources('AWS::ApiGateway::RestApi'))[0];
+      identity = JSON.parse(JSON.stringify(resolveIntrinsics(stack.resolve(workflow.approverPolicy().toJSON()), json)).split(`:${apiId}/`).join(':abc123/'));
+      const api = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::ApiGateway::RestApi');
+      resourcePolicy = JSON.parse(JSON.stringify(resolveIntrinsics(api.Properties.Policy, json)).replace(/execute-api:\//g, `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/`));
+    });
+    test.each([
+      ['POST/requests/r1/approve', 'Allowed'],
+      ['POST/requests/r1/deny', 'Allowed'],
+      ['POST/requests/r1/revoke', 'Allowed'],
+      ['GET/requests', 'Allowed'],
+      ['GET/requests/r1', 'Allowed'],
+      // Approvers do not ask for sessions with it.
+      ['POST/requests', 'ImplicitlyDenied'],
+    ])('%s: %s', async (route, expected) => {
+      const decision = await simulate({ principal: approver, action: 'execute-api:Invoke', resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/v1/${route}` }, { identity: [identity], resourcePolicy });
+      expect(decision.result).toBe(expected);
+    });
+  });
+
   test('admits every identity of a human approver to approve, and warns when roles may ask for nobody', () => {
     const { template, stack } = build({
       approvers: [Approver.human('bob', { identityCenterUser: 'bob@example.com', iamUsers: [`arn:aws:iam::${ACCOUNT}:user/bob`] }), Approver.role(`arn:aws:iam::${ACCOUNT}:role/carol-approver`)],
