@@ -1,5 +1,5 @@
 /** The smallest useful setup: one production stack, one bounded agent. Shown in the README. */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AgentPermissionsBoundary, AgentRole, ProductionProtection } from '../lib';
@@ -17,5 +17,7 @@ export function buildApp(app: App = new App()): App {
     assumedBy: new iam.ArnPrincipal(`arn:${guardrails.partition}:iam::${guardrails.account}:role/agent-launcher`),
   });
   agent.grantReadOnly();
+  // The agent's operator needs its role's ARN: `cdk deploy` prints it.
+  new CfnOutput(guardrails, 'AgentRoleArn', { value: agent.roleArn });
   return app;
 }

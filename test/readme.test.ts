@@ -27,3 +27,47 @@ test('every review rule is in the rules table with its id, and the unacknowledge
   const sentence = readme.split('### Review rules')[1].split('cannot be acknowledged')[0];
   expect(guarded.filter((id) => !sentence.split(table)[1].includes(`\`${id}\``))).toEqual([]);
 });
+
+describe('the TypeScript snippets', () => {
+  const snippets = [...readme.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+
+  test('each starts with its imports and names the package as users install it', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(8);
+    const missing = snippets.filter((code) => !/^import /.test(code) || !code.includes("from 'cdk-agent-guardrails'"));
+    expect(missing).toEqual([]);
+  });
+
+  test('each compiles on its own against the library', () => {
+    const ts = require('typescript') as typeof import('typescript');
+    const root = path.join(__dirname, '..');
+    // Each snippet is a file of its own, beside the tests, so that its imports resolve as a user's would.
+    const files = new Map(snippets.map((code, i) => [path.join(root, 'test', `readme-snippet-${i}.ts`), code]));
+    const options: import('typescript').CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      types: ['node'],
+      baseUrl: root,
+      paths: { 'cdk-agent-guardrails': ['lib/index.ts'] },
+    };
+    const host = ts.createCompilerHost(options);
+    const readFile = host.readFile.bind(host);
+    const fileExists = host.fileExists.bind(host);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.readFile = (name) => files.get(path.resolve(name)) ?? readFile(name);
+    host.fileExists = (name) => files.has(path.resolve(name)) || fileExists(name);
+    host.getSourceFile = (name, language, ...rest) => {
+      const code = files.get(path.resolve(name));
+      return code !== undefined ? ts.createSourceFile(name, code, language) : getSourceFile(name, language, ...rest);
+    };
+    const program = ts.createProgram([...files.keys()], options, host);
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .filter((d) => d.file && files.has(path.resolve(d.file.fileName)))
+      .map((d) => `${path.basename(d.file!.fileName)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}\n${files.get(path.resolve(d.file!.fileName))!.split('\n')[d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line]}`);
+    expect(problems).toEqual([]);
+  });
+});
