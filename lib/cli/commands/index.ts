@@ -5,6 +5,7 @@ import { credentialProcessCommand } from './credential-process';
 import { approveCommand, denyCommand, revokeCommand } from './decisions';
 import { impactCommand } from './impact';
 import { localCommand } from './local';
+import { mcpCommand } from './mcp';
 import { credentialsCommand, pendingCommand, statusCommand } from './reads';
 import { requestCommand } from './request';
 import { setupAgentCommand } from './setup-agent';
@@ -26,4 +27,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   impactCommand,
   credentialProcessCommand,
   setupAgentCommand,
+  mcpCommand,
 ];
