@@ -16,9 +16,6 @@ export interface OptionalFeature {
 /** `agent-guardrails local`: the table in dynalite, the state machine in aws-local-stepfunctions. */
 export const LOCAL_MODE: OptionalFeature = { name: 'agent-guardrails local', packages: ['dynalite', 'aws-local-stepfunctions'] };
 
-/** `agent-guardrails mcp`: the Model Context Protocol server. */
-export const MCP_SERVER: OptionalFeature = { name: 'agent-guardrails mcp', packages: ['@modelcontextprotocol/sdk'] };
-
 /**
  * Returns `load()`, which requires `packageName` (one of `feature.packages`) with a literal
  * `require`, so that tools that follow requires see it. Throws a usage `CliError` naming every
