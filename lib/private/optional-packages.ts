@@ -16,6 +16,9 @@ export interface OptionalFeature {
 /** `agent-guardrails local`: the table in dynalite, the state machine in aws-local-stepfunctions. */
 export const LOCAL_MODE: OptionalFeature = { name: 'agent-guardrails local', packages: ['dynalite', 'aws-local-stepfunctions'] };
 
+/** `agent-guardrails mcp`: the Model Context Protocol SDK. */
+export const MCP_SERVER: OptionalFeature = { name: 'agent-guardrails mcp', packages: ['@modelcontextprotocol/sdk'] };
+
 /**
  * Returns `load()`, which requires `packageName` (one of `feature.packages`) with a literal
  * `require`, so that tools that follow requires see it. Throws a usage `CliError` naming every
@@ -49,7 +52,8 @@ export function missingPackages(feature: OptionalFeature, resolve: (name: string
   });
 }
 
-function missingMessage(feature: OptionalFeature, missing: readonly string[]): string {
+/** The one-line message for the packages of `feature` that are missing: what, and the command that installs them. */
+export function missingMessage(feature: OptionalFeature, missing: readonly string[]): string {
   const list = missing.join(' and ');
   return `${feature.name} needs ${list}, ${missing.length === 1 ? 'an optional peer dependency' : 'optional peer dependencies'} of cdk-agent-guardrails that ${missing.length === 1 ? 'is' : 'are'} not installed; `
     + `install ${feature.packages.length === 1 ? 'it' : 'them'} with: npm install --save-dev ${feature.packages.join(' ')}`;

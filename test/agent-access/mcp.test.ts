@@ -267,7 +267,7 @@ test('fails when the MCP SDK is not installed, naming the fix (the CLI itself lo
   const cli = (...argv: string[]) => spawnSync(process.execPath, ['-r', hook, path.join(ROOT, 'bin', 'agent-guardrails.js'), ...argv], { cwd: ROOT, encoding: 'utf8', input: '' });
   const missing = cli('mcp', '--url', 'http://127.0.0.1:9', '--identity', AGENT);
   expect(missing).toMatchObject({ status: 2, stdout: '' });
-  expect(missing.stderr.trim().split('\n').pop()).toBe('agent-guardrails: the mcp command needs the Model Context Protocol SDK (an optional peer dependency), which is not installed: run npm install @modelcontextprotocol/sdk');
+  expect(missing.stderr.trim().split('\n').pop()).toBe('agent-guardrails: agent-guardrails mcp needs @modelcontextprotocol/sdk, an optional peer dependency of cdk-agent-guardrails that is not installed; install it with: npm install --save-dev @modelcontextprotocol/sdk');
 });
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {

@@ -10,6 +10,7 @@ import { PROFILE_NAME } from '../../agent-access/mcp/credentials-file';
 import { ApiClient, apiClientOf } from '../api-client';
 import { API_OPTIONS, CommandSpec } from '../command-spec';
 import { CliError, isCliError } from '../errors';
+import { MCP_SERVER, missingMessage } from '../../private/optional-packages';
 
 /** The profile save_credentials writes unless told otherwise. */
 export const DEFAULT_ELEVATED_PROFILE = 'agent-guardrails-elevated';
@@ -58,7 +59,7 @@ export const mcpCommand: CommandSpec = {
     const { loadMcpSdk, serveMcp } = await import('../../agent-access/mcp/server');
     const sdk = loadMcpSdk();
     if (!sdk) {
-      throw new CliError('usage', 'the mcp command needs the Model Context Protocol SDK (an optional peer dependency), which is not installed: run npm install @modelcontextprotocol/sdk');
+      throw new CliError('usage', missingMessage(MCP_SERVER, MCP_SERVER.packages));
     }
     const { lazyAgentRole } = await import('../../agent-access/mcp/tools');
     const { credentialsFileStore, sharedFiles } = await import('../../agent-access/mcp/credentials-file');
