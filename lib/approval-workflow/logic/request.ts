@@ -5,6 +5,7 @@
 import { ApproverSpec, humanKey, Identity, resolveIdentity } from './identity';
 import { ChangeSetImpact, isExecutable } from './impact';
 import { ElevationRequest } from './rules';
+import { APPROVERS_TAG_KEY, REQUEST_ID_TAG_KEY } from '../../private/session-names';
 
 /** STS limits role-chained sessions (the issuer is itself a role session) to one hour. */
 export const MAX_SESSION_SECONDS = 3600;
@@ -187,7 +188,7 @@ export function sessionPolicy(request: ElevationRequest): Record<string, unknown
 export function sessionTags(request: ElevationRequest, approvers: readonly string[]): Array<{ Key: string; Value: string }> {
   const clean = (value: string) => value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '-').slice(0, 256);
   return [
-    { Key: 'agent-guardrails:request-id', Value: clean(request.requestId) },
-    { Key: 'agent-guardrails:approvers', Value: clean(approvers.join(' ')) },
+    { Key: REQUEST_ID_TAG_KEY, Value: clean(request.requestId) },
+    { Key: APPROVERS_TAG_KEY, Value: clean(approvers.join(' ')) },
   ];
 }
