@@ -8,6 +8,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { TASK_TAG_KEY } from '../private/session-names';
 
 /** What the agent asks for. */
 export interface CredentialProcessOptions {
@@ -80,6 +81,15 @@ export function cacheKey(options: CredentialProcessOptions): string {
   return createHash('sha256').update(stable).digest('hex').slice(0, 32);
 }
 
+/**
+ * The session's tags: those given, and the task, named after the session when it has a name of its
+ * own, so that every call carries its rationale (`AgentRole` admits this tag and no other).
+ */
+export function sessionTagsOf(options: CredentialProcessOptions): Array<{ Key: string; Value: string }> {
+  const tags = { ...(options.sessionName !== undefined ? { [TASK_TAG_KEY]: options.sessionName } : {}), ...(options.tags ?? {}) };
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
 /** The agent's session: from the cache while it has more than `REFRESH_BEFORE_MS` left, else assumed anew and cached. */
 export async function agentCredentials(deps: CredentialProcessDeps, options: CredentialProcessOptions): Promise<ProcessCredentials> {
   const key = cacheKey(options);
@@ -92,7 +102,7 @@ export async function agentCredentials(deps: CredentialProcessDeps, options: Cre
     sessionName: options.sessionName ?? options.sourceIdentity,
     sourceIdentity: options.sourceIdentity,
     durationSeconds: options.durationSeconds ?? 3600,
-    tags: Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    tags: sessionTagsOf(options),
   });
   await deps.cache.write(key, fresh);
   return fresh;

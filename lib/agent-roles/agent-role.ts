@@ -6,6 +6,7 @@ import { AgentPermissionsBoundary } from '../permissions-boundary/agent-permissi
 import { renderedProperties } from '../private/render';
 import { agentTrustProblems, describeAgentTrustProblem } from './agent-trust';
 import { tokenPattern } from '../private/tokens';
+import { TASK_TAG_KEY } from '../private/session-names';
 
 /** AWS managed policies that an agent role refuses: each one lets the agent do far more than its job. */
 export const REFUSED_AWS_MANAGED_POLICIES: readonly string[] = ['AdministratorAccess', 'IAMFullAccess', 'PowerUserAccess'];
@@ -89,9 +90,13 @@ export class AgentRole extends iam.Role {
     this.agentName = props.agentName;
     this.boundary = props.boundary;
 
-    // Setting a source identity needs its own permission in the trust policy.
+    // Setting a source identity needs its own permission in the trust policy. So does tagging the
+    // session: the launcher may name the task (the rationale CloudTrail and the audit show) and no
+    // other tag, so that session tags cannot claim what attribute-based policies grant on.
     this.assumeRolePolicy!.addStatements(
       new iam.PolicyStatement({ actions: ['sts:SetSourceIdentity'], principals: [trusted] }),
+      // TagSession is authorized only within the AssumeRole that requires the source identity.
+      new iam.PolicyStatement({ actions: ['sts:TagSession'], principals: [props.assumedBy], conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TASK_TAG_KEY] } } }),
     );
     Tags.of(this).add(AGENT_ROLE_TAG_KEY, 'agent');
     Tags.of(this).add(AGENT_NAME_TAG_KEY, props.agentName);

@@ -85,8 +85,11 @@ test('prints the session as credential_process JSON, assumed with the source ide
     RoleSessionName: 'OPS-42',
     SourceIdentity: 'coding-agent',
     DurationSeconds: '3600',
-    'Tags.member.1.Key': 'ticket',
+    // The task, named after the session, then the tags given.
+    'Tags.member.1.Key': 'agent-guardrails:task',
     'Tags.member.1.Value': 'OPS-42',
+    'Tags.member.2.Key': 'ticket',
+    'Tags.member.2.Value': 'OPS-42',
   });
   expect(call.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIABASEEXAMPLE00001\/\d{8}\/eu-west-1\/sts\/aws4_request/);
 });
@@ -95,6 +98,7 @@ test('takes the session name from AGENT_GUARDRAILS_SESSION_NAME, which the agent
   process.env.AGENT_GUARDRAILS_SESSION_NAME = 'OPS-77';
   expect((await run([...base(cacheDir()), '--endpoint-url', endpoint])).code).toBe(0);
   expect(seen[0].params.get('RoleSessionName')).toBe('OPS-77');
+  expect(seen[0].params.get('Tags.member.1.Value')).toBe('OPS-77');
   expect((await run([...base(cacheDir()), '--session-name', 'OPS-78', '--endpoint-url', endpoint])).code).toBe(0);
   expect(seen[1].params.get('RoleSessionName')).toBe('OPS-78');
   process.env.AGENT_GUARDRAILS_SESSION_NAME = 'bad name!';

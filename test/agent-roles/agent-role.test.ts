@@ -38,21 +38,21 @@ describe('AgentRole', () => {
     });
   });
 
-  test('trusts only the launcher, and only with the agent as source identity', async () => {
+  test('trusts only the launcher, only with the agent as source identity, and with the task as the only session tag', async () => {
     const { stack, boundary } = setup();
     agent(stack, boundary);
     const template = Template.fromStack(stack).toJSON();
     const role = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName === 'coding-agent');
     const trust = resolveIntrinsics(role.Properties.AssumeRolePolicyDocument, template as any);
 
-    const decide = async (principal: string, action: string, sourceIdentity?: string) => {
+    const decide = async (principal: string, action: string, sourceIdentity?: string, tagKeys?: string[]) => {
       const response = await runSimulation(
         {
           request: {
             principal,
             action,
             resource: { resource: `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`, accountId: ACCOUNT },
-            contextVariables: sourceIdentity ? { 'sts:SourceIdentity': sourceIdentity } : {},
+            contextVariables: { ...(sourceIdentity ? { 'sts:SourceIdentity': sourceIdentity } : {}), ...(tagKeys ? { 'aws:TagKeys': tagKeys } : {}) },
           },
           identityPolicies: [{ name: 'launcher', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:*', Resource: '*' }] } }],
           resourcePolicy: trust,
@@ -69,6 +69,11 @@ describe('AgentRole', () => {
     expect(await decide(LAUNCHER, 'sts:AssumeRole')).not.toBe('Allowed');
     expect(await decide(LAUNCHER, 'sts:AssumeRole', 'alice')).not.toBe('Allowed');
     expect(await decide(`arn:aws:iam::${ACCOUNT}:role/platform-admin`, 'sts:AssumeRole', 'coding-agent')).not.toBe('Allowed');
+    // The session may carry its task, and no tag that attribute-based policies could grant on.
+    expect(await decide(LAUNCHER, 'sts:TagSession', 'coding-agent', ['agent-guardrails:task'])).toBe('Allowed');
+    expect(await decide(LAUNCHER, 'sts:TagSession', 'coding-agent', ['agent-guardrails:task', 'team'])).not.toBe('Allowed');
+    expect(await decide(LAUNCHER, 'sts:TagSession', 'coding-agent', ['agent-guardrails:request-id'])).not.toBe('Allowed');
+    expect(await decide(`arn:aws:iam::${ACCOUNT}:role/platform-admin`, 'sts:TagSession', 'coding-agent', ['agent-guardrails:task'])).not.toBe('Allowed');
   });
 
   test('accepts the account root with a condition, and an OIDC provider', () => {
@@ -207,7 +212,7 @@ describe('AgentRole', () => {
     });
 
     test.each([
-      ['a statement added later trusts everyone', (role: AgentRole) => role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AnyPrincipal()], conditions: { StringEquals: { 'sts:SourceIdentity': 'coding-agent' } } })), /trust statement 2 trusts everyone \(\*\)/],
+      ['a statement added later trusts everyone', (role: AgentRole) => role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AnyPrincipal()], conditions: { StringEquals: { 'sts:SourceIdentity': 'coding-agent' } } })), /trust statement 3 trusts everyone \(\*\)/],
       ['a statement added later trusts a human', (role: AgentRole) => role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:user/alice`)], conditions: { StringEquals: { 'sts:SourceIdentity': 'coding-agent' } } })), /trusts the IAM user arn:aws:iam::111122223333:user\/alice/],
       ['an override drops the source identity condition', (role: AgentRole) => (role.node.defaultChild as iam.CfnRole).addPropertyDeletionOverride('AssumeRolePolicyDocument.Statement.0.Condition'), /trust statement 0 does not require the source identity "coding-agent"/],
       ['an override trusts Identity Center', (role: AgentRole) => (role.node.defaultChild as iam.CfnRole).addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Principal.AWS', `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`), /trusts the IAM Identity Center role/],

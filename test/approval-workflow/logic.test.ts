@@ -303,5 +303,7 @@ describe('the issued session', () => {
       { Key: 'agent-guardrails:request-id', Value: 'req-1' },
       { Key: 'agent-guardrails:approvers', Value: 'iam-user:111122223333:bob role:111122223333:change-approver' },
     ]);
+    // The ticket, when the request names one, is the session's task.
+    expect(sessionTags({ ...pending(), ticket: 'OPS-42' }, [])).toContainEqual({ Key: 'agent-guardrails:task', Value: 'OPS-42' });
   });
 });

@@ -5,7 +5,7 @@
 import { ApproverSpec, humanKey, Identity, resolveIdentity } from './identity';
 import { ChangeSetImpact, isExecutable } from './impact';
 import { ElevationRequest } from './rules';
-import { APPROVERS_TAG_KEY, REQUEST_ID_TAG_KEY } from '../../private/session-names';
+import { APPROVERS_TAG_KEY, REQUEST_ID_TAG_KEY, TASK_TAG_KEY } from '../../private/session-names';
 
 /** STS limits role-chained sessions (the issuer is itself a role session) to one hour. */
 export const MAX_SESSION_SECONDS = 3600;
@@ -190,5 +190,7 @@ export function sessionTags(request: ElevationRequest, approvers: readonly strin
   return [
     { Key: REQUEST_ID_TAG_KEY, Value: clean(request.requestId) },
     { Key: APPROVERS_TAG_KEY, Value: clean(approvers.join(' ')) },
+    // The ticket is the session's rationale, as the task is an agent session's.
+    ...(request.ticket ? [{ Key: TASK_TAG_KEY, Value: clean(request.ticket) }] : []),
   ];
 }
