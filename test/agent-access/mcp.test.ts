@@ -54,7 +54,7 @@ describe('agent-guardrails mcp over stdio', () => {
     transport = new StdioClientTransport({
       command: process.execPath,
       args: [path.join(ROOT, 'bin', 'agent-guardrails.js'), 'mcp', '--url', local.url, '--identity', AGENT, '--on-behalf-of', HUMAN, '--app', app],
-      env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile, AWS_CONFIG_FILE: configFile },
+      env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile, AWS_CONFIG_FILE: configFile, AGENT_GUARDRAILS_SESSION_NAME: 'OPS-42' },
       cwd: ROOT,
       stderr: 'pipe',
     });
@@ -113,7 +113,10 @@ describe('agent-guardrails mcp over stdio', () => {
 
     // What approvers read is the agent's reasoning, stored by the workflow, with the human named by whoever started the server.
     const stored = await api(APPROVER_1, 'GET', `/requests/${id}`);
-    expect(stored.body).toMatchObject({ justification: reasoning, requester: { callerArn: AGENT }, onBehalfOf: { callerArn: HUMAN } });
+    // The task the agent was started for is the ticket, so the elevated session is tagged with it too.
+    expect(stored.body).toMatchObject({ justification: reasoning, ticket: 'OPS-42', requester: { callerArn: AGENT }, onBehalfOf: { callerArn: HUMAN } });
+    const named = await call('request_elevation', { role: 'deployer', reasoning, ticket: 'OPS-9' });
+    expect((await api(APPROVER_1, 'GET', `/requests/${named.body.requestId}`)).body).toMatchObject({ ticket: 'OPS-9' });
     // The API has no route that changes a request.
     for (const method of ['PUT', 'PATCH']) {
       expect(await api(AGENT, method, `/requests/${id}`, { justification: 'something else' })).toMatchObject({ status: 404, body: { error: 'no-such-route' } });

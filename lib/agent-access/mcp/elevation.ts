@@ -21,7 +21,12 @@ export interface ElevationDeps {
   readonly defaultProfile: string;
   /** The human the agent works for, as whoever started the server said (`--on-behalf-of`); never the agent's choice. */
   readonly onBehalfOf?: string;
+  /** The task the agent works on (`--task`): the ticket of requests that name none, and so the elevated session's task tag. */
+  readonly task?: string;
 }
+
+/** What a ticket may hold. */
+export const TICKET = /^[\w.:#/-]{1,128}$/;
 
 /**
  * The fewest approvals any request needs: `TwoPersonApproval` refuses a `requiredApprovals` below
@@ -54,7 +59,7 @@ export const requestElevationTool: ToolDefinition<ElevationDeps, RequestElevatio
       reasoning: { type: 'string', description: 'why you need the session: what the change set does and why, for the approvers', minLength: 10, maxLength: 2000 },
       changeSetArn: { type: 'string', description: 'the ARN of the change set the session executes (arn:aws:cloudformation:REGION:ACCOUNT:changeSet/NAME/ID)', pattern: '^arn:aws[\\w-]*:cloudformation:[a-z0-9-]+:\\d{12}:changeSet/[A-Za-z][A-Za-z0-9-]{0,127}/[\\w-]+$' },
       durationSeconds: { type: 'integer', description: 'the session length in seconds (default: the role\'s longest)', minimum: 900, maximum: 3600 },
-      ticket: { type: 'string', description: 'a ticket reference (letters, digits and . : # / - _)', pattern: '^[\\w.:#/-]{1,128}$' },
+      ticket: { type: 'string', description: 'a ticket reference (letters, digits and . : # / - _); default: the task the server was started for', pattern: TICKET.source },
     },
     required: ['role', 'reasoning'],
     additionalProperties: false,
@@ -66,7 +71,7 @@ export const requestElevationTool: ToolDefinition<ElevationDeps, RequestElevatio
       justification: input.reasoning,
       ...(input.changeSetArn !== undefined ? { changeSetArn: input.changeSetArn } : {}),
       ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
-      ...(input.ticket !== undefined ? { ticket: input.ticket } : {}),
+      ...(input.ticket !== undefined ? { ticket: input.ticket } : deps.task !== undefined ? { ticket: deps.task } : {}),
       ...(deps.onBehalfOf !== undefined ? { onBehalfOf: deps.onBehalfOf } : {}),
     };
     const answer = await call(deps, { method: 'POST', path: '/requests', body });

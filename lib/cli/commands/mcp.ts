@@ -11,6 +11,8 @@ import { ApiClient, apiClientOf } from '../api-client';
 import { API_OPTIONS, CommandSpec } from '../command-spec';
 import { CliError, isCliError } from '../errors';
 import { MCP_SERVER, missingMessage } from '../../private/optional-packages';
+import { SESSION_NAME_ENV } from '../../agent-access/credential-process';
+import { TICKET } from '../../agent-access/mcp/elevation';
 
 /** The profile save_credentials writes unless told otherwise. */
 export const DEFAULT_ELEVATED_PROFILE = 'agent-guardrails-elevated';
@@ -25,6 +27,7 @@ export const mcpCommand: CommandSpec = {
     { name: 'role', value: 'PATH', help: 'the agent\'s role in it, by construct path or logical id (default: its only agent role)' },
     { name: 'on-behalf-of', value: 'ARN', help: 'the human the agent works for, sent with every request (who then cannot approve)' },
     { name: 'profile', value: 'NAME', help: `the profile save_credentials writes by default (default: ${DEFAULT_ELEVATED_PROFILE})` },
+    { name: 'task', value: 'ID', help: `the task or ticket, sent as the ticket of requests that name none (default: $${SESSION_NAME_ENV})` },
     ...API_OPTIONS,
   ],
   async run(input, io) {
@@ -51,6 +54,10 @@ export const mcpCommand: CommandSpec = {
     const profile = text('profile') ?? DEFAULT_ELEVATED_PROFILE;
     if (!PROFILE_NAME.test(profile) || profile === 'default') {
       problems.push(`--profile must be 1-64 letters, digits, . _ - and not default (an elevated session gets a profile of its own), got ${JSON.stringify(profile)}`);
+    }
+    const task = text('task') ?? (io.env[SESSION_NAME_ENV] || undefined);
+    if (task !== undefined && !TICKET.test(task)) {
+      problems.push(`--task (or ${SESSION_NAME_ENV}) must be 1-128 letters, digits and . : # / - _ (a task or ticket id), got ${JSON.stringify(task)}`);
     }
     if (input.positional.length > 0) problems.push(`mcp takes no arguments, got ${input.positional.map((p) => JSON.stringify(p)).join(' ')}; name the app with --app`);
     if (problems.length > 0 || !client) throw new CliError('usage', problems.join('; '));
@@ -88,6 +95,7 @@ export const mcpCommand: CommandSpec = {
         now: () => new Date(),
         defaultProfile: profile,
         ...(onBehalfOf ? { onBehalfOf } : {}),
+        ...(task ? { task } : {}),
       },
       version: (require('../../../package.json') as { version: string }).version,
       log: io.err,
