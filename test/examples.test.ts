@@ -15,12 +15,25 @@ test('there are examples', () => {
 });
 
 describe.each(exampleFiles)('examples/%s', (file) => {
-  test('synthesizes without errors or warnings', () => {
+  test('synthesizes without errors or warnings, CDK\'s own CloudFormation validation included', () => {
     const { buildApp } = require(path.join(EXAMPLES, file)) as { buildApp: (app?: App) => App };
-    const assembly = buildApp(new App()).synth();
+    // The other tests run without CDK's built-in validation (test/support/setup-env.js); here it runs.
+    const saved = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'true';
+    let assembly;
+    try {
+      assembly = buildApp(new App()).synth();
+    } finally {
+      process.env.CDK_VALIDATION = saved;
+    }
     const messages = assembly.stacks.flatMap((s) => s.messages).filter((m) => m.level !== 'info');
     expect(messages.map((m) => `${m.id}: ${m.entry.data}`)).toEqual([]);
     expect(assembly.stacks.length).toBeGreaterThan(0);
+    const report = path.join(assembly.directory, 'validation-report.json');
+    const violations = fs.existsSync(report)
+      ? (JSON.parse(fs.readFileSync(report, 'utf8')).pluginReports as Array<{ pluginName: string; violations: Array<{ ruleName: string; description: string }> }>).flatMap((p) => p.violations.map((v) => `${p.pluginName} ${v.ruleName}: ${v.description}`))
+      : [];
+    expect(violations).toEqual([]);
   });
 });
 
