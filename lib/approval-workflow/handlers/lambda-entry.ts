@@ -12,3 +12,4 @@ const lazyDeps = () => (deps ??= awsDeps());
 
 export const api = makeApiHandler(lazyDeps);
 export const task = makeTaskHandler(lazyDeps);
+export { breaker, breakerReset } from '../../circuit-breaker/handlers/entry';

@@ -1,0 +1,15 @@
+/** Environment variables the construct sets on the breaker's functions (no SDK here: the construct imports it). */
+export const BREAKER_ENV = {
+  /** The breaker's configuration (`BreakerConfig`), as JSON: agents, thresholds, production. */
+  config: 'AGENT_GUARDRAILS_BREAKER_CONFIG',
+  table: 'AGENT_GUARDRAILS_BREAKER_TABLE',
+  /** The approval workflow's topic: the approvers who reset the breaker. */
+  approversTopic: 'AGENT_GUARDRAILS_BREAKER_APPROVERS_TOPIC',
+  securityTopic: 'AGENT_GUARDRAILS_BREAKER_SECURITY_TOPIC',
+  /** The approval workflow's event bus. */
+  eventBus: 'AGENT_GUARDRAILS_BREAKER_EVENT_BUS',
+  /** The elevated role that resets the breaker, and the reset function, for the commands in notifications. */
+  resetRole: 'AGENT_GUARDRAILS_BREAKER_RESET_ROLE',
+  resetFunction: 'AGENT_GUARDRAILS_BREAKER_RESET_FUNCTION',
+  apiUrl: 'AGENT_GUARDRAILS_BREAKER_API_URL',
+} as const;
