@@ -5,15 +5,18 @@
  *
  * The agent can read everything, propose change sets for production, and deploy, update or delete
  * the development stack. It cannot delete, update or recreate the production stack or its
- * resources, even if someone attached AdministratorAccess to it.
+ * resources, even if someone attached AdministratorAccess to it. A circuit breaker watches its
+ * calls: five denied calls within ten minutes, or one attempt to write to production, quarantine
+ * its role until two approvers reset it.
  */
 import { App, CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AgentBoundary, AgentDeployRole, AgentPermissionsBoundary, AgentRole, ProductionProtection } from '../lib';
+import { AgentBoundary, AgentCircuitBreaker, AgentDeployRole, AgentPermissionsBoundary, AgentRole, Approver, ProductionProtection, TwoPersonApproval } from '../lib';
 
 /** The service: orders are queued, then written to a table by a function. */
 export class OrdersService extends Construct {
@@ -68,6 +71,19 @@ export function buildApp(app: App = new App()): App {
 
   const deploy = new AgentDeployRole(guardrails, 'DevDeploy', { boundary, stackNames: ['orders-dev'] });
   deploy.grantDeploy(agent);
+
+  // Two of the platform team approve elevated sessions, and only they can reset the circuit breaker.
+  const approval = new TwoPersonApproval(guardrails, 'TwoPersonApproval', {
+    approvers: [
+      Approver.identityCenterUser('alice@example.com'),
+      Approver.identityCenterUser('bob@example.com'),
+      Approver.identityCenterUser('carol@example.com'),
+    ],
+    notifications: { emails: ['platform-approvers@example.com'] },
+  });
+  // An agent that keeps hitting the guardrails, or tries to write to production, is quarantined.
+  const breaker = new AgentCircuitBreaker(guardrails, 'CircuitBreaker', { agents: [agent], approval });
+  breaker.securityTopic.addSubscription(new subscriptions.EmailSubscription('security@example.com'));
 
   // What the agent's operator needs: the role its sessions use, and the role it deploys with.
   new CfnOutput(guardrails, 'AgentRoleArn', { value: agent.roleArn, description: 'agent-guardrails setup-agent --role-arn' });

@@ -37,3 +37,5 @@ export * from './review/review-plugin';
 export * from './review/simulate';
 export * from './review/report-formats';
 export * from './review/verify';
+export * from './circuit-breaker/circuit-breaker';
+export * from './circuit-breaker/props';

@@ -1,5 +1,6 @@
 /* The CLI's commands, declared once: the parser, the help and the usage are built from this table. */
 import { CommandSpec } from '../command-spec';
+import { breakerCommand } from './breaker';
 import { consoleCommand } from './console';
 import { credentialProcessCommand } from './credential-process';
 import { approveCommand, denyCommand, revokeCommand } from './decisions';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   credentialProcessCommand,
   setupAgentCommand,
   mcpCommand,
+  breakerCommand,
 ];
