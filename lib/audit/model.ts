@@ -31,6 +31,8 @@ export interface AuditEvent {
   readonly target?: string;
   /** Whether it names a stack given as production (`--production-stack`). */
   readonly production: boolean;
+  /** The session this call began (an AssumeRole of a chain), by id. */
+  readonly opens?: string;
 }
 
 /** The circuit breaker quarantining an agent role (`trip`), or lifting the quarantine (`reset`). */

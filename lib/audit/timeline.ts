@@ -195,6 +195,9 @@ export function buildAudit(records: readonly TrailRecord[], options: AuditOption
 
   const ordered = [...new Set(drafts)].sort((a, b) => compare(startOf(a) ?? '', startOf(b) ?? ''));
   const ids = new Map(ordered.map((d, i) => [d, `s${i + 1}`]));
+  // An AssumeRole a session made links to the session it began.
+  const opened = new Map([...origins.values()].flatMap((o) => { const d = byKey.get(keyOf(o.accessKeyId)); return d ? [[o.record.eventId, ids.get(d)!] as const] : []; }));
+  const withLinks = (events: readonly AuditEvent[]) => events.map((e) => (opened.has(e.eventId) ? { ...e, opens: opened.get(e.eventId) } : e));
   const sessions = ordered.map((d): AuditSession => {
     const summary = summaryOf(d.events, (options.productionStacks ?? []).length > 0 ? false : null);
     return {
@@ -214,7 +217,7 @@ export function buildAudit(records: readonly TrailRecord[], options: AuditOption
       approvers: (d.tags.get(APPROVERS_TAG_KEY) ?? '').split(' ').filter(Boolean),
       chainedFrom: d.parent ? ids.get(d.parent) : undefined,
       chain: chainOf(d),
-      events: d.events,
+      events: withLinks(d.events),
       trips: tripsDuring(d, summary, trips),
       summary,
     };

@@ -1,6 +1,7 @@
 /* The CLI's commands, declared once: the parser, the help and the usage are built from this table. */
 import { CommandSpec } from '../command-spec';
 import { breakerCommand } from './breaker';
+import { auditCommand } from './audit';
 import { consoleCommand } from './console';
 import { credentialProcessCommand } from './credential-process';
 import { approveCommand, denyCommand, revokeCommand } from './decisions';
@@ -29,5 +30,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   credentialProcessCommand,
   setupAgentCommand,
   mcpCommand,
+  auditCommand,
   breakerCommand,
 ];
