@@ -109,15 +109,21 @@ export function productionIdentifier(record: Record<string, unknown>, production
   return candidates.find((value) => namesProduction(value, production));
 }
 
-function collectStrings(value: unknown, into: string[], depth: number): void {
+/** Request parameters that identify a resource: `stackName`, `queueUrl`, `topicArn`, `instanceId`, `resourceArns`... */
+const IDENTIFIER_KEY = /(name|arn|url|id|identifier|resource)s?$/i;
+
+/**
+ * The values of request parameters that identify resources. Values under other keys (an object
+ * key, a prefix, a description, a policy) are the caller's text, and may look like anything.
+ */
+function collectStrings(value: unknown, into: string[], depth: number, key?: string): void {
   if (into.length >= MAX_IDENTIFIERS || depth > MAX_DEPTH) return;
   if (typeof value === 'string') {
-    // Identifiers have no spaces; free text (descriptions, policies) is not looked at.
-    if (value.length > 0 && value.length <= 2048 && !/\s/.test(value)) into.push(value);
+    if (key !== undefined && IDENTIFIER_KEY.test(key) && value.length > 0 && value.length <= 2048 && !/\s/.test(value)) into.push(value);
   } else if (Array.isArray(value)) {
-    value.forEach((v) => collectStrings(v, into, depth + 1));
+    value.forEach((v) => collectStrings(v, into, depth + 1, key));
   } else if (isObject(value)) {
-    Object.values(value).forEach((v) => collectStrings(v, into, depth + 1));
+    Object.entries(value).forEach(([k, v]) => collectStrings(v, into, depth + 1, k));
   }
 }
 

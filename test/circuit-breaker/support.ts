@@ -1,0 +1,32 @@
+/**
+ * The app the circuit breaker's tests synthesize: a production stack, and a guardrails stack
+ * with the boundary, two agents, the approval workflow and the breaker, in one account and region.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AgentCircuitBreaker, AgentCircuitBreakerProps, AgentPermissionsBoundary, AgentRole, Approver, ProductionProtection, TwoPersonApproval } from '../../lib';
+import { ACCOUNT } from './fixtures/records';
+
+export const REGION = 'us-east-1';
+
+/** Builds the app into `app`; `props` replace the breaker's. */
+export function buildBreakerApp(app: App, props: Partial<AgentCircuitBreakerProps> = {}) {
+  const env = { account: ACCOUNT, region: REGION };
+  const prod = new Stack(app, 'OrdersProd', { stackName: 'orders-prod', env });
+  new sqs.Queue(prod, 'Incoming');
+  new dynamodb.Table(prod, 'Ledger', { tableName: 'payments-ledger', partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+  new ProductionProtection(prod, 'ProductionProtection');
+  const stack = new Stack(app, 'AgentGuardrails', { stackName: 'agent-guardrails', env });
+  const boundary = new AgentPermissionsBoundary(stack, 'AgentBoundary');
+  const launcher = new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/agent-launcher`);
+  const agent = new AgentRole(stack, 'CodingAgent', { agentName: 'coding-agent', boundary, assumedBy: launcher });
+  agent.grantReadOnly();
+  const reviewer = new AgentRole(stack, 'ReviewAgent', { agentName: 'review-agent', boundary, assumedBy: launcher });
+  const approval = new TwoPersonApproval(stack, 'Approval', {
+    approvers: [Approver.identityCenterUser('alice@example.com'), Approver.identityCenterUser('bob@example.com')],
+  });
+  const breaker = new AgentCircuitBreaker(stack, 'CircuitBreaker', { agents: [agent], approval, ...props });
+  return { app, stack, prod, boundary, agent, reviewer, approval, breaker };
+}
