@@ -4,6 +4,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Approver } from './approver';
 
 /** Properties for `TwoPersonApproval`. */
@@ -128,6 +129,63 @@ export interface ElevatedRoleOptions {
    * @default false
    */
   readonly allowRequestsWithoutChangeSet?: boolean;
+
+  /**
+   * Break-glass for this role, for incidents when a second approver cannot be reached. Unsafe:
+   * one eligible approver alone, asking as themselves with a reason, gets a short session of the
+   * role at once, bound to a change set only if they name one. Every approver and the security
+   * topic are told at once, a post-incident review opens that two other approvers close, a rate
+   * limit applies, synth warns, and the review reports it (`AGR-BREAK-GLASS`). Agent sessions
+   * can never use it.
+   *
+   * @default - no break-glass: every session needs `requiredApprovals` approvers
+   */
+  readonly breakGlass?: BreakGlassOptions;
+}
+
+/** How break-glass works for an elevated role (`ElevatedRoleOptions.breakGlass`). */
+export interface BreakGlassOptions {
+  /**
+   * Where the security team hears of every break-glass use, and of its session and review, at
+   * once, besides the workflow's topic (every approver). The workflow's functions may publish to it.
+   *
+   * @default - the workflow's topic only
+   */
+  readonly securityTopic?: sns.ITopic;
+
+  /**
+   * The longest break-glass session. 15 minutes to 1 hour, and no longer than the role's
+   * `maxSessionDuration`.
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly maxSessionDuration?: Duration;
+
+  /**
+   * How often the role's glass may be broken: at most `count` break-glass requests per `per`,
+   * whoever asks. More are refused with 429 `break-glass-rate-limited` until the oldest one
+   * leaves the window; the two-person rule still works meanwhile.
+   *
+   * @default - 1 per 24 hours
+   */
+  readonly rateLimit?: BreakGlassRateLimit;
+}
+
+/** At most `count` break-glass requests per `per` for one elevated role. */
+export interface BreakGlassRateLimit {
+  /**
+   * Break-glass requests allowed in the window, 1 to 10.
+   *
+   * @default 1
+   */
+  readonly count?: number;
+
+  /**
+   * The sliding window, 1 hour to 30 days.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly per?: Duration;
 }
 
 /** What an elevated role does with change sets that remove or replace production data. */

@@ -14,6 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { apiResourcePolicy } from './construct/api-policy';
 import { ElevatedRoleOptions, RiskyChangeSets, TwoPersonApprovalProps } from './props';
+import { BREAK_GLASS_WARNING, breakGlassSettings, breakGlassWarning } from './construct/break-glass';
 import { approvalProofKey, credentialsKey, workflowOnlyStatement } from './construct/data-protection';
 import { elevatedBoundary } from './construct/elevated-boundary';
 import { deliverNotifications, notificationProblems } from './construct/notifications';
@@ -69,6 +70,10 @@ export class TwoPersonApproval extends Construct {
   private readonly pendingSeconds: number;
   private readonly maxPendingPerRequester: number;
   private readonly stateMachineName: string;
+  /** The workflow's functions: each publishes to every security topic of a break-glass role. */
+  private readonly functions: lambda.Function[];
+  /** Security topic ARNs of break-glass roles, by role name. */
+  private readonly securityTopics: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: TwoPersonApprovalProps) {
     super(scope, id);
@@ -171,6 +176,7 @@ export class TwoPersonApproval extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
+    this.functions = [apiHandler, taskHandler, this.issuer];
     const config = Lazy.string({ produce: () => Stack.of(this).toJsonString(this.workflowConfig()) });
     for (const f of [apiHandler, taskHandler, this.issuer]) {
       this.table.grantReadWriteData(f);
@@ -232,7 +238,11 @@ export class TwoPersonApproval extends Construct {
         throttlingRateLimit: 20,
         throttlingBurstLimit: 40,
         // New requests have a budget of their own, so that a flood of them never crowds out approvers.
-        methodOptions: { '/requests/POST': { throttlingRateLimit: 5, throttlingBurstLimit: 10 } },
+        methodOptions: {
+          '/requests/POST': { throttlingRateLimit: 5, throttlingBurstLimit: 10 },
+          // Break-glass is rare by design (and rate limited per role): a trickle is plenty.
+          '/requests/break-glass/POST': { throttlingRateLimit: 1, throttlingBurstLimit: 2 },
+        },
       },
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
     });
@@ -246,6 +256,8 @@ export class TwoPersonApproval extends Construct {
     const requests = this.api.root.addResource('requests');
     requests.addMethod('POST', integration);
     requests.addMethod('GET', integration);
+    // Approvers only, never agents (the resource policy); the handler refuses it for roles that do not allow it.
+    requests.addResource('break-glass').addMethod('POST', integration);
     const one = requests.addResource('{id}');
     one.addMethod('GET', integration);
     for (const action of ['approve', 'deny', 'revoke']) {
@@ -260,6 +272,8 @@ export class TwoPersonApproval extends Construct {
   /**
    * Adds a role that approved requests may name. It lives under `/agent-guardrails/elevated/`,
    * trusts only the issuer function, and sessions of it carry the requester's source identity.
+   * With `breakGlass`, one approver alone may issue themselves a short session of it, with a
+   * reason, under a rate limit, telling everyone at once (a synth warning says so).
    */
   public addElevatedRole(name: string, options: ElevatedRoleOptions = {}): iam.Role {
     const max = options.maxSessionDuration ?? Duration.hours(1);
@@ -281,6 +295,8 @@ export class TwoPersonApproval extends Construct {
         problems.push(`stackNames must hold stack names or patterns (letters, digits, - and *), got ${JSON.stringify(stackName)}`);
       }
     }
+    const breakGlass = options.breakGlass ? breakGlassSettings(options.breakGlass, max.isUnresolved() ? 0 : max.toSeconds(), this.approverSpecs) : undefined;
+    problems.push(...(breakGlass?.problems ?? []));
     if (problems.length > 0) {
       throw new Error(`Invalid elevated role for ${this.node.path}:\n- ${problems.join('\n- ')}`);
     }
@@ -304,7 +320,15 @@ export class TwoPersonApproval extends Construct {
       changeSetRequired: options.allowRequestsWithoutChangeSet !== true,
       ...(options.stackNames ? { stackNames: [...options.stackNames] } : {}),
       riskyChangeSets: options.riskyChangeSets ?? RiskyChangeSets.REQUIRE_ACCEPTANCE,
+      ...(breakGlass ? { breakGlass: breakGlass.config } : {}),
     });
+    if (breakGlass) {
+      const securityTopic = options.breakGlass!.securityTopic;
+      if (securityTopic) {
+        this.addSecurityTopic(name, securityTopic);
+      }
+      Annotations.of(role).addWarningV2(BREAK_GLASS_WARNING, breakGlassWarning(name, breakGlass.config, securityTopic !== undefined));
+    }
     if (options.allowRequestsWithoutChangeSet) {
       Annotations.of(role).addWarningV2(
         'cdk-agent-guardrails:requestsWithoutChangeSet',
@@ -339,7 +363,23 @@ export class TwoPersonApproval extends Construct {
   }
 
   private approverRoutes(): string[] {
-    return [this.api.arnForExecuteApi('POST', '/requests/*/*'), this.api.arnForExecuteApi('GET', '/requests/*'), this.api.arnForExecuteApi('GET', '/requests')];
+    return [
+      this.api.arnForExecuteApi('POST', '/requests/*/*'),
+      this.api.arnForExecuteApi('GET', '/requests/*'),
+      this.api.arnForExecuteApi('GET', '/requests'),
+      // Refused by the handler unless a role allows break-glass; then there at 3 a.m. without a policy change.
+      this.api.arnForExecuteApi('POST', '/requests/break-glass'),
+    ];
+  }
+
+  /** Every event of a break-glass request of `role`, and of its review, goes to `topic` too. */
+  private addSecurityTopic(role: string, topic: sns.ITopic): void {
+    if (Object.keys(this.securityTopics).length === 0) {
+      const topics = Lazy.string({ produce: () => Stack.of(this).toJsonString(this.securityTopics) });
+      this.functions.forEach((f) => f.addEnvironment(ENV.securityTopics, topics));
+    }
+    this.securityTopics[role] = topic.topicArn;
+    this.functions.forEach((f) => topic.grantPublish(f));
   }
 
   /** The configuration the handlers run with. */

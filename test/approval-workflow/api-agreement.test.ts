@@ -31,6 +31,7 @@ const routes: [string, (id: string) => [string, string, unknown?]][] = [
   ['POST /requests/{id}/deny', (id) => ['POST', `/requests/${id}/deny`, {}]],
   ['POST /requests/{id}/revoke', (id) => ['POST', `/requests/${id}/revoke`, {}]],
   ['GET /requests/{id}/credentials', (id) => ['GET', `/requests/${id}/credentials`]],
+  ['POST /requests/break-glass', () => ['POST', '/requests/break-glass', { role: 'deployer', reason: 'the orders API is down and only this role can roll it back' }]],
 ];
 
 let server: LocalServer;

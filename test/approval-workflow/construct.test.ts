@@ -182,7 +182,7 @@ describe('TwoPersonApproval', () => {
 
   test('authorizes every API method with IAM (SigV4)', () => {
     const methods = Object.values(build().template.findResources('AWS::ApiGateway::Method'));
-    expect(methods.map((m) => `${m.Properties.HttpMethod}`).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+    expect(methods.map((m) => `${m.Properties.HttpMethod}`).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST', 'POST']);
     expect(methods.every((m) => m.Properties.AuthorizationType === 'AWS_IAM')).toBe(true);
   });
 
@@ -257,6 +257,7 @@ describe('TwoPersonApproval', () => {
       ['GET/requests', approversOnly],
       ['POST/requests/r1/approve', approversOnly],
       ['POST/requests/r1/deny', approversOnly],
+      ['POST/requests/break-glass', approversOnly],
     ];
     let policy: any;
     beforeAll(() => {
@@ -326,6 +327,8 @@ describe('TwoPersonApproval', () => {
       ['POST/requests/r1/revoke', 'Allowed'],
       ['GET/requests', 'Allowed'],
       ['GET/requests/r1', 'Allowed'],
+      // Ready for an incident, on roles that allow break-glass (the handler refuses it on others).
+      ['POST/requests/break-glass', 'Allowed'],
       // Approvers do not ask for sessions with it.
       ['POST/requests', 'ImplicitlyDenied'],
     ])('%s: %s', async (route, expected) => {

@@ -20,7 +20,7 @@ import { HandlerDeps } from '../../lib/approval-workflow/handlers/deps';
 import { DynamoRequestStore, RequestStore } from '../../lib/approval-workflow/handlers/store';
 import { makeTaskHandler } from '../../lib/approval-workflow/handlers/task-handler';
 import { LocalWorkflow } from '../../lib/approval-workflow/local/local-workflow';
-import { synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
+import { localResource, synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
 
 export const ACCOUNT = '111122223333';
 export const AGENT = `arn:aws:sts::${ACCOUNT}:assumed-role/coding-agent/task-42`;
@@ -61,6 +61,8 @@ export interface HarnessOptions {
   readonly sessionSeconds?: number;
   /** Wraps the store (to inject a crash). */
   readonly wrapStore?: (store: RequestStore) => RequestStore;
+  /** Security topics of break-glass roles, by role, as the construct passes them. */
+  readonly securityTopics?: Record<string, string>;
 }
 
 /** A running workflow with fakes at the SDK boundary. */
@@ -151,14 +153,15 @@ export async function harness(client: DynamoDBClient, synthesized: ReturnType<ty
     events: new SnsAndEventBridgePublisher(new SNSClient({ region: 'us-east-1' }), new EventBridgeClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:111122223333:events', 'default', {
       requiredApprovals: config.requiredApprovals,
       apiUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/v1',
+      securityTopics: options.securityTopics,
     }),
     now: () => new Date(),
     newId: () => randomUUID(),
   };
   const call = async (method: string, path: string, caller: string, body: unknown = {}, query: Record<string, string> = {}) => {
     const match = /^\/requests(?:\/([^/]+))?(?:\/(approve|deny|revoke|credentials))?$/.exec(path)!;
-    const resource = `/requests${match[1] ? '/{id}' : ''}${match[2] ? `/${match[2]}` : ''}`;
-    return route(deps, method, resource, caller, match[1], body, query);
+    const resource = localResource(match[1], match[2]);
+    return route(deps, method, resource, caller, resource.includes('{id}') ? match[1] : undefined, body, query);
   };
   const restore = () => {
     workflow.close();

@@ -214,6 +214,8 @@ describe('adversarial', () => {
         create: (r, e) => store.create(r, e),
         get: (id) => store.get(id),
         listByStatus: (status, limit) => store.listByStatus(status, limit),
+        getUsage: (key) => store.getUsage(key),
+        putUsage: (key, version, uses, keepUntil) => store.putUsage(key, version, uses, keepUntil),
         update: async (id, version, change) => {
           if (change.set?.status === 'ISSUED' && crashes-- > 0) {
             throw new Error('the issuer crashed after sts:AssumeRole, before writing the table');

@@ -8,9 +8,9 @@ import { humanKey, isEligible, resolveIdentity } from '../logic/identity';
 import { approvalMessage } from '../logic/approval-proof';
 import { changeSetImpact, ChangeSetImpact } from '../logic/impact';
 import { ChangeSetBinding, changeSetProblems, validateCreateRequest } from '../logic/request';
-import { decideApproval, decideDelivery, decideDenial, decideRevocation, Refusal } from '../logic/rules';
+import { decideApproval, decideDelivery, decideDenial, decideRevocation, ElevationRequest, Refusal } from '../logic/rules';
 import { HandlerDeps, RefusalEvent, WorkflowEvent } from './deps';
-import { onFreshRead, StoredRequest, VersionConflict } from './store';
+import { LISTED_ATTRIBUTES, onFreshRead, StoredRequest, VersionConflict } from './store';
 
 /** An HTTP response. */
 export interface ActionResult {
@@ -32,9 +32,13 @@ const STATUS_OF_REFUSAL: Record<Refusal['code'], number> = {
   'on-behalf-of-approval': 403,
   revoked: 410,
   'self-approval': 403,
+  'break-glass-not-enabled': 403,
+  'break-glass-not-for-agents': 403,
+  'break-glass-rate-limited': 429,
 };
 
-function refused(refusal: Refusal): ActionResult {
+/** A refusal as an HTTP response. */
+export function refused(refusal: Refusal): ActionResult {
   return { status: STATUS_OF_REFUSAL[refusal.code], body: { error: refusal.code, message: refusal.message } };
 }
 
@@ -81,9 +85,11 @@ export async function createRequest(deps: HandlerDeps, callerArn: string, body: 
     return { status: 400, body: { error: validation.code, message: validation.problems.join('; '), problems: validation.problems } };
   }
   let request = validation.request;
-  // One requester cannot bury approvers in requests: a few may wait at a time.
+  // One requester cannot bury approvers in requests: a few may wait at a time. Reviews of their
+  // break-glass wait for others, and do not count.
   const limit = deps.config.maxPendingPerRequester ?? DEFAULT_MAX_PENDING_PER_REQUESTER;
-  const waiting = (await deps.store.listByStatus('PENDING', LIST_LIMIT)).filter((r) => r.requester.key === caller.key).length;
+  const mine = (await deps.store.listByStatus('PENDING', LIST_LIMIT)).filter((r) => r.requester.key === caller.key);
+  const waiting = (await readListed(deps, mine)).filter((r) => r.kind !== 'review').length;
   if (waiting >= limit) {
     return {
       status: 429,
@@ -100,19 +106,30 @@ export async function createRequest(deps: HandlerDeps, callerArn: string, body: 
     request = { ...request, impact: (described as { impact: ChangeSetImpact }).impact };
   }
   await deps.store.create(request, { at: request.createdAt, event: 'requested', by: caller.callerArn });
+  const unavailable = await startWorkflow(deps, request);
+  if (unavailable) {
+    return unavailable;
+  }
+  const stored = (await deps.store.get(request.requestId))!;
+  await publish(deps, { type: 'requested', request: stored, by: caller.callerArn });
+  return { status: 201, body: view(stored) };
+}
+
+/**
+ * Starts the workflow of a request just stored. If it cannot start, nothing would ever expire the
+ * request: it is closed rather than left waiting, and the answer is a 502.
+ */
+export async function startWorkflow(deps: HandlerDeps, request: StoredRequest | ElevationRequest): Promise<ActionResult | undefined> {
   try {
     await deps.workflow.start(request.requestId);
+    return undefined;
   } catch (error) {
-    // No workflow means nothing would ever expire the request: close it rather than leave it pending.
     await deps.store.update(request.requestId, request.version, {
       set: { status: 'EXPIRED' },
       history: { at: deps.now().toISOString(), event: 'workflow-start-failed', detail: { error: String(error) } },
     });
     return { status: 502, body: { error: 'workflow-unavailable', message: `the approval workflow could not start for request ${request.requestId}; ask again` } };
   }
-  const stored = (await deps.store.get(request.requestId))!;
-  await publish(deps, { type: 'requested', request: stored, by: caller.callerArn });
-  return { status: 201, body: view(stored) };
 }
 
 /** The change set's impact as the workflow sees it now, or why it cannot be read. */
@@ -125,7 +142,8 @@ export async function describeChangeSet(deps: HandlerDeps, changeSetArn: string)
   return result.ok ? { ok: true, impact: result.impact } : { ok: false, problem: `the change set's description cannot be read: ${result.problems.join('; ')}` };
 }
 
-function bindingOf(deps: HandlerDeps, role: string): ChangeSetBinding {
+/** How `role` binds requests to change sets. */
+export function bindingOf(deps: HandlerDeps, role: string): ChangeSetBinding {
   const config = deps.config.roles[role];
   return { stackNames: config.stackNames, riskyChangeSets: config.riskyChangeSets ?? 'accept' };
 }
@@ -164,8 +182,22 @@ export async function listRequests(deps: HandlerDeps, callerArn: string, status:
   if (status !== 'PENDING') {
     return { status: 400, body: { error: 'invalid-request', message: `status must be PENDING (what waits for approvers); got ${JSON.stringify(status)}`, problems: ['status'] } };
   }
-  const requests = await deps.store.listByStatus('PENDING', LIST_LIMIT);
+  const requests = await readListed(deps, await deps.store.listByStatus('PENDING', LIST_LIMIT));
   return { status: 200, body: { requests: requests.map(view) } };
+}
+
+/** What a listing shows of a request: the index's fields, and whether it is break-glass or a review. */
+const LISTED = [...LISTED_ATTRIBUTES, 'status', 'createdAt', 'kind', 'reviewOf', 'breakGlass'];
+
+/**
+ * The requests the index listed as PENDING, read again from the table (the index is a moment
+ * behind it, and holds neither `kind` nor `breakGlass`), still PENDING, with the listed fields only.
+ */
+async function readListed(deps: HandlerDeps, listed: readonly StoredRequest[]): Promise<StoredRequest[]> {
+  const read = await Promise.all(listed.map((r) => deps.store.get(r.requestId)));
+  return read
+    .filter((r): r is StoredRequest => r !== undefined && r.status === 'PENDING')
+    .map((r) => Object.fromEntries(Object.entries(r).filter(([field]) => LISTED.includes(field))) as unknown as StoredRequest);
 }
 
 /** `GET /requests/{id}`: for the requester, the human behind an agent, and approvers. */
@@ -194,19 +226,22 @@ export async function approve(deps: HandlerDeps, callerArn: string, requestId: s
       return refused(decision);
     }
     const proof = await deps.signer.sign(approvalMessage(request, decision.key, decision.approval));
+    // A post-incident review issues nothing: its last approval closes it.
+    const review = request.kind === 'review';
+    const completed = review ? { status: 'REVIEWED' as const, reviewedAt: now.toISOString() } : { status: 'APPROVED' as const, approvedAt: now.toISOString() };
     const updated = await deps.store.update(requestId, request.version, {
       set: {
         approvals: { ...request.approvals, [decision.key]: { ...decision.approval, proof } },
-        ...(decision.complete ? { status: 'APPROVED' as const, approvedAt: now.toISOString() } : {}),
+        ...(decision.complete ? completed : {}),
       },
       history: {
         at: now.toISOString(),
-        event: decision.complete ? 'approved-complete' : 'approved',
+        event: review ? (decision.complete ? 'review-closed' : 'reviewed') : decision.complete ? 'approved-complete' : 'approved',
         by: callerArn,
         ...(comment || decision.approval.acceptedRisk ? { detail: { ...(comment ? { comment } : {}), ...(decision.approval.acceptedRisk ? { acceptedRisk: request.impact?.riskToAccept } : {}) } } : {}),
       },
     });
-    if (decision.complete && updated.taskToken) {
+    if (decision.complete && !review && updated.taskToken) {
       // Without a token yet, the workflow's own task sees APPROVED when it records its token.
       await tellWorkflow(deps, () => deps.workflow.approve(updated.taskToken!, requestId));
     }

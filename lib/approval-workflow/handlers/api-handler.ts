@@ -3,6 +3,7 @@
  * ARN comes from AWS, not from the body) and runs the matching action.
  */
 import * as actions from './actions';
+import { breakGlass } from './break-glass';
 import { HandlerDeps, RefusalEvent } from './deps';
 
 /** The parts of an API Gateway (REST, proxy) event the handler reads. */
@@ -64,6 +65,8 @@ async function dispatch(
   switch (`${method} ${resource}`) {
     case 'POST /requests':
       return actions.createRequest(deps, callerArn, body);
+    case 'POST /requests/break-glass':
+      return breakGlass(deps, callerArn, body);
     case 'GET /requests':
       return actions.listRequests(deps, callerArn, query.status);
     case 'GET /requests/{id}':

@@ -232,6 +232,11 @@ export interface NotificationSettings {
   readonly requiredApprovals: number;
   /** The approval API's URL, for the commands in the message. @default - the commands omit --url */
   readonly apiUrl?: string;
+  /**
+   * Security topics by elevated role (`BreakGlassOptions.securityTopic`): every event of a
+   * break-glass request or its review goes there too. @default - none
+   */
+  readonly securityTopics?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -251,21 +256,30 @@ export class SnsAndEventBridgePublisher implements EventPublisher {
     const detail = eventDetail(event);
     const message = notification({ ...event, ...this.settings });
     await Promise.all([
-      this.sns.send(
-        new PublishCommand({
-          TopicArn: this.topicArn,
-          Subject: message.subject,
-          MessageStructure: 'json',
-          Message: snsMessage(message),
-          MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
-        }),
+      ...this.topicsOf(event).map((topicArn) =>
+        this.sns.send(
+          new PublishCommand({
+            TopicArn: topicArn,
+            Subject: message.subject,
+            MessageStructure: 'json',
+            Message: snsMessage(message),
+            MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+          }),
+        ),
       ),
       this.eventBridge.send(
         new PutEventsCommand({
-          Entries: [{ Source: 'agent-guardrails', DetailType: `Elevation Request ${capitalize(event.type)}`, Detail: JSON.stringify(detail), EventBusName: this.eventBusName }],
+          Entries: [{ Source: 'agent-guardrails', DetailType: detailType(event.type), Detail: JSON.stringify(detail), EventBusName: this.eventBusName }],
         }),
       ),
     ]);
+  }
+
+  /** The workflow's topic, and for a break-glass request or its review, the role's security topic too. */
+  private topicsOf(event: WorkflowEvent): string[] {
+    const r = event.request;
+    const security = r.breakGlass || r.kind === 'review' ? this.settings.securityTopics?.[r.role] : undefined;
+    return [this.topicArn, ...(security && security !== this.topicArn ? [security] : [])];
   }
 
   public async refused(event: RefusalEvent): Promise<void> {
@@ -290,11 +304,17 @@ export function eventDetail(event: WorkflowEvent): Record<string, unknown> {
     changeSetArn: r.changeSetArn,
     approvals: Object.keys(r.approvals),
     by: event.by,
+    ...(r.breakGlass ? { breakGlass: true, reviewRequestId: r.breakGlass.reviewRequestId } : {}),
+    ...(r.kind === 'review' ? { kind: r.kind, reviewOf: r.reviewOf } : {}),
   };
 }
 
-function capitalize(value: string): string {
-  return value.charAt(0).toUpperCase() + value.slice(1);
+/** The event's detail-type: `Elevation Request Approved`, `Elevation Request Break Glass`. */
+function detailType(type: WorkflowEvent['type']): string {
+  return `Elevation Request ${type
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ')}`;
 }
 
 /** Builds the AWS dependencies from the function's environment, on first use. */
@@ -320,6 +340,7 @@ export function awsDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
     events: new SnsAndEventBridgePublisher(new SNSClient({}), new EventBridgeClient({}), required(ENV.topic), required(ENV.eventBus), {
       requiredApprovals: config.requiredApprovals,
       apiUrl: env[ENV.apiUrl] || undefined,
+      securityTopics: env[ENV.securityTopics] ? (JSON.parse(env[ENV.securityTopics]!) as Record<string, string>) : undefined,
     }),
     now,
     newId: () => randomUUID(),

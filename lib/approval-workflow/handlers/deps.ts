@@ -2,6 +2,7 @@
  * What the handlers need from the world, as interfaces. The Lambda entry points build them from
  * AWS SDK clients (created lazily); tests and local mode pass their own.
  */
+import { BreakGlassConfig } from '../logic/break-glass';
 import { ApproverSpec } from '../logic/identity';
 import { RuleConfig } from '../logic/rules';
 import { RequestStore, SessionCredentials, StoredRequest } from './store';
@@ -16,6 +17,8 @@ export interface ElevatedRoleConfig {
   readonly stackNames?: string[];
   /** Change sets that remove or replace production data: approvers must accept them, or they are refused. @default 'accept' */
   readonly riskyChangeSets?: 'accept' | 'refuse';
+  /** Break-glass, when the role allows it (`ElevatedRoleOptions.breakGlass`). @default - none */
+  readonly breakGlass?: BreakGlassConfig;
 }
 
 /** The workflow's configuration, as the construct writes it into the functions' environment. */
@@ -72,9 +75,12 @@ export interface SessionRevoker {
   revoke(roleArn: string, requestId: string, before: Date): Promise<void>;
 }
 
-/** A state change, published for teams to route to email, chat or a pager. */
+/**
+ * A state change, published for teams to route to email, chat or a pager. `break-glass`: an
+ * approver broke glass (the session is issued next, and a post-incident review is open).
+ */
 export interface WorkflowEvent {
-  readonly type: 'requested' | 'approved' | 'denied' | 'expired' | 'issued' | 'revoked' | 'failed';
+  readonly type: 'requested' | 'approved' | 'denied' | 'expired' | 'issued' | 'revoked' | 'failed' | 'break-glass';
   readonly request: StoredRequest;
   readonly by?: string;
 }

@@ -9,4 +9,6 @@ export const ENV = {
   credentialsKey: 'AGENT_GUARDRAILS_CREDENTIALS_KEY',
   /** The approval API's URL, for the commands in notifications. */
   apiUrl: 'AGENT_GUARDRAILS_API_URL',
+  /** Security topics of break-glass roles, as JSON `{ "role": "topic ARN" }`. */
+  securityTopics: 'AGENT_GUARDRAILS_SECURITY_TOPICS',
 } as const;

@@ -6,6 +6,7 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BreakGlassUse } from '../logic/break-glass';
 import { ElevationRequest, RequestStatus } from '../logic/rules';
 
 /** The table's index of requests by status, oldest first. */
@@ -58,6 +59,20 @@ export interface Change {
   readonly history: HistoryEntry;
 }
 
+/**
+ * A record of uses (a role's break-glass requests, for its rate limit), kept in the requests table
+ * under a reserved key (`#...`) that is never a request id; it has no status, so the status index
+ * never lists it.
+ */
+export interface UsageRecord {
+  readonly uses: BreakGlassUse[];
+  /** Optimistic-concurrency version; 0 for a record not written yet. */
+  readonly version: number;
+}
+
+/** The first character of the table's reserved keys: request ids never start with it. */
+export const RESERVED_KEY_PREFIX = '#';
+
 /** Thrown when the item changed since it was read; callers re-read and decide again. */
 export class VersionConflict extends Error {
   constructor(requestId: string) {
@@ -74,6 +89,10 @@ export interface RequestStore {
   update(requestId: string, expectedVersion: number, change: Change): Promise<StoredRequest>;
   /** Requests in `status`, oldest first, at most `limit` (read from an index: a moment behind the table). */
   listByStatus(status: RequestStatus, limit: number): Promise<StoredRequest[]>;
+  /** The usage record under a reserved `key`; version 0 and no uses when there is none yet. */
+  getUsage(key: string): Promise<UsageRecord>;
+  /** Writes `uses` under `key` if the record is still at `expectedVersion` (VersionConflict otherwise); kept until `keepUntil`. */
+  putUsage(key: string, expectedVersion: number, uses: BreakGlassUse[], keepUntil: Date): Promise<void>;
 }
 
 /** How long (seconds) a finished request is kept before DynamoDB TTL may remove it. */
@@ -101,6 +120,10 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   public async get(requestId: string): Promise<StoredRequest | undefined> {
+    if (requestId.startsWith(RESERVED_KEY_PREFIX)) {
+      // A reserved record (a rate limit's uses) is no request.
+      return undefined;
+    }
     const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true }));
     return result.Item as StoredRequest | undefined;
   }
@@ -124,6 +147,31 @@ export class DynamoRequestStore implements RequestStore {
       start = page.LastEvaluatedKey;
     } while (start && found.length < limit);
     return found;
+  }
+
+  public async getUsage(key: string): Promise<UsageRecord> {
+    reserved(key);
+    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { requestId: key }, ConsistentRead: true }));
+    return result.Item ? { uses: (result.Item.uses ?? []) as BreakGlassUse[], version: result.Item.version as number } : { uses: [], version: 0 };
+  }
+
+  public async putUsage(key: string, expectedVersion: number, uses: BreakGlassUse[], keepUntil: Date): Promise<void> {
+    reserved(key);
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { requestId: key, uses, version: expectedVersion + 1, ttl: Math.floor(keepUntil.getTime() / 1000) },
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(requestId)' : '#version = :expected',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+        throw new VersionConflict(key);
+      }
+      throw error;
+    }
   }
 
   public async update(requestId: string, expectedVersion: number, change: Change): Promise<StoredRequest> {
@@ -161,6 +209,12 @@ export class DynamoRequestStore implements RequestStore {
       }
       throw error;
     }
+  }
+}
+
+function reserved(key: string): void {
+  if (!key.startsWith(RESERVED_KEY_PREFIX)) {
+    throw new Error(`usage records live under reserved keys (${RESERVED_KEY_PREFIX}...), got ${JSON.stringify(key)}`);
   }
 }
 

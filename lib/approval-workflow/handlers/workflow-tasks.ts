@@ -5,6 +5,7 @@
 import { MAX_SESSION_SECONDS, sessionPolicy, sessionTags } from '../logic/request';
 import { countedApprovers, hasEnoughApprovals, isExpired } from '../logic/rules';
 import { approvalMessage } from '../logic/approval-proof';
+import { BREAK_GLASS_TAG_KEY, breakGlassIssueProblems, breakGlassUsageKey } from '../logic/break-glass';
 import { isExecutable } from '../logic/impact';
 import { describeChangeSet, publish } from './actions';
 import { HandlerDeps } from './deps';
@@ -58,7 +59,15 @@ export async function issueSession(deps: HandlerDeps, requestId: string): Promis
       return { requestId, sessionExpiresAt: request.sessionExpiresAt! };
     }
     const now = deps.now();
-    if (request.status !== 'APPROVED' || !hasEnoughApprovals(request, deps.config) || isExpired(request, now)) {
+    if (request.breakGlass || request.kind === 'review') {
+      // One approver alone: only for a role that allows it, by the requester, with a reason, within the rate limit.
+      const uses = (await deps.store.getUsage(breakGlassUsageKey(request.role))).uses;
+      const problems = breakGlassIssueProblems(request, request.approvals, { approvers: deps.config.approvers, roles: deps.config.roles }, uses, now);
+      if (problems.length > 0) {
+        deps.log?.('break-glass request refused by the issuer', { requestId, problems });
+        throw new WorkflowError('RequestNotApproved', `break-glass request ${requestId} refused: ${problems.join('; ')}`);
+      }
+    } else if (request.status !== 'APPROVED' || !hasEnoughApprovals(request, deps.config) || isExpired(request, now)) {
       throw new WorkflowError('RequestNotApproved', `request ${requestId} is ${request.status} with ${countedApprovers(request, deps.config).length} counted approvals`);
     }
     if (request.changeSetArn) {
@@ -75,14 +84,16 @@ export async function issueSession(deps: HandlerDeps, requestId: string): Promis
       }
     }
     const role = deps.config.roles[request.role];
-    const approvers = countedApprovers(request, deps.config);
+    // A break-glass session's one approver is its requester, whom the two-person count leaves out.
+    const approvers = request.breakGlass ? Object.keys(request.approvals) : countedApprovers(request, deps.config);
+    const longest = request.breakGlass ? role.breakGlass!.maxSessionSeconds : role.maxSessionSeconds;
     const credentials = await deps.issuer.assumeRole({
       roleArn: role.arn,
       sessionName: `request-${requestId}`.slice(0, 64),
       sourceIdentity: request.requester.name,
-      durationSeconds: Math.min(request.durationSeconds, role.maxSessionSeconds, MAX_SESSION_SECONDS),
+      durationSeconds: Math.min(request.durationSeconds, longest, MAX_SESSION_SECONDS),
       policy: JSON.stringify(sessionPolicy(request)),
-      tags: sessionTags(request, approvers),
+      tags: [...sessionTags(request, approvers), ...(request.breakGlass ? [{ Key: BREAK_GLASS_TAG_KEY, Value: requestId.slice(0, 256) }] : [])],
     });
     const updated = await deps.store.update(requestId, request.version, {
       set: {

@@ -80,7 +80,15 @@ export function approverFromArn(arn: string): Approver {
 }
 
 /** Synthesizes the workflow and returns what local mode runs: the template, definition and configuration. */
-export function synthesizeLocalWorkflow(approvers: string[], pendingSeconds?: number, options: { readonly changeSets?: boolean } = {}) {
+export function synthesizeLocalWorkflow(
+  approvers: string[],
+  pendingSeconds?: number,
+  options: {
+    readonly changeSets?: boolean;
+    /** Adds to the demo workflow before it is synthesized (more elevated roles, say). */
+    readonly configure?: (workflow: TwoPersonApproval) => void;
+  } = {},
+) {
   const app = new App({ outdir: undefined });
   const stack = new Stack(app, 'AgentGuardrailsLocal', { env: { account: LOCAL_ACCOUNT, region: 'us-east-1' } });
   const workflow = new TwoPersonApproval(stack, 'Approval', { approvers: approvers.map(approverFromArn) });
@@ -90,6 +98,7 @@ export function synthesizeLocalWorkflow(approvers: string[], pendingSeconds?: nu
     allowRequestsWithoutChangeSet: !options.changeSets,
     statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:Describe*'], resources: ['*'] })],
   });
+  options.configure?.(workflow);
   const template = app.synth().getStackByName(stack.stackName).template;
   const resolved = stack.resolve(workflow.workflowConfig()) as WorkflowConfig;
   const config: WorkflowConfig = {
@@ -211,6 +220,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
 const ROUTE = /^\/requests(?:\/([A-Za-z0-9-]{1,64}))?(?:\/(approve|deny|revoke|credentials))?\/?$/;
 
+/** The API Gateway resource of a local path's id and action: `/requests/break-glass` is a route of its own, as deployed. */
+export function localResource(id: string | undefined, action: string | undefined): string {
+  if (id === BREAK_GLASS_SEGMENT && !action) return `/requests/${BREAK_GLASS_SEGMENT}`;
+  return `/requests${id ? '/{id}' : ''}${action ? `/${action}` : ''}`;
+}
+
+/** The path segment of `POST /requests/break-glass`; request ids are never it. */
+export const BREAK_GLASS_SEGMENT = 'break-glass';
+
 async function handle(deps: HandlerDeps, req: http.IncomingMessage): Promise<{ status: number; body: Record<string, unknown> }> {
   const identity = req.headers[IDENTITY_HEADER];
   if (typeof identity !== 'string' || identity.length === 0) {
@@ -227,9 +245,9 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage): Promise<{ s
   } catch {
     return { status: 400, body: { error: 'invalid-json', message: 'the request body is not JSON' } };
   }
-  const resource = `/requests${match[1] ? '/{id}' : ''}${match[2] ? `/${match[2]}` : ''}`;
+  const resource = localResource(match[1], match[2]);
   const query = Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams.entries());
-  return route(deps, req.method ?? 'GET', resource, identity, match[1], body, query);
+  return route(deps, req.method ?? 'GET', resource, identity, resource.includes('{id}') ? match[1] : undefined, body, query);
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

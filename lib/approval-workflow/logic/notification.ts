@@ -10,8 +10,8 @@ import { ElevationRequest } from './rules';
 import { ChangeSetImpact } from './impact';
 import { formatImpact } from './impact-text';
 
-/** What happened to a request. */
-export type NotificationType = 'requested' | 'approved' | 'denied' | 'expired' | 'issued' | 'revoked' | 'failed';
+/** What happened to a request. `break-glass`: an approver broke glass; the session is issued at once. */
+export type NotificationType = 'requested' | 'approved' | 'denied' | 'expired' | 'issued' | 'revoked' | 'failed' | 'break-glass';
 
 /** What a notification is built from. */
 export interface NotificationInput {
@@ -75,7 +75,7 @@ const CHANGES_SHOWN = 15;
 export function notification(input: NotificationInput): Notification {
   const r = input.request;
   const approvals = Object.keys(r.approvals).length;
-  const headline = headlineOf(input, approvals);
+  const headline = r.kind === 'review' ? reviewHeadline(input, approvals) : breakGlassHeadline(input, headlineOf(input, approvals));
   const facts = factsOf(r);
   const steps = nextSteps(input);
   const subject = clip(headline.subject.replace(/\s+/g, ' '), 100);
@@ -106,7 +106,7 @@ export function notification(input: NotificationInput): Notification {
         ...(r.failure ? [`*Failure:* ${inlineCode(`${r.failure.code}: ${r.failure.message}`, 400)}`] : []),
       ].join('\n'),
       nextSteps: steps.commands.map((c) => inlineCode(c, 400)),
-      keywords: [r.status, r.role, ...(r.impact ? [`${r.impact.risk} risk`] : [])].map((k) => chatSafe(k, 50)),
+      keywords: [...(r.breakGlass ? ['BREAK-GLASS'] : []), ...(r.kind === 'review' ? ['post-incident review'] : []), r.status, r.role, ...(r.impact ? [`${r.impact.risk} risk`] : [])].map((k) => chatSafe(k, 50)),
     },
     metadata: {
       threadId: r.requestId,
@@ -121,6 +121,8 @@ export function notification(input: NotificationInput): Notification {
         ...(r.onBehalfOf ? { onBehalfOf: r.onBehalfOf.callerArn } : {}),
         approvals: `${approvals} of ${input.requiredApprovals}`,
         ...(input.by ? { by: input.by } : {}),
+        ...(r.breakGlass ? { breakGlass: 'true', reviewRequestId: r.breakGlass.reviewRequestId } : {}),
+        ...(r.reviewOf ? { reviewOf: r.reviewOf } : {}),
       },
     },
   };
@@ -130,6 +132,18 @@ export function notification(input: NotificationInput): Notification {
 type Fact = readonly [string, { readonly text: string; readonly untrusted?: boolean }];
 
 function factsOf(r: ElevationRequest): Fact[] {
+  if (r.breakGlass || r.kind === 'review') {
+    return [
+      ['Request', { text: r.requestId }],
+      ...(r.reviewOf ? ([['Review of', { text: `break-glass request ${r.reviewOf}` }]] as Fact[]) : []),
+      ['Break-glass by', { text: r.requester.callerArn }],
+      ['For', { text: `elevated role "${r.role}", ${minutes(r.durationSeconds)}, with no second approval` }],
+      ['Reason', { text: r.justification, untrusted: true }],
+      ...(r.ticket ? ([['Ticket', { text: r.ticket, untrusted: true }]] as Fact[]) : []),
+      ['Change set', { text: r.changeSetArn ?? '(none)' }],
+      ...(r.breakGlass ? ([['Review', { text: `post-incident review ${r.breakGlass.reviewRequestId}` }]] as Fact[]) : []),
+    ];
+  }
   return [
     ['Request', { text: r.requestId }],
     ['Who asks', { text: r.requester.callerArn }],
@@ -173,12 +187,64 @@ function headlineOf(input: NotificationInput, approvals: number): { subject: str
       return { subject: `Revoked: request ${r.requestId} for ${r.role}${target}`, sentence: `${actorName(input.by)} revoked the session: it stopped working at once.` };
     case 'failed':
       return { subject: `Failed: request ${r.requestId} for ${r.role}${target}`, sentence: 'The workflow could not carry the request through. Nothing was issued.' };
+    case 'break-glass':
+      return {
+        subject: `BREAK-GLASS: ${who} issued themselves ${r.role}${target}${risk}`,
+        sentence:
+          `${who}, an approver, broke glass: a session of "${r.role}" for ${minutes(r.durationSeconds)} with no second approval, issued at once${r.changeSetArn ? ' for the change set below' : ', with every permission of the role'}. ` +
+          `Every approver and the security team are told. A post-incident review is open (${r.breakGlass?.reviewRequestId}): ${needed} approvers other than ${who} close it.`,
+      };
+  }
+}
+
+/** The headline of an event of a break-glass request: marked, whatever happened. */
+function breakGlassHeadline(input: NotificationInput, headline: { subject: string; sentence: string }): { subject: string; sentence: string } {
+  if (!input.request.breakGlass || input.type === 'break-glass') return headline;
+  return { subject: `BREAK-GLASS ${headline.subject}`, sentence: `Break-glass request (one approver, no second approval). ${headline.sentence}` };
+}
+
+/** The headline of a post-incident review's event. */
+function reviewHeadline(input: NotificationInput, approvals: number): { subject: string; sentence: string } {
+  const r = input.request;
+  const who = actorName(r.requester.callerArn);
+  const needed = input.requiredApprovals;
+  const subject = `break-glass ${r.reviewOf} by ${who} on ${r.role}`;
+  switch (input.type) {
+    case 'approved':
+      return r.status === 'REVIEWED'
+        ? { subject: `Reviewed: ${subject}`, sentence: `${actorName(input.by)} gave the last review (${approvals} of ${needed}). The post-incident review is closed.` }
+        : {
+            subject: `Post-incident review ${approvals} of ${needed}: ${subject}`,
+            sentence: `${actorName(input.by)} reviewed the break-glass (${approvals} of ${needed}). ${needed - approvals} more from an approver other than ${who}.`,
+          };
+    case 'denied':
+      return {
+        subject: `Break-glass found unjustified: ${subject}`,
+        sentence: `${actorName(input.by)} found the break-glass unjustified, which closes the review. Follow it up with ${who} and the security team.`,
+      };
+    default:
+      return { subject: `Post-incident review: ${subject}`, sentence: `The post-incident review of a break-glass by ${who} waits for ${needed} approvers other than them.` };
   }
 }
 
 function nextSteps(input: NotificationInput): { heading: string; commands: string[] } {
   const id = input.request.requestId;
   const url = input.apiUrl ? ` --url ${input.apiUrl}` : '';
+  if (input.type === 'break-glass') {
+    const review = input.request.breakGlass?.reviewRequestId;
+    return {
+      heading: 'If you did not expect it, end the session now; afterwards, review it:',
+      commands: [`agent-guardrails revoke ${id}${url}`, `agent-guardrails status ${id}${url}`, ...(review ? [`agent-guardrails approve ${review}${url} --comment "reviewed: why it was justified"`] : [])],
+    };
+  }
+  if (input.request.kind === 'review') {
+    return input.request.status === 'PENDING'
+      ? {
+          heading: 'To review (read the break-glass request and its history first):',
+          commands: [`agent-guardrails status ${input.request.reviewOf}${url}`, `agent-guardrails approve ${id}${url} --comment "justified because"`, `agent-guardrails deny ${id}${url} --comment "not justified because"`],
+        }
+      : { heading: 'The review in full:', commands: [`agent-guardrails status ${id}${url}`] };
+  }
   const deciding = input.type === 'requested' || (input.type === 'approved' && input.request.status === 'PENDING');
   if (deciding) {
     const acceptRisk = input.request.impact?.riskToAccept.length ? ' --accept-risk' : '';

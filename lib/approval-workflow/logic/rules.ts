@@ -6,8 +6,8 @@
 import { ApproverSpec, humanKey, Identity, isEligible, resolveIdentity } from './identity';
 import { ChangeSetImpact } from './impact';
 
-/** Where a request is in its life. */
-export type RequestStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED' | 'ISSUED' | 'REVOKED' | 'FAILED';
+/** Where a request is in its life. A post-incident review ends REVIEWED (or DENIED: found unjustified). */
+export type RequestStatus = 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED' | 'ISSUED' | 'REVOKED' | 'FAILED' | 'REVIEWED';
 
 /** One approval, recorded under the approver's human key (`humanKey`) so that a human approves at most once, whichever identity they use. */
 export interface Approval {
@@ -52,6 +52,21 @@ export interface ElevationRequest {
   readonly delivered?: boolean;
   /** Optimistic-concurrency version, incremented by every write. */
   readonly version: number;
+  /**
+   * Set on a break-glass request: an eligible approver asked for themselves, alone, with a reason
+   * (`justification`); their own approval is the only one. It names the review it opened.
+   */
+  readonly breakGlass?: { readonly reviewRequestId: string };
+  /**
+   * `review`: the post-incident review of a break-glass request (`reviewOf`). It waits for
+   * `requiredApprovals` approvers other than the break-glass user, issues nothing, and never expires.
+   * @default - an elevation request
+   */
+  readonly kind?: 'review';
+  /** For a review: the break-glass request it reviews. */
+  readonly reviewOf?: string;
+  /** For a review: when its last approval closed it. */
+  readonly reviewedAt?: string;
 }
 
 /** The rules' configuration. */
@@ -74,7 +89,10 @@ export type RefusalCode =
   | 'revoked'
   | 'failed'
   | 'risk-not-accepted'
-  | 'self-approval';
+  | 'self-approval'
+  | 'break-glass-not-enabled'
+  | 'break-glass-not-for-agents'
+  | 'break-glass-rate-limited';
 
 /** A refusal, with a message for humans. */
 export interface Refusal {
@@ -91,6 +109,10 @@ const refuse = (code: RefusalCode, message: string): Refusal => ({ ok: false, co
  * an issued session ends at `sessionExpiresAt`.
  */
 export function isExpired(request: ElevationRequest, now: Date): boolean {
+  if (request.kind === 'review') {
+    // A post-incident review waits until it is done: nothing runs out, nothing is issued.
+    return request.status === 'EXPIRED';
+  }
   if (request.status === 'APPROVED' && request.approvedAt) {
     return Date.parse(request.approvedAt) >= Date.parse(request.expiresAt);
   }
@@ -166,7 +188,9 @@ export function decideApproval(request: ElevationRequest, caller: Identity, conf
   }
   const human = humanKey(caller, config.approvers);
   if (human === humanKey(request.requester, config.approvers)) {
-    return refuse('self-approval', 'the requester cannot approve their own request, under any of their identities');
+    return request.kind === 'review'
+      ? refuse('self-approval', 'the break-glass user cannot review their own break-glass, under any of their identities')
+      : refuse('self-approval', 'the requester cannot approve their own request, under any of their identities');
   }
   if (request.onBehalfOf && human === humanKey(request.onBehalfOf, config.approvers)) {
     return refuse('on-behalf-of-approval', 'the human on whose behalf the agent asks cannot approve the request, under any of their identities');
@@ -199,6 +223,9 @@ export function decideDenial(request: ElevationRequest, caller: Identity, config
   }
   if (!isEligible(caller, config.approvers)) {
     return refuse('not-eligible', `${caller.callerArn} is not an eligible approver`);
+  }
+  if (request.kind === 'review' && humanKey(caller, config.approvers) === humanKey(request.requester, config.approvers)) {
+    return refuse('self-approval', 'the break-glass user cannot close their own review, under any of their identities');
   }
   return { ok: true, denial: { key: humanKey(caller, config.approvers), callerArn: caller.callerArn, at: now.toISOString(), ...(comment ? { comment } : {}) } };
 }
