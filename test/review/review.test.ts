@@ -142,7 +142,7 @@ describe('the validation plugin', () => {
       Validations.of(app).addPlugins(new AgentGuardrailsReview({ log: (line) => lines.push(line) }));
       build(app);
       expect(() => app.synth()).not.toThrow();
-      expect(lines).toEqual([expect.stringMatching(/^agent-guardrails review: 0 errors, 0 unresolved, 0 acknowledged; 11 rules, [1-9]\d* roles and 2 boundaries swept over [1-9]\d* production resources \([1-9]\d* evaluations\)$/)]);
+      expect(lines).toEqual([expect.stringMatching(/^agent-guardrails review: 0 errors, 0 unresolved, 0 acknowledged; 12 rules, [1-9]\d* roles and 2 boundaries swept over [1-9]\d* production resources \([1-9]\d* evaluations\)$/)]);
     }
   });
 

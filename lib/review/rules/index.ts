@@ -1,6 +1,7 @@
 /*
  * Every review rule, with its defaults, in the order reports list them.
  */
+import { BREAK_GLASS } from './break-glass-rule';
 import { NO_BROAD_GRANTS } from './grant-rules';
 import { Rule } from './rule';
 import { boundaryDeniesDestruction, effectivePermissions, PRODUCTION_EXCEPTIONS } from './sweep-rules';
@@ -19,6 +20,7 @@ export function allRules(options: ProductionRuleOptions = {}): Rule[] {
     AGENT_TRUST,
     ELEVATED_TRUST,
     TWO_APPROVALS,
+    BREAK_GLASS,
     NO_BROAD_GRANTS,
     AGENT_SESSION_LENGTH,
   ];

@@ -222,7 +222,7 @@ export function workflowFunctions(stack: AssemblyStack): AssemblyResource[] {
 }
 
 /** The handler configuration, with intrinsics (inside JSON strings) replaced by a placeholder. */
-function readConfig(value: unknown): any | undefined {
+export function readConfig(value: unknown): any | undefined {
   if (!isJoinOrString(value)) {
     return undefined;
   }
