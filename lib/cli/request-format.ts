@@ -11,6 +11,9 @@ export function formatPending(requests: ReadonlyArray<Record<string, any>>): str
   return requests.map((r) => {
     const risk = r.impact ? `${String(r.impact.risk).toUpperCase()} risk${r.impact.riskToAccept?.length ? ', production data at risk' : ''}` : 'no change set';
     const approvals = Object.keys(r.approvals ?? {}).length;
+    if (r.kind === 'review') {
+      return `${r.requestId}  POST-INCIDENT REVIEW of break-glass ${r.reviewOf} by ${r.requester?.callerArn} on ${r.role}  ${approvals} review${approvals === 1 ? '' : 's'}  issues nothing  ${JSON.stringify(r.justification)}`;
+    }
     return `${r.requestId}  ${r.role}  ${r.requester?.callerArn} for ${r.onBehalfOf?.callerArn ?? 'nobody named'}  ${risk}  ${approvals} approval${approvals === 1 ? '' : 's'}  expires ${r.expiresAt}  ${JSON.stringify(r.justification)}`;
   });
 }
@@ -20,6 +23,8 @@ export function formatRequest(request: Record<string, any>): string[] {
   const approvals = Object.entries<Record<string, any>>(request.approvals ?? {});
   const lines = [
     `request ${request.requestId}: ${request.status}${request.failure ? ` (${request.failure.code}: ${request.failure.message})` : ''}`,
+    ...(request.breakGlass ? [`  BREAK-GLASS:   one approver, no second approval; post-incident review ${request.breakGlass.reviewRequestId}`] : []),
+    ...(request.kind === 'review' ? [`  REVIEW OF:     break-glass request ${request.reviewOf} (approving closes the review; it issues nothing)`] : []),
     `  role:          ${request.role} for ${request.durationSeconds} s`,
     `  requester:     ${request.requester?.callerArn}`,
     `  on behalf of:  ${request.onBehalfOf?.callerArn ?? '(nobody named)'}`,

@@ -75,6 +75,7 @@ const STATUS = {
   REVOKED: ['Revoked', 'ended'],
   EXPIRED: ['Expired', 'ended'],
   FAILED: ['Failed', 'failed'],
+  REVIEWED: ['Reviewed', 'ended'],
 };
 
 const text = (value) => (value === undefined || value === null ? '' : String(value));
@@ -101,12 +102,14 @@ export function requestCard(request, { outcome } = {}) {
       el('div', { class: 'badges' },
         el('span', { class: `badge status ${statusClass}` }, statusLabel),
         risk ? el('span', { class: `badge risk ${risk}` }, `${risk.toUpperCase()} risk`) : el('span', { class: 'badge risk none' }, 'no change set'),
-        needsRiskAccepted(request) ? el('span', { class: 'badge data' }, 'production data at risk') : null),
-      el('h3', { id: `card-${n}-title` }, `${text(request.role)} for ${seconds(Number(request.durationSeconds) || 0)}`, el('span', { class: 'for' }, ' asked by '), el('span', { class: 'who-name' }, shortName(request.requester?.callerArn))),
+        needsRiskAccepted(request) ? el('span', { class: 'badge data' }, 'production data at risk') : null,
+        request.breakGlass ? el('span', { class: 'badge risk high' }, 'BREAK-GLASS') : null,
+        request.kind === 'review' ? el('span', { class: 'badge risk high' }, 'post-incident review: approving issues nothing') : null),
+      el('h3', { id: `card-${n}-title` }, request.kind === 'review' ? `Review of break-glass ${text(request.reviewOf)}: ` : '', `${text(request.role)} for ${seconds(Number(request.durationSeconds) || 0)}`, el('span', { class: 'for' }, request.kind === 'review' || request.breakGlass ? ' broken by ' : ' asked by '), el('span', { class: 'who-name' }, shortName(request.requester?.callerArn))),
       el('p', { class: 'meta' },
         el('code', { class: 'request-id', title: 'request id' }, text(request.requestId)),
         ' · asked ', timeEl(request.createdAt),
-        request.status === 'PENDING' ? [' · expires ', timeEl(request.expiresAt, { soonMs: 5 * 60 * 1000 })] : null,
+        request.status === 'PENDING' && request.kind !== 'review' ? [' · expires ', timeEl(request.expiresAt, { soonMs: 5 * 60 * 1000 })] : null,
         request.status === 'ISSUED' && request.sessionExpiresAt ? [' · session ends ', timeEl(request.sessionExpiresAt, { soonMs: 5 * 60 * 1000 })] : null)),
     facts(request),
     request.impact ? impactSection(request.impact, n) : null,
