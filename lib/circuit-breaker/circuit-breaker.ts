@@ -122,7 +122,7 @@ export class AgentCircuitBreaker extends Construct {
         deadLetterQueue: this.deadLetterQueue,
         logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
       });
-    this.handler = fn('Breaker', 'breaker', 'Agent circuit breaker: counts the agents\' denied calls and writes to production, and quarantines an agent that crosses a threshold');
+    this.handler = fn('Handler', 'breaker', 'Agent circuit breaker: counts the agents\' denied calls and writes to production, and quarantines an agent that crosses a threshold');
     this.resetFunction = fn('Reset', 'breakerReset', 'Agent circuit breaker: lifts a quarantine; invoked only by sessions that two approvers approved');
 
     // Reset only by two people: a session of this elevated role may invoke the reset, and nothing else.
@@ -165,7 +165,7 @@ export class AgentCircuitBreaker extends Construct {
       eventPattern: Lazy.any({ produce: () => breakerEventPattern(this.watchedAgents(), (a) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role${a.rolePath}${a.roleName}`) }),
       targets: [
         {
-          id: 'Breaker',
+          id: 'Handler',
           arn: this.handler.functionArn,
           deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
           retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 },

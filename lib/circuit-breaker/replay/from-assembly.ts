@@ -34,7 +34,7 @@ export function breakersInAssembly(dir: string): SynthesizedBreaker[] {
       .filter((r) => r.type === 'AWS::Events::Rule' && r.constructPath.endsWith('/Rule'))
       .flatMap((rule): SynthesizedBreaker[] => {
         const path = rule.constructPath.slice(0, -'/Rule'.length);
-        const fn = stack.resources.find((r) => r.type === 'AWS::Lambda::Function' && r.constructPath === `${path}/Breaker/Resource`);
+        const fn = stack.resources.find((r) => r.type === 'AWS::Lambda::Function' && r.constructPath === `${path}/Handler/Resource`);
         const rawConfig = fn?.properties.Environment?.Variables?.[BREAKER_ENV.config];
         if (rawConfig === undefined) return [];
         if (typeof rawConfig !== 'string') throw unreadable(stack, path, 'configuration', rawConfig);
