@@ -2,8 +2,7 @@
  * I/O: CloudTrail records from files: log files as CloudTrail delivers them (`.json.gz`, or
  * `.json` once unpacked), `lookup-events` output, and folders of them read recursively (an
  * `aws s3 sync` of the trail's bucket: digest files are recognised and skipped, other files
- * ignored). A file is gzipped when its first bytes say so, whatever its name. The same record read
- * twice (a log file and a lookup, say) counts once.
+ * ignored). A file is gzipped when its first bytes say so, whatever its name.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,7 +14,7 @@ import { TrailRecord } from './records';
 export type ReadResult =
   | {
       readonly ok: true;
-      /** Every record once, in the order read. */
+      /** The records, in the order read (the audit counts a record read twice once). */
       readonly records: readonly TrailRecord[];
       /** How many files held records. */
       readonly files: number;
@@ -59,13 +58,7 @@ export function readTrailFiles(paths: readonly string[]): ReadResult {
     }
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, records: unique(records), files, skipped };
-}
-
-/** Every record once, by `eventID`. */
-export function unique(records: readonly TrailRecord[]): TrailRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => (seen.has(r.eventId) ? false : (seen.add(r.eventId), true)));
+  return { ok: true, records, files, skipped };
 }
 
 function filesUnder(dir: string): string[] {

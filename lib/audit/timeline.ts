@@ -102,9 +102,9 @@ function originOf(record: TrailRecord): Origin | undefined {
 const keyOf = (accessKeyId: string) => `key:${accessKeyId}`;
 const contextKeyOf = (caller: Caller) => (caller.arn && caller.issuedAt ? `context:${caller.arn}|${caller.sourceIdentity ?? ''}|${caller.issuedAt}` : undefined);
 
-/** The audit of `records` (in any order). */
+/** The audit of `records`, in any order; a record given twice (by `eventID`) counts once. */
 export function buildAudit(records: readonly TrailRecord[], options: AuditOptions = {}): Audit {
-  const sorted = [...records].sort((a, b) => compare(a.eventTime, b.eventTime) || compare(a.eventId, b.eventId));
+  const sorted = [...new Map(records.map((r) => [r.eventId, r])).values()].sort((a, b) => compare(a.eventTime, b.eventTime) || compare(a.eventId, b.eventId));
   const origins = new Map(sorted.flatMap((r) => { const o = originOf(r); return o ? [[o.accessKeyId, o] as const] : []; }));
   const drafts: Draft[] = [];
   const byKey = new Map<string, Draft>();
