@@ -5,7 +5,6 @@
  * call. The SDK client (`@aws-sdk/client-cloudtrail`) is loaded only when a live audit runs.
  */
 import { CliError } from '../cli/errors';
-import { loadOptional, OptionalFeature } from '../private/optional-packages';
 import { recordsOfDocument } from './documents';
 import { TrailRecord } from './records';
 
@@ -62,15 +61,25 @@ export async function readLookupEvents(lookup: LookupEvents, start: Date, end: D
   }
 }
 
-/** The live audit's optional package. */
-export const LIVE_AUDIT: OptionalFeature = { name: 'agent-guardrails audit --from --to', packages: ['@aws-sdk/client-cloudtrail'] };
+type CloudTrailSdk = {
+  CloudTrailClient: new (config: { region?: string }) => { send(command: unknown): Promise<LookupEventsPage> };
+  LookupEventsCommand: new (input: LookupEventsInput) => unknown;
+};
 
-/** LookupEvents through the AWS SDK, with the default credentials, in `region` (or the SDK's default). */
-export function sdkLookupEvents(region?: string): LookupEvents {
-  const sdk = loadOptional(LIVE_AUDIT, '@aws-sdk/client-cloudtrail', () => require('@aws-sdk/client-cloudtrail')) as {
-    CloudTrailClient: new (config: { region?: string }) => { send(command: unknown): Promise<LookupEventsPage> };
-    LookupEventsCommand: new (input: LookupEventsInput) => unknown;
-  };
+/**
+ * LookupEvents through the AWS SDK, with the default credentials, in `region` (or the SDK's
+ * default). The client is loaded here, not when the CLI starts; `load` is replaced in tests.
+ */
+export function sdkLookupEvents(region?: string, load: () => unknown = () => require('@aws-sdk/client-cloudtrail')): LookupEvents {
+  let sdk: CloudTrailSdk;
+  try {
+    sdk = load() as CloudTrailSdk;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (error as Error).message.includes('@aws-sdk/client-cloudtrail')) {
+      throw new CliError('usage', 'audit --from needs @aws-sdk/client-cloudtrail, a dependency of cdk-agent-guardrails that is not installed; install it with: npm install @aws-sdk/client-cloudtrail', { cause: error });
+    }
+    throw error;
+  }
   const client = new sdk.CloudTrailClient(region ? { region } : {});
   return (input) => client.send(new sdk.LookupEventsCommand(input));
 }

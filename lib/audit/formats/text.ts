@@ -34,7 +34,7 @@ export function formatAuditText(audit: Audit): string {
 
 function sessionLines(s: AuditSession): string[] {
   const lines = [`  ${s.id} ${kindLabel(s)} ${clean(sessionLabel(s))}${s.task ? ` (task ${clean(s.task)})` : ''}${s.requestId ? ` for request ${clean(s.requestId)}` : ''}${s.chainedFrom ? `, chained from ${s.chainedFrom}` : ''}`];
-  const fact = (name: string, value: string) => lines.push(`    ${`${name}:`.padEnd(14)}${value}`);
+  const fact = (name: string, value: string) => lines.push(`    ${`${name}:`.padEnd(15)}${value}`);
   fact('role', clean(s.roleArn ?? '(unknown)'));
   if (s.chain.length > 1) fact('chain', s.chain.map(clean).join(' -> '));
   if (s.linkedBy === 'source-identity') fact('linked by', 'the source identity alone (the AssumeRole that began the chain is not in the records)');
