@@ -17,7 +17,13 @@ export type BreakerOutcome =
   | { readonly result: StepResult['kind']; readonly agent: string; readonly reason?: string };
 
 /** Attempts when another delivery changes the agent's state at the same time. */
-export const MAX_ATTEMPTS = 8;
+export const MAX_ATTEMPTS = 10;
+
+/** Waits a little longer after each conflict, with jitter, so that a burst of deliveries spreads out. */
+export function backoff(d: BreakerDeps, attempt: number): Promise<void> {
+  const ms = Math.round((10 + Math.random() * 40) * 2 ** Math.min(attempt, 5));
+  return (d.sleep ?? ((t: number) => new Promise<void>((resolve) => setTimeout(resolve, t))))(ms);
+}
 
 /** Builds the breaker's handler around `deps`. */
 export function makeBreakerHandler(deps: () => BreakerDeps) {
@@ -49,7 +55,10 @@ async function count(d: BreakerDeps, call: AgentCall): Promise<BreakerOutcome> {
       try {
         version = await d.store.put(call.agent, next, version);
       } catch (error) {
-        if (error instanceof BreakerVersionConflict) continue;
+        if (error instanceof BreakerVersionConflict) {
+          await backoff(d, attempt);
+          continue;
+        }
         throw error;
       }
       record = next;

@@ -39,4 +39,6 @@ export interface BreakerDeps {
   readonly notifier: BreakerNotifier;
   readonly now: () => Date;
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
+  /** Waits before another attempt after a conflicting write. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }

@@ -7,7 +7,7 @@
 import { resetState } from '../logic/counting';
 import { BreakerDeps } from './deps';
 import { BreakerVersionConflict } from './store';
-import { MAX_ATTEMPTS } from './breaker-handler';
+import { backoff, MAX_ATTEMPTS } from './breaker-handler';
 
 /** What the reset function takes. */
 export interface ResetInput {
@@ -45,7 +45,10 @@ export function makeResetHandler(deps: () => BreakerDeps) {
       try {
         await d.store.put(agent.name, { state: resetState(previous, agent.name, at), history: [...(stored?.record.history ?? []), { at: at.toISOString(), event: 'reset', detail }] }, stored?.version);
       } catch (error) {
-        if (error instanceof BreakerVersionConflict) continue;
+        if (error instanceof BreakerVersionConflict) {
+          await backoff(d, attempt);
+          continue;
+        }
         throw error;
       }
       d.log?.('breaker: reset', { agent: agent.name, ...detail });
