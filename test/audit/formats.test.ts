@@ -49,7 +49,7 @@ const HOSTILE_REQUEST = {
 /** The elements of an HTML document, by a scan of its tags (the browser test parses it for real). */
 const elementsOf = (page: string) => new Set([...page.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)/g)].map((m) => m[1].toLowerCase()));
 
-const PAGE_ELEMENTS = ['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'div', 'header', 'h1', 'p', 'b', 'span', 'nav', 'table', 'thead', 'tr', 'th', 'tbody', 'td', 'a', 'section', 'h2', 'article', 'h3', 'ol', 'li', 'code', 'dl', 'dt', 'dd', 'time', 'h4', 'blockquote', 'ul', 'details', 'summary', 'footer'];
+const PAGE_ELEMENTS = ['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'div', 'header', 'h1', 'p', 'b', 'span', 'nav', 'table', 'thead', 'tr', 'th', 'tbody', 'td', 'a', 'section', 'h2', 'article', 'h3', 'ol', 'li', 'code', 'dl', 'dt', 'dd', 'time', 'h4', 'blockquote', 'ul', 'q', 'details', 'summary', 'footer'];
 
 describe('JSON', () => {
   test('has the documented shape, its keys first and always present', () => {
@@ -85,7 +85,7 @@ describe('text', () => {
     expect(text).toContain('    2026-03-02T10:06:05Z  TRIPPED  circuit breaker tripped: quarantine policy put on role coding-agent by arn:aws:sts::111122223333:assumed-role/AgentGuardrails-BreakerTripServiceRole-9C0D1E2F/AgentGuardrails-BreakerTrip-3A4B5C6D');
     expect(text).toContain('    2026-03-02T10:04:00Z  allowed  sts AssumeRole  arn:aws:iam::444455556666:role/agent-guardrails/agent/coding-agent -> s2');
     expect(text).toContain('  s2 agent session coding-agent/OPS-42, chained from s1');
-    expect(text).toContain('    approvers:     human:approver-1<img src=x onerror="window.__pwned=1"> (arn:aws:iam::111122223333:user/approver-1, at 2026-03-02T10:28:00Z, risk accepted)');
+    expect(text).toContain('    approvers:     human:approver-1<img src=x onerror="window.__pwned=1"> (arn:aws:iam::111122223333:user/approver-1, at 2026-03-02T10:28:00Z, risk accepted): "</td></tr></table><script>window.__pwned=1</script>"');
   });
 
   test('fails when a terminal escape reaches the terminal: control characters are shown escaped', () => {
@@ -138,6 +138,7 @@ describe('HTML', () => {
     ['a justification', (audit: string) => audit.includes('rekey &lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;')],
     ['an approver', (audit: string) => audit.includes('<b>human:approver-1&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;</b>')],
     ['a stack of the impact', (audit: string) => audit.includes('on orders-prod&lt;img src=x')],
+    ['an approver\'s comment', (audit: string) => audit.includes('<q class="comment">&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;')],
   ])('fails when %s becomes markup: it is escaped text', (_name, shownAsText) => {
     const page = formatAuditHtml(auditOf(hostileRecords(), HOSTILE_REQUEST));
     expect(shownAsText(page)).toBe(true);

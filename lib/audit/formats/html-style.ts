@@ -45,12 +45,13 @@ th, td { padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align
 .chain li { display: inline; } .chain li + li::before { content: " \\2192  "; }
 .body { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 24px; padding: 4px 18px 12px; }
 .body.single { grid-template-columns: minmax(0, 1fr); }
-dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 14px; margin: 6px 0; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 14px; margin: 6px 0; align-content: start; }
 dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
 .request { align-self: start; background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; margin: 6px 0; }
 .request h4 { margin: 2px 0 4px; font-size: 14px; }
 .justification { margin: 0; padding: 4px 10px; border-left: 3px solid var(--elevated); white-space: pre-wrap; overflow-wrap: anywhere; }
 .approvers { margin: 0; padding-left: 18px; }
+.comment { display: block; color: var(--fg); font-style: italic; overflow-wrap: anywhere; }
 .note { color: var(--muted); font-size: 12.5px; }
 .note.empty { padding: 4px 18px 14px; margin: 0; }
 .summary { display: flex; flex-wrap: wrap; gap: 18px; padding: 8px 18px; border-top: 1px solid var(--line); border-bottom: 1px solid var(--line); background: var(--bg); font-size: 13px; }

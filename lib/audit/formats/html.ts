@@ -118,7 +118,7 @@ ${request ? fact('Justification', html`<blockquote class="justification">${reque
 ${request ? fact('Ticket', request.ticket ?? 'none') : ''}
 ${request?.changeSetArn ? fact('Change set', html`<code>${request.changeSetArn}</code>`) : ''}
 ${request && impactText(request) ? fact('Impact', html`${request.impact?.risk ? html`<span class="badge ${request.impact.risk === 'high' ? 'deny' : 'warn'}">${request.impact.risk.toUpperCase()} risk</span> ` : ''}${impactText(request)!.replace(/^\w+ risk on /, 'on ')}`) : ''}
-${fact('Approvers', approvers.length === 0 ? html`<span class="note">none</span>` : html`<ul class="approvers">${approvers.map((a) => html`<li><b>${a.human}</b>${a.detail ? html` <span class="note">${a.detail}</span>` : ''}</li>`)}</ul>`)}
+${fact('Approvers', approvers.length === 0 ? html`<span class="note">none</span>` : html`<ul class="approvers">${approvers.map((a) => html`<li><b>${a.human}</b>${a.detail ? html` <span class="note">${a.detail}</span>` : ''}${a.comment ? html`<q class="comment">${a.comment}</q>` : ''}</li>`)}</ul>`)}
 </dl>
 <p class="note">${source}</p>
 </div>`;

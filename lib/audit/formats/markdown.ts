@@ -77,7 +77,7 @@ function sessionLines(s: AuditSession): string[] {
     fact('request', markdownText(`${s.requestId}${lookupProblem(s) ? ` (not read: ${lookupProblem(s)})` : ' (from the session tags)'}`));
   }
   const approvers = approversOf(s);
-  if (s.requestId !== undefined || approvers.length > 0) fact('approvers', approvers.length === 0 ? '(none)' : approvers.map((a) => markdownText(`${a.human}${a.detail ? ` (${a.detail})` : ''}`)).join('; '));
+  if (s.requestId !== undefined || approvers.length > 0) fact('approvers', approvers.length === 0 ? '(none)' : approvers.map((a) => markdownText(`${a.human}${a.detail ? ` (${a.detail})` : ''}${a.comment ? `: ${JSON.stringify(a.comment)}` : ''}`)).join('; '));
   fact('calls', `${markdownText(countsText(s))}; production: ${productionText(s.summary.production)}`);
   const rows = timelineOf(s).map((row) => {
     if (row.kind === 'trip') return [row.at, '**breaker**', markdownText(row.trip.by ?? ''), `**${markdownText(tripText(row.trip))}**`];

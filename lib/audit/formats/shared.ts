@@ -54,10 +54,14 @@ export const productionText = (production: boolean | null) => (production === nu
 export const requestOf = (session: AuditSession): RequestDetails | undefined => (session.request?.ok ? session.request.request : undefined);
 
 /** Who approved: from the API when read, else from the session's approvers tag. */
-export function approversOf(session: AuditSession): Array<{ human: string; detail?: string }> {
+export function approversOf(session: AuditSession): Array<{ human: string; detail?: string; comment?: string }> {
   const request = requestOf(session);
   if (request) {
-    return request.approvals.map((a) => ({ human: a.human, detail: [a.callerArn, a.at ? `at ${a.at}` : undefined, a.acceptedRisk ? 'risk accepted' : undefined].filter(Boolean).join(', ') || undefined }));
+    return request.approvals.map((a) => ({
+      human: a.human,
+      detail: [a.callerArn, a.at ? `at ${a.at}` : undefined, a.acceptedRisk ? 'risk accepted' : undefined].filter(Boolean).join(', ') || undefined,
+      comment: a.comment,
+    }));
   }
   return session.approvers.map((human) => ({ human }));
 }

@@ -53,7 +53,7 @@ function sessionLines(s: AuditSession): string[] {
   }
   const approvers = approversOf(s);
   if (s.requestId !== undefined || approvers.length > 0) {
-    fact('approvers', approvers.length === 0 ? '(none)' : approvers.map((a) => `${clean(a.human)}${a.detail ? ` (${clean(a.detail)})` : ''}`).join('; '));
+    fact('approvers', approvers.length === 0 ? '(none)' : approvers.map((a) => `${clean(a.human)}${a.detail ? ` (${clean(a.detail)})` : ''}${a.comment ? `: ${quoted(a.comment)}` : ''}`).join('; '));
   }
   fact('calls', `${clean(countsText(s))}; production: ${productionText(s.summary.production)}`);
   for (const row of timelineOf(s)) {
