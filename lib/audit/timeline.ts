@@ -12,18 +12,16 @@
  * agent role (`PutRolePolicy` trips it, `DeleteRolePolicy` resets it).
  */
 import { GuardrailPaths } from '../guardrail-paths';
-import { APPROVERS_TAG_KEY, QUARANTINE_POLICY_NAME, REQUEST_ID_TAG_KEY, TASK_TAG_KEY } from '../private/session-names';
+import { APPROVERS_TAG_KEY, REQUEST_ID_TAG_KEY, TASK_TAG_KEY } from '../private/session-names';
 import { Audit, AuditEvent, AuditSession, IgnoredPrincipal, LinkedBy, SessionKind, SessionSummary, Trip } from './model';
 import { Caller, isoTime, isReadOnly, outcomeOf, stackNamesOf, targetOf, TrailRecord } from './records';
+import { tripOf, tripsDuring } from './trips';
 
 /** Options of the audit. */
 export interface AuditOptions {
   /** Stack names or patterns (`*`) that are production. @default - none: production is told only by the requests' change sets */
   readonly productionStacks?: readonly string[];
 }
-
-/** The longest an agent session lasts (AgentRole's maximum), for sessions whose expiry is not in the records. */
-const AGENT_SESSION_MS = 60 * 60 * 1000;
 
 interface Origin {
   readonly accessKeyId: string;
@@ -63,8 +61,6 @@ export function roleKind(roleArn: string | undefined): 'agent' | 'elevated' | un
   return path.startsWith(GuardrailPaths.AGENT_ROLES) ? 'agent' : path.startsWith(GuardrailPaths.ELEVATED_ROLES) ? 'elevated' : undefined;
 }
 
-const roleNameOf = (roleArn: string | undefined) => roleArn?.split('/').pop();
-const accountOf = (arn: string | undefined) => arn?.split(':')[4] || undefined;
 
 /** The session tags of an AssumeRole call, as CloudTrail records them (`[{ "key", "value" }]`). */
 function tagsOf(parameters: Readonly<Record<string, unknown>> | undefined): Map<string, string> {
@@ -218,7 +214,7 @@ export function buildAudit(records: readonly TrailRecord[], options: AuditOption
       chainedFrom: d.parent ? ids.get(d.parent) : undefined,
       chain: chainOf(d),
       events: withLinks(d.events),
-      trips: tripsDuring(d, summary, trips),
+      trips: tripsDuring({ roleArn: d.roleArn, start: startOf(d), expiresAt: d.expiresAt, lastAt: summary.lastAt }, trips),
       summary,
     };
   });
@@ -262,28 +258,7 @@ function eventOf(record: TrailRecord, isProduction: (stack: string) => boolean):
   };
 }
 
-/** A trip or reset of the circuit breaker: the quarantine policy put on, or deleted from, a role. */
-function tripOf(record: TrailRecord): Trip | undefined {
-  if (record.eventSource !== 'iam.amazonaws.com' || record.errorCode !== undefined) return undefined;
-  const action = record.eventName === 'PutRolePolicy' ? 'trip' : record.eventName === 'DeleteRolePolicy' ? 'reset' : undefined;
-  const roleName = text(record.requestParameters?.roleName);
-  if (action === undefined || roleName === undefined || record.requestParameters?.policyName !== QUARANTINE_POLICY_NAME) return undefined;
-  return { action, at: record.eventTime, roleName, accountId: record.accountId, by: record.caller.arn ?? record.caller.invokedBy, eventId: record.eventId };
-}
-
 const startOf = (d: Draft) => d.issuedAt ?? d.events[0]?.eventTime;
-
-/** The trips of the session's role while it lasted, and the one in force when it began. */
-function tripsDuring(d: Draft, summary: SessionSummary, trips: readonly Trip[]): Trip[] {
-  const roleName = roleNameOf(d.roleArn);
-  const account = accountOf(d.roleArn);
-  const start = startOf(d);
-  if (roleName === undefined || start === undefined) return [];
-  const endMs = d.expiresAt ? Date.parse(d.expiresAt) : Math.max(Date.parse(summary.lastAt ?? start), Date.parse(start) + AGENT_SESSION_MS);
-  const ofRole = trips.filter((t) => t.roleName === roleName && (t.accountId === undefined || account === undefined || t.accountId === account));
-  const before = ofRole.filter((t) => t.at < start).pop();
-  return [...(before?.action === 'trip' ? [before] : []), ...ofRole.filter((t) => t.at >= start && Date.parse(t.at) <= endMs)];
-}
 
 function chainOf(d: Draft): string[] {
   const chain: string[] = [];

@@ -25,6 +25,7 @@ const STYLE = '<style>body{display:none}</style><a href="javascript:window.__pwn
 // What the functions run in the page see (the project compiles without the DOM's types).
 declare const document: any;
 declare const window: any;
+declare const getComputedStyle: any;
 
 describe('the audit page in a browser', () => {
   let local: LocalServer;

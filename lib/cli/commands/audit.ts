@@ -40,7 +40,7 @@ export const auditCommand: CommandSpec = {
   summary: 'one timeline per agent session from CloudTrail: every call and its outcome, denied attempts, elevations with their request and approvers, breaker trips',
   options: [
     { name: 'events', value: 'PATH', help: 'CloudTrail log files (.json, .json.gz), a folder of them, or lookup-events output (repeatable)', repeatable: true },
-    { name: 'from', value: 'ISO', help: 'instead of --events, read live CloudTrail (LookupEvents, the last 90 days) from this time' },
+    { name: 'from', value: 'ISO', help: 'instead of --events, read live CloudTrail (LookupEvents in --region, the last 90 days) from this time' },
     { name: 'to', value: 'ISO', help: 'with --from: up to this time (default: now)' },
     { name: 'format', value: 'FORMAT', help: 'text, markdown, json or html (default: text)' },
     { name: 'production-stack', value: 'NAME', help: 'a stack that is production, so calls on it are marked (repeatable)', repeatable: true },
