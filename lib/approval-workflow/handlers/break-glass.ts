@@ -60,7 +60,7 @@ export async function breakGlass(deps: HandlerDeps, callerArn: string, body: unk
     });
   }
   const settings = deps.config.roles[request.role].breakGlass!;
-  const taken = await takeUse(deps, request.role, request.requestId, settings);
+  const taken = await takeUse(deps, request.role, request.requestId, settings, now);
   if (!taken.ok) {
     return { status: 429, body: { error: taken.code, message: taken.message, freesAt: taken.freesAt } };
   }
@@ -80,11 +80,10 @@ export async function breakGlass(deps: HandlerDeps, callerArn: string, body: unk
   return { status: 201, body: view(stored) };
 }
 
-/** Takes one use of the role's rate limit for `requestId`, or says when the next one frees up. */
-async function takeUse(deps: HandlerDeps, role: string, requestId: string, settings: BreakGlassConfig) {
+/** Takes one use of the role's rate limit for `requestId`, made at `now`, or says when the next one frees up. */
+async function takeUse(deps: HandlerDeps, role: string, requestId: string, settings: BreakGlassConfig, now: Date) {
   const key = breakGlassUsageKey(role);
   for (let attempt = 1; ; attempt++) {
-    const now = deps.now();
     const record = await deps.store.getUsage(key);
     const decision = decideBreakGlassUse(record.uses, role, requestId, now, settings.rateLimit);
     if (!decision.ok) {
