@@ -5,7 +5,7 @@ import * as path from 'path';
 import { main } from '../../lib/cli/main';
 import * as fs from 'fs';
 import * as os from 'os';
-import { buildApp as codingAgent } from '../../examples/coding-agent';
+import { buildApp as minimal } from '../../examples/minimal';
 import { buildApp as twoPersonApproval } from '../../examples/two-person-approval';
 import { workflowFromAssembly } from '../../lib/approval-workflow/local/from-assembly';
 import { LocalServer, startLocalServer } from '../../lib/approval-workflow/local/server';
@@ -139,7 +139,7 @@ describe('local mode running an app\'s own workflow (--app)', () => {
   });
 
   test.each([
-    ['an app without a workflow', () => ['local', '--app', synthesizeApp((a) => codingAgent(a)).dir], /--app: no TwoPersonApproval in .*; give the cdk.out of an app that has one/],
+    ['an app without a workflow', () => ['local', '--app', synthesizeApp((a) => minimal(a)).dir], /--app: no TwoPersonApproval in .*; give the cdk.out of an app that has one/],
     ['a workflow path the app does not have', () => ['local', '--app', app, '--workflow', 'Nope/TwoPersonApproval'], /--workflow: no TwoPersonApproval at Nope\/TwoPersonApproval in .*; the app has Guardrails\/TwoPersonApproval/],
     ['--approvers with --app', () => ['local', '--app', app, '--approvers', APPROVER_1], /--approvers and --app do not go together/],
   ])('fails with exit 2 for %s', async (_what, argv, message) => {
