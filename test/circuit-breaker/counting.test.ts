@@ -5,6 +5,7 @@
 import { classify, AgentCall } from '../../lib/circuit-breaker/logic/classify';
 import { BreakerConfig, DEFAULT_THRESHOLDS } from '../../lib/circuit-breaker/logic/config';
 import { BreakerState, breakerStep, resetState, StepResult } from '../../lib/circuit-breaker/logic/counting';
+import { BREAKER_TRIGGERS } from '../../lib/circuit-breaker/logic/triggers';
 import { ACCOUNT, AGENT_ROLE, assumedRole, at, denied, record } from './fixtures/records';
 
 const config: BreakerConfig = {
@@ -231,5 +232,16 @@ describe('counting', () => {
   test('keeps only calls that can still count', () => {
     const { state } = run([0, 60, 120].map((m) => deniedAt(m)));
     expect(state!.denied.map((c) => c.at)).toEqual([at(120)]);
+  });
+});
+
+describe('the triggers', () => {
+  test('every trigger is counted against a threshold of its own, and says why and what to do', () => {
+    for (const trigger of Object.values(BREAKER_TRIGGERS)) {
+      expect(Object.keys(DEFAULT_THRESHOLDS)).toContain(trigger.threshold);
+      expect(trigger.why.length).toBeGreaterThan(20);
+      expect(trigger.fix).toMatch(/reset$/);
+    }
+    expect(Object.keys(BREAKER_TRIGGERS).sort()).toEqual(['denied-calls', 'production-writes']);
   });
 });

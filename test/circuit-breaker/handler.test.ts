@@ -123,6 +123,7 @@ describe('the breaker handler', () => {
     expect(published[0].Subject).toBe('Circuit breaker tripped: coding-agent is quarantined (denied-calls)');
     for (const c of calls) expect(email).toContain(c.eventID);
     expect(email).toContain('5 denied calls within 10 minutes (threshold: 5)');
+    expect(email).toContain('Why it trips:  an agent that keeps running into its boundary');
     expect(email).toContain('agent-guardrails request --role circuit-breaker-reset');
     expect(email).toContain('aws lambda invoke --function-name agent-guardrails-CircuitBreakerReset-1A2B');
     const [entry] = h.events.commandCalls(PutEventsCommand)[0].args[0].input.Entries!;

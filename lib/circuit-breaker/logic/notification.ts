@@ -4,6 +4,7 @@
  */
 import { chatSafe, inlineCode } from '../../approval-workflow/logic/notification';
 import { BreakerState, CountedCall, Trip } from './counting';
+import { BREAKER_TRIGGERS } from './triggers';
 
 /** What the notifications need besides the trip. */
 export interface BreakerNotificationSettings {
@@ -45,6 +46,9 @@ export function tripNotification(trip: Trip, settings: BreakerNotificationSettin
   const subject = clip(`Circuit breaker tripped: ${trip.agent} is quarantined (${trip.reason.code})`, 100);
   const text = [
     `The circuit breaker quarantined the agent ${trip.agent} at ${trip.at}: ${why}. Every session of its role, live or new, is denied until two people reset it.`,
+    '',
+    `Why it trips:  ${BREAKER_TRIGGERS[trip.reason.code].why}.`,
+    `What to do:    ${BREAKER_TRIGGERS[trip.reason.code].fix}.`,
     '',
     'Calls that tripped it (values an agent chose are quoted):',
     ...trip.calls.map((c) => `  ${callLine(c)}`),
