@@ -251,6 +251,27 @@ export function compilePolicy(name: string, document: EvaluatedPolicy): Compiled
   return { name, statements };
 }
 
+/**
+ * The lower-case condition keys of `policies`: the only context keys a decision reads. Two
+ * requests for one action that agree on these keys (values, and whether the caller chooses them)
+ * and on `resourceSignature` get the same decision.
+ */
+export function conditionKeysOf(policies: readonly CompiledPolicy[]): Set<string> {
+  return new Set(policies.flatMap((p) => p.statements.flatMap((s) => s.conditions.map((c) => c.key))));
+}
+
+/**
+ * Which statements of `policies` name `resource` (their Resource or NotResource), one character
+ * per statement: all that a decision reads of the resource ARN.
+ */
+export function resourceSignature(policies: readonly CompiledPolicy[], resource: string): string {
+  let signature = '';
+  for (const policy of policies) {
+    for (const statement of policy.statements) signature += statement.resource(resource) ? '1' : '0';
+  }
+  return signature;
+}
+
 function negate(test: Test): Test {
   return (value) => !test(value);
 }

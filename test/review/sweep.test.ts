@@ -310,3 +310,44 @@ describe('nested stacks', () => {
     expect(productionStacksProtected().check(nested(undefined))).toEqual([]);
   });
 });
+
+describe('decisions shared by resources the policies cannot tell apart', () => {
+  const table = (name: string, logicalId: string) => ({
+    stackName: 'orders-prod',
+    templateFile: 'orders-prod.template.json',
+    constructPath: `Prod/${logicalId}`,
+    logicalId,
+    cfnType: 'AWS::DynamoDB::Table',
+    service: 'dynamodb',
+    iamType: 'table',
+    arn: `arn:aws:dynamodb:us-east-1:123456789012:table/${name}`,
+    tags: { Environment: 'production', 'aws:cloudformation:logical-id': logicalId },
+  });
+  const inventory = { stackNames: ['orders-prod'], resources: [table('orders', 'Orders'), table('archive', 'Archive'), table('audit', 'Audit')], notSwept: [] };
+  const allow = (statements: unknown[]) => ({ identity: [compilePolicy('own', { Statement: statements })], principalContext: {} });
+  const deleted = (policies: ReturnType<typeof allow>) => sweep(policies, inventory, catalog, TAG).allowed.filter((a) => a.action === 'dynamodb:DeleteTable').map((a) => a.resource.logicalId);
+
+  test('tells resources apart by the statements that name their ARN', () => {
+    expect(deleted(allow([{ Effect: 'Allow', Action: 'dynamodb:DeleteTable', Resource: 'arn:aws:dynamodb:*:*:table/archive' }]))).toEqual(['Archive']);
+  });
+
+  test('tells resources apart by the tags the conditions read', () => {
+    const policies = allow([
+      { Effect: 'Allow', Action: 'dynamodb:DeleteTable', Resource: '*' },
+      { Effect: 'Deny', Action: 'dynamodb:DeleteTable', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/aws:cloudformation:logical-id': 'Orders' } } },
+    ]);
+    expect(deleted(policies)).toEqual(['Archive', 'Audit']);
+  });
+
+  test('still shows every request with its own ARN and context', () => {
+    const requests: SweptRequest[] = [];
+    const result = sweep(allow([{ Effect: 'Allow', Action: 'dynamodb:DeleteTable', Resource: '*' }]), inventory, catalog, TAG, (r) => requests.push(r));
+    const deletes = requests.filter((r) => r.action === 'dynamodb:DeleteTable' && r.scenario === 'as tagged');
+    expect(deletes.map((r) => [r.arn, r.context['aws:resourcetag/aws:cloudformation:logical-id'], r.decision.result])).toEqual([
+      ['arn:aws:dynamodb:us-east-1:123456789012:table/orders', 'Orders', 'Allowed'],
+      ['arn:aws:dynamodb:us-east-1:123456789012:table/archive', 'Archive', 'Allowed'],
+      ['arn:aws:dynamodb:us-east-1:123456789012:table/audit', 'Audit', 'Allowed'],
+    ]);
+    expect(requests.length).toBe(result.evaluations);
+  });
+});

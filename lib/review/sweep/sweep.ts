@@ -11,7 +11,7 @@
  * chooses (request tags, the stack role, the source IP...) left open: a Deny that depends on them
  * does not count, an Allow that depends on them does. Pure: no SDK, no CDK, no clock.
  */
-import { ActionEvaluator, CompiledPolicy, Decision } from '../policy-evaluator';
+import { ActionEvaluator, CompiledPolicy, conditionKeysOf, Decision, resourceSignature } from '../policy-evaluator';
 import { isPureRead } from '../../permissions-boundary/action-patterns';
 import { PRODUCTION_REQUEST_KEYS, ProductionRequestName } from '../../permissions-boundary/action-lists';
 import { CatalogAction, IamCatalog } from './iam-catalog';
@@ -119,18 +119,71 @@ export interface SweptRequest {
   readonly decision: Decision;
 }
 
+/** What an action supports on one resource type, worked out once per action and type. */
+interface TypeFacts {
+  readonly supports: (key: string) => boolean;
+  /** IAM evaluates `aws:ResourceTag` on the type. */
+  readonly resourceTags: boolean;
+  /** And the service's own `<service>:ResourceTag`. */
+  readonly serviceTags: boolean;
+  readonly requestTags: boolean;
+  readonly tagKeys: boolean;
+}
+
+/** The tags the caller cannot change (see `callerChosen`) of a resource, lower-case keys, in the resource's order. */
+function fixedTags(resource: ProductionResource, productionKey: string): Array<readonly [string, string]> {
+  return Object.entries(resource.tags)
+    .filter(([k]) => k.toLowerCase() === productionKey || k.startsWith('agent-guardrails:') || k.startsWith('aws:'))
+    .map(([k, v]) => [k.toLowerCase(), v] as const);
+}
+
+/**
+ * Resources a principal's policies cannot tell apart, numbered: same service, type and request
+ * facts, same account, same values of the fixed tags the policies' conditions read, and the same
+ * statements naming the ARN and its lookalike. A decision reads nothing else of a resource
+ * (`conditionKeysOf`, `resourceSignature`), so each request needs evaluating once per class.
+ */
+function resourceClasses(resources: readonly ProductionResource[], policies: readonly CompiledPolicy[], productionKey: string): Map<ProductionResource, number> {
+  const keys = conditionKeysOf(policies);
+  const ids = new Map<string, number>();
+  const classes = new Map<ProductionResource, number>();
+  for (const resource of resources) {
+    const tags = fixedTags(resource, productionKey).filter(([k]) => keys.has(`aws:resourcetag/${k}`) || keys.has(`${resource.service}:resourcetag/${k}`));
+    const signature = JSON.stringify([
+      resource.service,
+      resource.iamType,
+      resource.tagsEvaluated ?? null,
+      resource.namedByGuardrail ?? null,
+      resource.requestContext ?? null,
+      resource.arn.split(':')[4],
+      tags,
+      resourceSignature(policies, resource.arn),
+      resourceSignature(policies, `${resource.arn}-lookalike`),
+    ]);
+    let id = ids.get(signature);
+    if (id === undefined) ids.set(signature, (id = ids.size));
+    classes.set(resource, id);
+  }
+  return classes;
+}
+
 /** Sweeps one principal over the production inventory; `observe` sees every request decided. */
 export function sweep(policies: SweptPolicies, inventory: ProductionInventory, catalog: IamCatalog, tag: ProductionTagSpec, observe?: (request: SweptRequest) => void): SweepResult {
   const byType = new Map<string, ProductionResource[]>();
   for (const r of inventory.resources) {
     const key = `${r.service}:${r.iamType.toLowerCase()}`;
-    byType.set(key, [...(byType.get(key) ?? []), r]);
+    const list = byType.get(key);
+    if (list) list.push(r);
+    else byType.set(key, [r]);
   }
   const productionKey = tag.key.toLowerCase();
   const allowed: AllowedChange[] = [];
   const tagBlind = new Map<string, TagBlindAction>();
   let actions = 0;
   let evaluations = 0;
+  const classes = resourceClasses(inventory.resources, [...policies.identity, ...(policies.boundary ? [policies.boundary] : [])], productionKey);
+  const tagsOf = new Map<ProductionResource, Array<readonly [string, string]>>();
+  const accountOf = new Map<ProductionResource, string>();
 
   // Only the services of production resources: an action acts on resource types of its own service.
   const services = [...new Set(inventory.resources.map((r) => r.service))].sort();
@@ -140,43 +193,63 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
     if (targets.length === 0) continue;
     actions++;
     const evaluator = new ActionEvaluator(name, policies.identity, policies.boundary);
+    const facts = new Map<string, TypeFacts>();
+    // Decisions of this action by resource class, type and scenario (see `resourceClasses`).
+    const decided = new Map<string, Decision>();
 
     for (const { type, resource } of targets) {
-      const supports = supportedKeys(catalog, action, type);
-      const tagged = supports('aws:resourcetag/x') && resource.tagsEvaluated !== false;
+      let f = facts.get(type);
+      if (!f) {
+        const supports = supportedKeys(catalog, action, type);
+        f = { supports, resourceTags: supports('aws:resourcetag/x'), serviceTags: supports(`${action.service}:resourcetag/x`), requestTags: supports('aws:requesttag/x'), tagKeys: supports('aws:tagkeys') };
+        facts.set(type, f);
+      }
+      const supports = f.supports;
+      const tagged = f.resourceTags && resource.tagsEvaluated !== false;
       const change = isProductionChange(action, resource.iamType);
       const scenarios: Scenario[] = [
         'as tagged',
         ...(change && resource.namedByGuardrail ? (['untagged, by name'] as const) : []),
         ...(isTagging(action) && tagged ? (['production tag changed'] as const) : []),
-        ...(supports('aws:requesttag/x') ? (['production tag added'] as const) : []),
+        ...(f.requestTags ? (['production tag added'] as const) : []),
       ];
       for (const scenario of scenarios) {
         evaluations++;
-        const context: Record<string, string | string[]> = { ...policies.principalContext, 'aws:resourceaccount': resource.arn.split(':')[4] };
         const lookalike = scenario === 'production tag added';
-        if (tagged && scenario !== 'untagged, by name' && !lookalike) {
-          for (const [k, v] of Object.entries(resource.tags)) {
-            const fixed = k.toLowerCase() === productionKey || k.startsWith('agent-guardrails:') || k.startsWith('aws:');
-            if (!fixed) continue;
-            context[`aws:resourcetag/${k.toLowerCase()}`] = v;
-            if (supports(`${action.service}:resourcetag/x`)) context[`${action.service}:resourcetag/${k.toLowerCase()}`] = v;
+        const memo = `${classes.get(resource)} ${type} ${scenario}`;
+        let decision = decided.get(memo);
+        let context: Record<string, string | string[]> | undefined;
+        if (decision === undefined || observe) {
+          let account = accountOf.get(resource);
+          if (account === undefined) accountOf.set(resource, (account = resource.arn.split(':')[4]));
+          context = { ...policies.principalContext, 'aws:resourceaccount': account };
+          if (tagged && scenario !== 'untagged, by name' && !lookalike) {
+            let tags = tagsOf.get(resource);
+            if (!tags) tagsOf.set(resource, (tags = fixedTags(resource, productionKey)));
+            for (const [k, v] of tags) {
+              context[`aws:resourcetag/${k}`] = v;
+              if (f.serviceTags) context[`${action.service}:resourcetag/${k}`] = v;
+            }
+          }
+          for (const [k, v] of Object.entries(resource.requestContext ?? {})) {
+            if (supports(k)) context[k] = v;
+          }
+          if (scenario === 'production tag changed' && f.tagKeys) {
+            // The request names the production tag key; the new value, if any, is the caller's.
+            context['aws:tagkeys'] = [tag.key];
+          }
+          if (lookalike) {
+            context[`aws:requesttag/${productionKey}`] = tag.values[0];
+            if (f.tagKeys) context['aws:tagkeys'] = [tag.key];
           }
         }
-        for (const [k, v] of Object.entries(resource.requestContext ?? {})) {
-          if (supports(k)) context[k] = v;
-        }
-        if (scenario === 'production tag changed' && supports('aws:tagkeys')) {
-          // The request names the production tag key; the new value, if any, is the caller's.
-          context['aws:tagkeys'] = [tag.key];
-        }
-        if (lookalike) {
-          context[`aws:requesttag/${productionKey}`] = tag.values[0];
-          if (supports('aws:tagkeys')) context['aws:tagkeys'] = [tag.key];
-        }
         const arn = lookalike ? `${resource.arn}-lookalike` : resource.arn;
-        const decision = evaluator.decide({ resource: arn, context, callerChosen: (k) => callerChosen(k, context, supports, productionKey) });
-        observe?.({ action: name, resource, arn, scenario, change, context, decision });
+        if (decision === undefined) {
+          const known = context!;
+          decision = evaluator.decide({ resource: arn, context: known, callerChosen: (k) => callerChosen(k, known, supports, productionKey) });
+          decided.set(memo, decision);
+        }
+        observe?.({ action: name, resource, arn, scenario, change, context: context!, decision });
         if (change && !tagged) {
           const key = `${name} ${action.service}:${type}`;
           if (!tagBlind.has(key) || decision.result === 'Allowed') tagBlind.set(key, { action: name, resourceType: `${action.service}:${type}`, decision });
