@@ -11,11 +11,12 @@
  * chooses (request tags, the stack role, the source IP...) left open: a Deny that depends on them
  * does not count, an Allow that depends on them does. Pure: no SDK, no CDK, no clock.
  */
-import { ActionEvaluator, CompiledPolicy, conditionKeysOf, Decision, resourceSignature } from '../policy-evaluator';
+import { ActionEvaluator, CompiledPolicy, Decision } from '../policy-evaluator';
 import { isPureRead } from '../../permissions-boundary/action-patterns';
 import { PRODUCTION_REQUEST_KEYS, ProductionRequestName } from '../../permissions-boundary/action-lists';
 import { CatalogAction, IamCatalog } from './iam-catalog';
 import { ProductionInventory, ProductionResource, ProductionTagSpec } from './production';
+import { fixedTags, resourceClasses } from './resource-classes';
 
 /** The policies of one principal, compiled. */
 export interface SweptPolicies {
@@ -119,53 +120,8 @@ export interface SweptRequest {
   readonly decision: Decision;
 }
 
-/** What an action supports on one resource type, worked out once per action and type. */
-interface TypeFacts {
-  readonly supports: (key: string) => boolean;
-  /** IAM evaluates `aws:ResourceTag` on the type. */
-  readonly resourceTags: boolean;
-  /** And the service's own `<service>:ResourceTag`. */
-  readonly serviceTags: boolean;
-  readonly requestTags: boolean;
-  readonly tagKeys: boolean;
-}
-
-/** The tags the caller cannot change (see `callerChosen`) of a resource, lower-case keys, in the resource's order. */
-function fixedTags(resource: ProductionResource, productionKey: string): Array<readonly [string, string]> {
-  return Object.entries(resource.tags)
-    .filter(([k]) => k.toLowerCase() === productionKey || k.startsWith('agent-guardrails:') || k.startsWith('aws:'))
-    .map(([k, v]) => [k.toLowerCase(), v] as const);
-}
-
-/**
- * Resources a principal's policies cannot tell apart, numbered: same service, type and request
- * facts, same account, same values of the fixed tags the policies' conditions read, and the same
- * statements naming the ARN and its lookalike. A decision reads nothing else of a resource
- * (`conditionKeysOf`, `resourceSignature`), so each request needs evaluating once per class.
- */
-function resourceClasses(resources: readonly ProductionResource[], policies: readonly CompiledPolicy[], productionKey: string): Map<ProductionResource, number> {
-  const keys = conditionKeysOf(policies);
-  const ids = new Map<string, number>();
-  const classes = new Map<ProductionResource, number>();
-  for (const resource of resources) {
-    const tags = fixedTags(resource, productionKey).filter(([k]) => keys.has(`aws:resourcetag/${k}`) || keys.has(`${resource.service}:resourcetag/${k}`));
-    const signature = JSON.stringify([
-      resource.service,
-      resource.iamType,
-      resource.tagsEvaluated ?? null,
-      resource.namedByGuardrail ?? null,
-      resource.requestContext ?? null,
-      resource.arn.split(':')[4],
-      tags,
-      resourceSignature(policies, resource.arn),
-      resourceSignature(policies, `${resource.arn}-lookalike`),
-    ]);
-    let id = ids.get(signature);
-    if (id === undefined) ids.set(signature, (id = ids.size));
-    classes.set(resource, id);
-  }
-  return classes;
-}
+/** The scenarios in the order they are tried on each target. */
+const SCENARIOS: readonly Scenario[] = ['as tagged', 'untagged, by name', 'production tag changed', 'production tag added'];
 
 /** Sweeps one principal over the production inventory; `observe` sees every request decided. */
 export function sweep(policies: SweptPolicies, inventory: ProductionInventory, catalog: IamCatalog, tag: ProductionTagSpec, observe?: (request: SweptRequest) => void): SweepResult {
@@ -188,74 +144,78 @@ export function sweep(policies: SweptPolicies, inventory: ProductionInventory, c
   // Only the services of production resources: an action acts on resource types of its own service.
   const services = [...new Set(inventory.resources.map((r) => r.service))].sort();
   for (const action of services.flatMap((service) => catalog.actionsOf(service))) {
-    const name = `${action.service}:${action.name}`;
-    const targets = action.resourceTypes.flatMap((t) => (byType.get(`${action.service}:${t.name.toLowerCase()}`) ?? []).map((r) => ({ type: t.name, resource: r })));
-    if (targets.length === 0) continue;
+    const lists = action.resourceTypes.map((t) => byType.get(`${action.service}:${t.name.toLowerCase()}`));
+    if (!lists.some((l) => l !== undefined)) continue;
     actions++;
+    const name = `${action.service}:${action.name}`;
     const evaluator = new ActionEvaluator(name, policies.identity, policies.boundary);
-    const facts = new Map<string, TypeFacts>();
+    const tagging = isTagging(action);
+    const changes = new Map<string, boolean>();
     // Decisions of this action by resource class, type and scenario (see `resourceClasses`).
-    const decided = new Map<string, Decision>();
+    const decided = new Map<number, Decision>();
 
-    for (const { type, resource } of targets) {
-      let f = facts.get(type);
-      if (!f) {
-        const supports = supportedKeys(catalog, action, type);
-        f = { supports, resourceTags: supports('aws:resourcetag/x'), serviceTags: supports(`${action.service}:resourcetag/x`), requestTags: supports('aws:requesttag/x'), tagKeys: supports('aws:tagkeys') };
-        facts.set(type, f);
-      }
-      const supports = f.supports;
-      const tagged = f.resourceTags && resource.tagsEvaluated !== false;
-      const change = isProductionChange(action, resource.iamType);
-      const scenarios: Scenario[] = [
-        'as tagged',
-        ...(change && resource.namedByGuardrail ? (['untagged, by name'] as const) : []),
-        ...(isTagging(action) && tagged ? (['production tag changed'] as const) : []),
-        ...(f.requestTags ? (['production tag added'] as const) : []),
-      ];
-      for (const scenario of scenarios) {
-        evaluations++;
-        const lookalike = scenario === 'production tag added';
-        const memo = `${classes.get(resource)} ${type} ${scenario}`;
-        let decision = decided.get(memo);
-        let context: Record<string, string | string[]> | undefined;
-        if (decision === undefined || observe) {
-          let account = accountOf.get(resource);
-          if (account === undefined) accountOf.set(resource, (account = resource.arn.split(':')[4]));
-          context = { ...policies.principalContext, 'aws:resourceaccount': account };
-          if (tagged && scenario !== 'untagged, by name' && !lookalike) {
-            let tags = tagsOf.get(resource);
-            if (!tags) tagsOf.set(resource, (tags = fixedTags(resource, productionKey)));
-            for (const [k, v] of tags) {
-              context[`aws:resourcetag/${k}`] = v;
-              if (f.serviceTags) context[`${action.service}:resourcetag/${k}`] = v;
+    for (let t = 0; t < lists.length; t++) {
+      const resources = lists[t];
+      if (resources === undefined) continue;
+      const type = action.resourceTypes[t].name;
+      const supports = supportedKeys(catalog, action, type);
+      const resourceTags = supports('aws:resourcetag/x');
+      const serviceTags = supports(`${action.service}:resourcetag/x`);
+      const requestTags = supports('aws:requesttag/x');
+      const tagKeys = supports('aws:tagkeys');
+      const resourceType = `${action.service}:${type}`;
+      const tagBlindKey = `${name} ${resourceType}`;
+
+      for (const resource of resources) {
+        const tagged = resourceTags && resource.tagsEvaluated !== false;
+        let change = changes.get(resource.iamType);
+        if (change === undefined) changes.set(resource.iamType, (change = isProductionChange(action, resource.iamType)));
+        const tried = [true, change && resource.namedByGuardrail === true, tagging && tagged, requestTags];
+        for (let s = 0; s < SCENARIOS.length; s++) {
+          if (!tried[s]) continue;
+          const scenario = SCENARIOS[s];
+          evaluations++;
+          const lookalike = scenario === 'production tag added';
+          const memo = (classes.get(resource)! * lists.length + t) * SCENARIOS.length + s;
+          let decision = decided.get(memo);
+          let context: Record<string, string | string[]> | undefined;
+          if (decision === undefined || observe) {
+            let account = accountOf.get(resource);
+            if (account === undefined) accountOf.set(resource, (account = resource.arn.split(':')[4]));
+            context = { ...policies.principalContext, 'aws:resourceaccount': account };
+            if (tagged && scenario !== 'untagged, by name' && !lookalike) {
+              let tags = tagsOf.get(resource);
+              if (!tags) tagsOf.set(resource, (tags = fixedTags(resource, productionKey)));
+              for (const [k, v] of tags) {
+                context[`aws:resourcetag/${k}`] = v;
+                if (serviceTags) context[`${action.service}:resourcetag/${k}`] = v;
+              }
+            }
+            for (const [k, v] of Object.entries(resource.requestContext ?? {})) {
+              if (supports(k)) context[k] = v;
+            }
+            if (scenario === 'production tag changed' && tagKeys) {
+              // The request names the production tag key; the new value, if any, is the caller's.
+              context['aws:tagkeys'] = [tag.key];
+            }
+            if (lookalike) {
+              context[`aws:requesttag/${productionKey}`] = tag.values[0];
+              if (tagKeys) context['aws:tagkeys'] = [tag.key];
             }
           }
-          for (const [k, v] of Object.entries(resource.requestContext ?? {})) {
-            if (supports(k)) context[k] = v;
+          const arn = lookalike ? `${resource.arn}-lookalike` : resource.arn;
+          if (decision === undefined) {
+            const known = context!;
+            decision = evaluator.decide({ resource: arn, context: known, callerChosen: (k) => callerChosen(k, known, supports, productionKey) });
+            decided.set(memo, decision);
           }
-          if (scenario === 'production tag changed' && f.tagKeys) {
-            // The request names the production tag key; the new value, if any, is the caller's.
-            context['aws:tagkeys'] = [tag.key];
+          observe?.({ action: name, resource, arn, scenario, change, context: context!, decision });
+          if (change && !tagged) {
+            if (!tagBlind.has(tagBlindKey) || decision.result === 'Allowed') tagBlind.set(tagBlindKey, { action: name, resourceType, decision });
           }
-          if (lookalike) {
-            context[`aws:requesttag/${productionKey}`] = tag.values[0];
-            if (f.tagKeys) context['aws:tagkeys'] = [tag.key];
+          if (decision.result === 'Allowed' && (change || scenario === 'production tag changed' || lookalike)) {
+            allowed.push({ action: name, resource, scenario, decision });
           }
-        }
-        const arn = lookalike ? `${resource.arn}-lookalike` : resource.arn;
-        if (decision === undefined) {
-          const known = context!;
-          decision = evaluator.decide({ resource: arn, context: known, callerChosen: (k) => callerChosen(k, known, supports, productionKey) });
-          decided.set(memo, decision);
-        }
-        observe?.({ action: name, resource, arn, scenario, change, context: context!, decision });
-        if (change && !tagged) {
-          const key = `${name} ${action.service}:${type}`;
-          if (!tagBlind.has(key) || decision.result === 'Allowed') tagBlind.set(key, { action: name, resourceType: `${action.service}:${type}`, decision });
-        }
-        if (decision.result === 'Allowed' && (change || scenario === 'production tag changed' || lookalike)) {
-          allowed.push({ action: name, resource, scenario, decision });
         }
       }
     }
