@@ -118,22 +118,31 @@ function matcher(patterns: string[], caseInsensitive: boolean): Test {
 
 /** ARN matching, as ArnLike and the Resource element do it: each of the six parts on its own. */
 function arnMatcher(patterns: string[]): Test {
-  const compiled = patterns.map((pattern) => {
-    if (pattern === '*') {
-      return () => true;
-    }
+  if (patterns.includes('*')) {
+    return () => true;
+  }
+  // Patterns split once; the ARN tested, once per test rather than once per pattern.
+  const whole: RegExp[] = [];
+  const parted: RegExp[][] = [];
+  for (const pattern of patterns) {
     const parts = splitArn(pattern);
-    if (!parts) {
-      const whole = wildcard(pattern);
-      return (arn: string) => whole.test(arn);
+    if (parts) parted.push(parts.map((part) => wildcard(part)));
+    else whole.push(wildcard(pattern));
+  }
+  return (arn) => {
+    for (const re of whole) {
+      if (re.test(arn)) return true;
     }
-    const tests = parts.map((part) => wildcard(part));
-    return (arn: string) => {
-      const target = splitArn(arn);
-      return target !== undefined && tests.every((t, i) => t.test(target[i]));
-    };
-  });
-  return (arn) => compiled.some((test) => test(arn));
+    if (parted.length === 0) return false;
+    const target = splitArn(arn);
+    if (target === undefined) return false;
+    for (const tests of parted) {
+      let all = true;
+      for (let i = 0; i < tests.length && all; i++) all = tests[i].test(target[i]);
+      if (all) return true;
+    }
+    return false;
+  };
 }
 
 const splitArns = new Map<string, string[] | undefined>();
@@ -276,7 +285,7 @@ function negate(test: Test): Test {
   return (value) => !test(value);
 }
 
-function contextOf(request: EvaluationRequest): Context {
+function contextOf(request: Omit<EvaluationRequest, 'action'>): Context {
   const context = new Map<string, readonly string[]>();
   for (const [key, value] of Object.entries(request.context ?? {})) {
     context.set(key.toLowerCase(), typeof value === 'string' ? [value] : value);
@@ -288,13 +297,20 @@ const TRUE = 1;
 const FALSE = 0;
 const DEPENDS = 2;
 
+/** The request's context, built the first time a condition needs it. */
+interface LazyContext {
+  readonly request: Omit<EvaluationRequest, 'action'>;
+  context?: Context;
+}
+
 /** Whether a statement's conditions hold: TRUE, FALSE, or DEPENDS on caller-chosen keys. */
-function conditionsHold(statement: CompiledStatement, context: Context, callerChosen: ((key: string) => boolean) | undefined): number {
+function conditionsHold(statement: CompiledStatement, lazy: LazyContext): number {
   let state = TRUE;
+  const callerChosen = lazy.request.callerChosen;
   for (const condition of statement.conditions) {
     if (callerChosen?.(condition.key)) {
       state = DEPENDS;
-    } else if (!condition.test(context)) {
+    } else if (!condition.test((lazy.context ??= contextOf(lazy.request)))) {
       return FALSE;
     }
   }
@@ -308,11 +324,11 @@ interface Matches {
   readonly maybeDenies: StatementRef[];
 }
 
-function matching(statements: readonly CompiledStatement[], request: EvaluationRequest, context: Context): Matches {
+function matching(statements: readonly CompiledStatement[], lazy: LazyContext): Matches {
   const found: Matches = { allows: [], denies: [], maybeAllows: [], maybeDenies: [] };
   for (const s of statements) {
-    if (!s.resource(request.resource)) continue;
-    const state = conditionsHold(s, context, request.callerChosen);
+    if (!s.resource(lazy.request.resource)) continue;
+    const state = conditionsHold(s, lazy);
     if (state === TRUE) {
       (s.allow ? found.allows : found.denies).push(s.ref);
     } else if (state === DEPENDS) {
@@ -334,22 +350,23 @@ const UNBOUNDED: StatementRef = { policy: 'none', statement: 'none' };
 export class ActionEvaluator {
   private readonly identity: readonly CompiledStatement[];
   private readonly boundary: readonly CompiledStatement[] | undefined;
+  private readonly alwaysAllowed: boolean;
 
   constructor(public readonly action: string, identity: readonly CompiledPolicy[], boundary: CompiledPolicy | undefined) {
     const naming = (policies: readonly CompiledPolicy[]) => policies.flatMap((p) => p.statements.filter((s) => s.action(action)));
     this.identity = naming(identity);
     this.boundary = boundary ? naming([boundary]) : undefined;
+    this.alwaysAllowed = ALWAYS_ALLOWED.has(action.toLowerCase());
   }
 
   /** Decides `request` (whose action must be this evaluator's). */
   public decide(request: Omit<EvaluationRequest, 'action'>): Decision {
-    if (ALWAYS_ALLOWED.has(this.action.toLowerCase())) {
+    if (this.alwaysAllowed) {
       return { result: 'Allowed', decidedBy: [{ policy: 'iam', statement: 'always allowed' }] };
     }
-    const full = { ...request, action: this.action };
-    const context = contextOf(full);
-    const own = matching(this.identity, full, context);
-    const bounded: Matches = this.boundary ? matching(this.boundary, full, context) : { allows: [UNBOUNDED], denies: [], maybeAllows: [], maybeDenies: [] };
+    const lazy: LazyContext = { request };
+    const own = matching(this.identity, lazy);
+    const bounded: Matches = this.boundary ? matching(this.boundary, lazy) : { allows: [UNBOUNDED], denies: [], maybeAllows: [], maybeDenies: [] };
     const denies = [...own.denies, ...bounded.denies];
     if (denies.length > 0) {
       return { result: 'ExplicitlyDenied', decidedBy: denies };
