@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { gunzipSync } from 'zlib';
+import { readTrailFileText } from '../private/trail-file';
 import { recordsOfDocument } from './documents';
 import { TrailRecord } from './records';
 
@@ -72,20 +72,14 @@ function filesUnder(dir: string): string[] {
 }
 
 function readFile(file: string) {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    return { ok: false as const, problems: [`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`] };
+  const read = readTrailFileText(file);
+  if (!read.ok && read.reason === 'unreadable') {
+    return { ok: false as const, problems: [`${file}: cannot read it (${read.detail})`] };
   }
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    } catch (error) {
-      return { ok: false as const, problems: [`${file}: a gzip file that does not unpack (${(error as Error).message}); download it again`] };
-    }
+  if (!read.ok) {
+    return { ok: false as const, problems: [`${file}: a gzip file that does not unpack (${read.detail}); download it again`] };
   }
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const text = read.text.replace(/^\uFEFF/, '');
   if (text.trim() === '') return { ok: false as const, problems: [`${file} is empty; expected CloudTrail records`] };
   let document: unknown;
   try {

@@ -5,8 +5,7 @@
  * each entry a CloudTrail record or an EventBridge event holding one. A file is gzipped when its
  * first bytes say so, whatever its name.
  */
-import * as fs from 'fs';
-import { gunzipSync } from 'zlib';
+import { readTrailFileText } from '../../private/trail-file';
 
 /** The input cannot be read: which file, what is wrong, and what to give instead. */
 export class ReplayInputError extends Error {}
@@ -15,19 +14,14 @@ const SHAPES = 'a CloudTrail log file ({"Records": [...]}, gzipped or not), aws 
 
 /** The entries of the file at `file`: CloudTrail records and EventBridge events, as read. */
 export function readEventsFile(file: string): unknown[] {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new ReplayInputError(`--events ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); name ${SHAPES}`);
+  const read = readTrailFileText(file);
+  if (!read.ok && read.reason === 'unreadable') {
+    throw new ReplayInputError(`--events ${file}: cannot be read (${read.detail}); name ${SHAPES}`);
   }
-  let text: string;
-  try {
-    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(new Uint8Array(bytes)) : bytes).toString('utf8');
-  } catch (error) {
-    throw new ReplayInputError(`--events ${file}: looks gzipped but does not unpack (${(error as Error).message}); download the log file again`);
+  if (!read.ok) {
+    throw new ReplayInputError(`--events ${file}: looks gzipped but does not unpack (${read.detail}); download the log file again`);
   }
-  return entriesOf(text, file);
+  return entriesOf(read.text, file);
 }
 
 /** The entries of a file's text. */
