@@ -89,7 +89,9 @@ export function synthesizeLocalWorkflow(
     readonly configure?: (workflow: TwoPersonApproval) => void;
   } = {},
 ) {
-  const app = new App({ outdir: undefined });
+  // CDK's built-in CloudFormation validation checks the CloudFormation schema of resources, not
+  // the workflow, and took most of local mode's start (the examples test keeps it on for this construct).
+  const app = new App({ outdir: undefined, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'AgentGuardrailsLocal', { env: { account: LOCAL_ACCOUNT, region: 'us-east-1' } });
   const workflow = new TwoPersonApproval(stack, 'Approval', { approvers: approvers.map(approverFromArn) });
   workflow.addElevatedRole('deployer', {
