@@ -6,7 +6,7 @@
  * printed; 2 bad usage or input, or the network.
  */
 import { ApiClient, apiClientOf } from '../api-client';
-import { API_OPTIONS, CommandInput, CommandSpec, Io, JSON_OPTION } from '../command-spec';
+import { CommandInput, Io } from '../command-spec';
 import { CliError, isCliError } from '../errors';
 import { formatAuditHtml } from '../../audit/formats/html';
 import { formatAuditJson } from '../../audit/formats/json';
@@ -35,23 +35,8 @@ export interface AuditDeps {
 
 const DEFAULT_DEPS: AuditDeps = { lookupEvents: sdkLookupEvents, now: () => new Date() };
 
-export const auditCommand: CommandSpec = {
-  name: 'audit',
-  summary: 'one timeline per agent session from CloudTrail: every call and its outcome, denied attempts, elevations with their request and approvers, breaker trips',
-  options: [
-    { name: 'events', value: 'PATH', help: 'CloudTrail log files (.json, .json.gz), a folder of them, or lookup-events output (repeatable)', repeatable: true },
-    { name: 'from', value: 'ISO', help: 'instead of --events, read live CloudTrail (LookupEvents in --region, the last 90 days) from this time' },
-    { name: 'to', value: 'ISO', help: 'with --from: up to this time (default: now)' },
-    { name: 'format', value: 'FORMAT', help: 'text, markdown, json or html (default: text)' },
-    { name: 'production-stack', value: 'NAME', help: 'a stack that is production, so calls on it are marked (repeatable)', repeatable: true },
-    ...API_OPTIONS,
-    JSON_OPTION,
-  ],
-  run: (input, io) => runAudit(input, io, DEFAULT_DEPS),
-};
-
 /** Runs `audit` with `deps`. */
-export async function runAudit(input: CommandInput, io: Io, deps: AuditDeps): Promise<number> {
+export async function runAudit(input: CommandInput, io: Io, deps: AuditDeps = DEFAULT_DEPS): Promise<number> {
   const format = formatOf(input);
   const productionStacks = productionStacksOf(input);
   const records = await recordsOf(input, io, deps);
