@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Aws, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, RemovalPolicy, Stack, Stage, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -20,11 +20,12 @@ import { workflowOnlyStatement } from '../approval-workflow/construct/data-prote
 import { HANDLER_BUNDLE_DIR, TwoPersonApproval } from '../approval-workflow/two-person-approval';
 import { GuardrailPaths } from '../guardrail-paths';
 import { GUARDRAIL_COMPONENT_TAG } from '../permissions-boundary/boundary-document';
+import { BreakerCode } from './construct/code';
 import { agentProblems, resolveThresholds } from './construct/validation';
 import { productionIdentifiers } from './construct/production';
 import { BREAKER_ENV } from './handlers/env';
 import { BREAKER_TABLE_KEY } from './handlers/store';
-import { BreakerAgent, BreakerConfig, BreakerThresholdConfig } from './logic/config';
+import { BreakerAgent, BreakerConfig, BreakerThresholdConfig, CONFIG_LIMIT_BYTES, parseBreakerConfig } from './logic/config';
 import { breakerEventPattern } from './logic/event-pattern';
 import { AgentCircuitBreakerProps } from './props';
 
@@ -36,9 +37,6 @@ export const BREAKER_RESET_ROLE = 'circuit-breaker-reset';
 
 /** The rule state that also delivers read-only management events (denied Get, List, Describe calls). */
 export const RULE_STATE_ALL_MANAGEMENT_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
-
-/** What a Lambda function's environment holds, at most (4 KB), less room for the other variables. */
-const CONFIG_LIMIT = 3000;
 
 /**
  * A circuit breaker for AI agents. It watches the agent roles' calls as CloudTrail delivers them
@@ -74,6 +72,7 @@ export class AgentCircuitBreaker extends Construct {
 
   private readonly agents: AgentRole[] = [];
   private readonly thresholds: BreakerThresholdConfig;
+  private readonly code: BreakerCode;
   private readonly quarantineStatement: iam.PolicyStatement;
   private readonly releaseStatement: iam.PolicyStatement;
 
@@ -88,11 +87,17 @@ export class AgentCircuitBreaker extends Construct {
     if (!fs.existsSync(path.join(HANDLER_BUNDLE_DIR, 'index.js'))) {
       problems.push(`the bundled handlers are missing from ${HANDLER_BUNDLE_DIR}; run "npm run bundle" (npm ci runs it)`);
     }
+    const stage = Stage.of(this);
+    if (!stage) {
+      problems.push('the breaker must be in an App (or a Stage): its functions\' code is an asset of the cloud assembly');
+    }
     if (problems.length > 0) {
       throw new Error(`Invalid AgentCircuitBreaker at ${this.node.path}:\n- ${problems.join('\n- ')}`);
     }
     this.thresholds = thresholds;
     const approval = props.approval;
+    // The configuration is a file in the functions' code, written once the app is complete.
+    const code = (this.code = new BreakerCode(this, stage!, HANDLER_BUNDLE_DIR, () => JSON.stringify(this.breakerConfig())));
 
     // Only the breaker's own functions read or write its state, administrators included.
     const tablePolicy = new iam.PolicyDocument();
@@ -108,7 +113,6 @@ export class AgentCircuitBreaker extends Construct {
     this.securityTopic = props.securityTopic ?? new sns.Topic(this, 'SecurityTopic', { enforceSSL: true, displayName: 'Agent guardrails: circuit breaker trips and resets' });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', { enforceSSL: true, encryption: sqs.QueueEncryption.SQS_MANAGED, retentionPeriod: Duration.days(14) });
 
-    const code = lambda.Code.fromAsset(HANDLER_BUNDLE_DIR);
     const fn = (name: string, handler: string, description: string) =>
       new lambda.Function(this, name, {
         runtime: lambda.Runtime.NODEJS_22_X,
@@ -135,13 +139,11 @@ export class AgentCircuitBreaker extends Construct {
     // A reset has no change set; its session may do one thing, which the role's one statement names.
     Annotations.of(this.resetRole).acknowledgeWarning('cdk-agent-guardrails:requestsWithoutChangeSet', 'a reset session may only invoke the breaker\'s reset function');
 
-    const config = Lazy.string({ produce: () => JSON.stringify(this.breakerConfig()) });
     for (const f of [this.handler, this.resetFunction]) {
       this.table.grantReadWriteData(f);
       approval.topic.grantPublish(f);
       this.securityTopic.grantPublish(f);
       approval.eventBus.grantPutEventsTo(f);
-      f.addEnvironment(BREAKER_ENV.config, config);
       f.addEnvironment(BREAKER_ENV.table, this.table.tableName);
       f.addEnvironment(BREAKER_ENV.approversTopic, approval.topic.topicArn);
       f.addEnvironment(BREAKER_ENV.securityTopic, this.securityTopic.topicArn);
@@ -211,9 +213,14 @@ export class AgentCircuitBreaker extends Construct {
     }
   }
 
-  /** The configuration the functions run with, and `agent-guardrails breaker replay` reads back. */
+  /**
+   * The configuration the functions run with (`breaker-config.json` in their code), and
+   * `agent-guardrails breaker replay` reads back: the agents, the thresholds, and production as
+   * the whole app declares it now.
+   */
   public breakerConfig(): BreakerConfig {
-    return { agents: this.watchedAgents(), thresholds: this.thresholds, production: productionIdentifiers(this, this.agents.filter((a) => a instanceof AgentRole)) };
+    const config: BreakerConfig = { agents: this.watchedAgents(), thresholds: this.thresholds, production: productionIdentifiers(this, this.agents.filter((a) => a instanceof AgentRole)) };
+    return Stack.of(this).resolve(config);
   }
 
   private watchedAgents(): BreakerAgent[] {
@@ -222,15 +229,35 @@ export class AgentCircuitBreaker extends Construct {
 
   private validateAgents(): string[] {
     const problems = agentProblems(this.agents, Stack.of(this));
-    if (problems.length === 0) {
-      const size = JSON.stringify(this.breakerConfig()).length;
-      if (size > CONFIG_LIMIT) {
-        problems.push(
-          `the breaker's configuration is ${size} characters, more than the ${CONFIG_LIMIT} a Lambda environment leaves it: ` +
-            'it lists every production stack and every physical name written out in production stacks; give production stacks a common name prefix and list it once in the boundary\'s productionStackNames, or let CloudFormation name resources',
-        );
-      }
-    }
+    if (problems.length === 0) problems.push(...this.configProblems());
     return problems.map((p) => `AgentCircuitBreaker ${this.node.path}: ${p}`);
+  }
+
+  /** The problems of the configuration written into the functions' code, checked against the app as it is at validation. */
+  private configProblems(): string[] {
+    const written = this.code.configuration;
+    if (written === undefined) {
+      return ['its functions\' code was not built: the app was validated without running its aspects, which build it; synthesize the app with app.synth() (cdk synth does)'];
+    }
+    const problems: string[] = [];
+    const now = JSON.stringify(this.breakerConfig());
+    if (now !== written) {
+      problems.push(
+        'the agents or production changed after the breaker wrote its configuration at the end of the aspects: its functions would run without the change; ' +
+          'add agents, production stacks and their names before synth, or in aspects (not in validations or in a second synth of the same app)',
+      );
+    }
+    const parsed = parseBreakerConfig(written);
+    if (!parsed.ok) {
+      problems.push(`its configuration is one its functions would refuse: ${parsed.problem}; give thresholds as numbers known at synth`);
+    }
+    const bytes = Buffer.byteLength(written);
+    if (bytes > CONFIG_LIMIT_BYTES) {
+      problems.push(
+        `its configuration is ${bytes} bytes, more than the ${CONFIG_LIMIT_BYTES} its functions load: it lists every production stack and every physical name written out in production stacks; ` +
+          'give production stacks a common name prefix and list it once in the boundary\'s productionStackNames, or let CloudFormation name resources',
+      );
+    }
+    return problems;
   }
 }

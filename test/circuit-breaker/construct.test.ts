@@ -2,15 +2,21 @@
  * The AgentCircuitBreaker construct as it synthesizes: the rule, its pattern and state, the state
  * table, the functions and what they may do, the reset role, the tags; and its validation.
  */
-import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Aspects, CfnParameter, Duration, IAspect, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AgentCircuitBreaker, AgentPermissionsBoundary, AgentRole, Approver, ProductionProtection, TwoPersonApproval } from '../../lib';
-import { BREAKER_ENV } from '../../lib/circuit-breaker/handlers/env';
+import { CONFIG_LIMIT_BYTES } from '../../lib/circuit-breaker/logic/config';
+import { HANDLER_BUNDLE_DIR } from '../../lib/approval-workflow/two-person-approval';
+import { synthesizeApp } from '../support/assembly';
 import { ACCOUNT } from './fixtures/records';
-import { buildBreakerApp } from './support';
+import { breakerCodeAsset, buildBreakerApp } from './support';
 
 const COMPONENT = { Key: 'agent-guardrails:component', Value: 'circuit-breaker' };
 
@@ -19,9 +25,9 @@ function synth(props: Parameters<typeof buildBreakerApp>[1] = {}) {
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
-function breakerConfig(template: Template): any {
-  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.breaker' } });
-  return JSON.parse(Object.values(fns)[0].Properties.Environment.Variables[BREAKER_ENV.config]);
+/** The configuration in the breaker's code asset, once `app` is synthesized. */
+function breakerConfig(app: App): any {
+  return breakerCodeAsset(app.outdir).config();
 }
 
 describe('AgentCircuitBreaker', () => {
@@ -55,12 +61,12 @@ describe('AgentCircuitBreaker', () => {
   });
 
   test('addAgent watches another agent', () => {
-    const { breaker, reviewer } = buildBreakerApp(new App());
+    const { app, breaker, reviewer } = buildBreakerApp(new App());
     breaker.addAgent(reviewer);
     const template = Template.fromStack(Stack.of(breaker));
     const rule = Object.values(template.findResources('AWS::Events::Rule'))[0].Properties;
     expect(rule.EventPattern.detail.userIdentity.$or[1]).toEqual({ sessionContext: { sourceIdentity: ['coding-agent', 'review-agent'] } });
-    expect(breakerConfig(template).agents.map((a: any) => a.name)).toEqual(['coding-agent', 'review-agent']);
+    expect(breakerConfig(app).agents.map((a: any) => a.name)).toEqual(['coding-agent', 'review-agent']);
   });
 
   test('keeps its state in a table only its functions read or write, kept with its history', () => {
@@ -91,9 +97,10 @@ describe('AgentCircuitBreaker', () => {
     }
   });
 
-  test('its thresholds and production live in its functions\' environment', () => {
-    const { template } = synth({ thresholds: { deniedCalls: { count: 3, window: Duration.minutes(5) } } });
-    expect(breakerConfig(template)).toEqual({
+  test('its thresholds and production live in its functions\' code, not their environment', () => {
+    const { app, template } = synth({ thresholds: { deniedCalls: { count: 3, window: Duration.minutes(5) } } });
+    template.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: Match.not(Match.objectLike({ AGENT_GUARDRAILS_BREAKER_CONFIG: Match.anyValue() })) } });
+    expect(breakerConfig(app)).toEqual({
       agents: [{ name: 'coding-agent', roleName: 'coding-agent', rolePath: '/agent-guardrails/agent/' }],
       thresholds: { deniedCalls: { count: 3, windowSeconds: 300 }, productionWrites: { count: 1, windowSeconds: 600 } },
       production: { stackNames: ['orders-prod'], resourceNames: ['payments-ledger'] },
@@ -137,6 +144,89 @@ describe('AgentCircuitBreaker', () => {
     const topic = new sns.Topic(other.stack, 'Security');
     const third = new AgentCircuitBreaker(other.stack, 'Second', { agents: [other.reviewer], approval: new TwoPersonApproval(other.stack, 'Approval2', { approvers: [Approver.identityCenterUser('a@example.com'), Approver.identityCenterUser('b@example.com')] }), securityTopic: topic });
     expect(third.securityTopic).toBe(topic);
+  });
+});
+
+describe('AgentCircuitBreaker code', () => {
+  /** Synthesizes `build`'s app as cdk synth does (asset metadata included) into a new directory. */
+  function synthesized(build: (app: App) => AgentCircuitBreaker, context: Record<string, unknown> = {}) {
+    let breaker!: AgentCircuitBreaker;
+    const { dir } = synthesizeApp((app) => {
+      for (const [key, value] of Object.entries(context)) app.node.setContext(key, value);
+      breaker = build(app);
+    });
+    const template = JSON.parse(fs.readFileSync(path.join(dir, 'AgentGuardrails.template.json'), 'utf8'));
+    const fn = (handler: string): any => Object.values(template.Resources).find((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === handler);
+    return { dir, breaker, fn, asset: breakerCodeAsset(dir) };
+  }
+
+  test('both functions run one asset: the handler bundle and breaker-config.json, which is breakerConfig()', () => {
+    const { breaker, fn, asset } = synthesized((app) => buildBreakerApp(app).breaker);
+    expect(asset.config()).toEqual(breaker.breakerConfig());
+    expect(breaker.breakerConfig().production).toEqual({ stackNames: ['orders-prod'], resourceNames: ['payments-ledger'] });
+    expect(fs.readdirSync(asset.dir).sort()).toEqual(['breaker-config.json', 'index.js']);
+    expect(fs.readFileSync(path.join(asset.dir, 'index.js'), 'utf8') === fs.readFileSync(path.join(HANDLER_BUNDLE_DIR, 'index.js'), 'utf8')).toBe(true);
+    expect(fn('index.breakerReset').Properties.Code).toEqual(fn('index.breaker').Properties.Code);
+    expect(fn('index.api').Properties.Code.S3Key).not.toEqual(asset.key);
+    // Tools that run functions locally (sam local) find the code by its metadata.
+    for (const handler of ['index.breaker', 'index.breakerReset']) {
+      expect(fn(handler).Metadata).toMatchObject({ 'aws:asset:path': path.basename(asset.dir), 'aws:asset:property': 'Code' });
+    }
+  });
+
+  test('the same app gives the same asset; production that differs by one name gives another', () => {
+    const plain = (app: App) => buildBreakerApp(app).breaker;
+    const first = synthesized(plain);
+    const again = synthesized(plain);
+    const renamed = synthesized((app) => {
+      const built = buildBreakerApp(app);
+      new sqs.Queue(built.prod, 'Outgoing', { queueName: 'orders-outgoing' });
+      return built.breaker;
+    });
+    expect(again.asset.key).toBe(first.asset.key);
+    expect(fs.readFileSync(path.join(again.dir, 'AgentGuardrails.template.json'), 'utf8')).toBe(fs.readFileSync(path.join(first.dir, 'AgentGuardrails.template.json'), 'utf8'));
+    expect(renamed.asset.key).not.toBe(first.asset.key);
+    expect(renamed.asset.config().production.resourceNames).toEqual(['orders-outgoing', 'payments-ledger']);
+  });
+
+  test('leaves nothing of its own in the assembly but the staged asset', () => {
+    const { dir } = synthesized((app) => buildBreakerApp(app).breaker);
+    expect(fs.readdirSync(dir).filter((f) => !/^asset\.[0-9a-f]{64}$/.test(f) && !/\.(json|out)$/.test(f))).toEqual([]);
+  });
+
+  test('with asset staging disabled (sam local), the asset is the directory it wrote, kept in the assembly', () => {
+    const { dir, breaker, fn, asset } = synthesized((app) => buildBreakerApp(app).breaker, { 'aws:cdk:disable-asset-staging': true });
+    expect(path.isAbsolute(fn('index.breaker').Metadata['aws:asset:path'])).toBe(true);
+    expect(asset.dir.startsWith(dir + path.sep)).toBe(true);
+    expect(asset.config()).toEqual(breaker.breakerConfig());
+  });
+
+  test('reads production after every other aspect: a name an aspect gives a later production stack counts', () => {
+    const { asset } = synthesized((app) => {
+      const stack = new Stack(app, 'AgentGuardrails', { env: { account: ACCOUNT, region: 'us-east-1' } });
+      const boundary = new AgentPermissionsBoundary(stack, 'Boundary');
+      const agent = new AgentRole(stack, 'Agent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/launcher`) });
+      const approval = new TwoPersonApproval(stack, 'Approval', { approvers: [Approver.identityCenterUser('a@example.com'), Approver.identityCenterUser('b@example.com')] });
+      const breaker = new AgentCircuitBreaker(stack, 'CircuitBreaker', { agents: [agent], approval });
+      const prod = new Stack(app, 'Prod', { stackName: 'orders-prod', env: { account: ACCOUNT, region: 'us-east-1' } });
+      new dynamodb.Table(prod, 'Ledger', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+      new ProductionProtection(prod, 'ProductionProtection');
+      const naming: IAspect = { visit: (node) => void (node instanceof dynamodb.CfnTable && (node.tableName = 'orders-ledger')) };
+      Aspects.of(prod).add(naming);
+      return breaker;
+    });
+    expect(asset.config().production.resourceNames).toEqual(['orders-ledger']);
+  });
+
+  test('an aspect that resolves the functions before their code is built does not stop synth', () => {
+    const seen: unknown[] = [];
+    const { fn, asset } = synthesized((app) => {
+      const built = buildBreakerApp(app);
+      Aspects.of(app).add({ visit: (node) => void (node instanceof lambda.CfnFunction && seen.push(Stack.of(node).resolve(node.code))) });
+      return built.breaker;
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(fn('index.breaker').Properties.Code.S3Key).toBe(asset.key);
   });
 });
 
@@ -199,13 +289,44 @@ describe('AgentCircuitBreaker validation', () => {
     expect(() => new AgentCircuitBreaker(stack, 'Another', { agents: [agent], approval })).toThrow(/already resets another AgentCircuitBreaker/);
   });
 
-  test('fails when its configuration would not fit a Lambda environment', () => {
+  test('fails when its configuration is larger than its functions load', () => {
     const { app, stack, agent, approval } = base();
     const prod = new Stack(app, 'Prod', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    for (let i = 0; i < 120; i++) new sqs.Queue(prod, `Queue${i}`, { queueName: `orders-production-queue-number-${i}` });
+    const long = 'q'.repeat(Math.ceil(CONFIG_LIMIT_BYTES / 100));
+    for (let i = 0; i < 101; i++) new sqs.CfnQueue(prod, `Queue${i}`, { queueName: `${long}${i}` });
     new ProductionProtection(prod, 'ProductionProtection');
     new AgentCircuitBreaker(stack, 'Breaker', { agents: [agent], approval });
-    expect(() => app.synth()).toThrow(/the breaker's configuration is \d+ characters, more than the 3000 a Lambda environment leaves it/);
+    expect(() => app.synth()).toThrow(/its configuration is \d+ bytes, more than the 10485760 its functions load: it lists every production stack and every physical name/);
+  });
+
+  test('a configuration of hundreds of kilobytes is written whole', () => {
+    const { app, stack, agent, approval } = base();
+    const prod = new Stack(app, 'Prod', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    for (let i = 0; i < 400; i++) new sqs.CfnQueue(prod, `Queue${i}`, { queueName: `orders-production-queue-${i}-${'x'.repeat(600)}` });
+    new ProductionProtection(prod, 'ProductionProtection');
+    new AgentCircuitBreaker(stack, 'Breaker', { agents: [agent], approval });
+    app.synth();
+    const config = breakerCodeAsset(app.outdir, 'G').config();
+    expect(config.production.resourceNames).toHaveLength(400);
+    expect(JSON.stringify(config).length).toBeGreaterThan(240_000);
+  });
+
+  test('fails when a threshold is a value its functions could not read (a parameter)', () => {
+    const { app, stack, agent, approval } = base();
+    const count = new CfnParameter(stack, 'Count', { type: 'Number' }).valueAsNumber;
+    new AgentCircuitBreaker(stack, 'Breaker', { agents: [agent], approval, thresholds: { deniedCalls: { count, window: Duration.minutes(10) } } });
+    expect(() => app.synth()).toThrow(/its configuration is one its functions would refuse: thresholds\.deniedCalls must be a count from 1 to 100 and a windowSeconds from 60 to 86400, got \{"count":\{"Ref":"Count"\}/);
+  });
+
+  test('fails when production changes after the breaker wrote its configuration', () => {
+    const { app, stack, agent, approval } = base();
+    const prod = new Stack(app, 'Prod', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const queue = new sqs.CfnQueue(prod, 'Queue', { queueName: 'orders-incoming' });
+    new ProductionProtection(prod, 'ProductionProtection');
+    new AgentCircuitBreaker(stack, 'Breaker', { agents: [agent], approval });
+    // A validation is too late to change the app: the functions' code is built by then.
+    app.node.addValidation({ validate: () => ((queue.queueName = 'orders-renamed'), []) });
+    expect(() => app.synth()).toThrow(/the agents or production changed after the breaker wrote its configuration at the end of the aspects: its functions would run without the change/);
   });
 
   test('fails when the quarantine is left to something that is not a TwoPersonApproval', () => {

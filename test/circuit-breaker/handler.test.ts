@@ -13,7 +13,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { IamRoleQuarantine, SnsBreakerNotifier } from '../../lib/circuit-breaker/handlers/aws';
 import { makeBreakerHandler } from '../../lib/circuit-breaker/handlers/breaker-handler';
 import { BreakerDeps } from '../../lib/circuit-breaker/handlers/deps';
-import { BREAKER_ENV } from '../../lib/circuit-breaker/handlers/env';
 import { makeResetHandler } from '../../lib/circuit-breaker/handlers/reset-handler';
 import { DynamoBreakerStore } from '../../lib/circuit-breaker/handlers/store';
 import { BreakerConfig } from '../../lib/circuit-breaker/logic/config';
@@ -22,7 +21,7 @@ import { startDynalite } from '../approval-workflow/harness';
 import { simulate } from '../support/simulator';
 import { Template } from '../support/template';
 import { ACCOUNT, AGENT_ROLE, assumedRole, at, denied, envelope, record } from './fixtures/records';
-import { buildBreakerApp } from './support';
+import { breakerCodeAsset, buildBreakerApp } from './support';
 
 const APPROVERS_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:agent-guardrails-ApprovalEvents`;
 const SECURITY_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:agent-guardrails-CircuitBreakerSecurityTopic`;
@@ -35,8 +34,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   const { app } = buildBreakerApp(new App());
   template = app.synth().getStackByName('agent-guardrails').template as Template;
-  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.breaker')!;
-  config = JSON.parse(fn.Properties.Environment.Variables[BREAKER_ENV.config]);
+  config = breakerCodeAsset(app.outdir).config();
 });
 
 afterAll(async () => {

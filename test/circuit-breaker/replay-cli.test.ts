@@ -9,12 +9,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { buildApp as codingAgent } from '../../examples/coding-agent';
-import { AgentCircuitBreaker, Approver, TwoPersonApproval } from '../../lib';
+import { AgentCircuitBreaker, AgentPermissionsBoundary, AgentRole, Approver, ProductionProtection, TwoPersonApproval } from '../../lib';
 import { main } from '../../lib/cli/main';
 import { synthesizeApp } from '../support/assembly';
-import { envelope } from './fixtures/records';
-import { buildBreakerApp } from './support';
+import { ACCOUNT, envelope, record } from './fixtures/records';
+import { breakerCodeAsset, buildBreakerApp } from './support';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SAMPLE = path.join(__dirname, 'fixtures', 'trail-sample.json');
@@ -111,6 +114,85 @@ describe('breaker replay runs the breaker as the app synthesized it', () => {
     const others = records.map((r) => JSON.parse(JSON.stringify(r).replace(/coding-agent/g, 'review-agent')));
     const result = await run('breaker', 'replay', '--app', dir, '--events', file('others.json', JSON.stringify(others)), '--json');
     expect(JSON.parse(result.out)).toEqual({ trips: [] });
+  });
+});
+
+describe('breaker replay on an estate of 60 production stacks', () => {
+  /** 60 production stacks, each with a table and a queue named in full (the 60th's sort last), then the guardrails. */
+  function estate(app: App) {
+    const env = { account: ACCOUNT, region: 'us-east-1' };
+    for (let i = 1; i <= 60; i++) {
+      const n = String(i).padStart(2, '0');
+      const prod = new Stack(app, `Service${n}`, { stackName: `payments-production-service-${n}`, env });
+      new dynamodb.Table(prod, 'Table', { tableName: `payments-ledger-${n}`, partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+      new sqs.Queue(prod, 'Queue', { queueName: `payments-incoming-${n}` });
+      new ProductionProtection(prod, 'ProductionProtection');
+    }
+    const stack = new Stack(app, 'AgentGuardrails', { stackName: 'agent-guardrails', env });
+    const boundary = new AgentPermissionsBoundary(stack, 'AgentBoundary');
+    const agent = new AgentRole(stack, 'CodingAgent', { agentName: 'coding-agent', boundary, assumedBy: new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/agent-launcher`) });
+    const approval = new TwoPersonApproval(stack, 'Approval', { approvers: [Approver.identityCenterUser('alice@example.com'), Approver.identityCenterUser('bob@example.com')] });
+    new AgentCircuitBreaker(stack, 'CircuitBreaker', { agents: [agent], approval });
+  }
+
+  test('synthesizes, and replay runs the whole configuration: a write to the 60th stack trips it', async () => {
+    const dir = synthesizeApp(estate).dir;
+    const config = breakerCodeAsset(dir).config();
+    expect(config.production.stackNames).toHaveLength(60);
+    expect(config.production.resourceNames.slice(-1)).toEqual(['payments-ledger-60']);
+    // Far more than a Lambda environment could hold (4 KB for every variable).
+    expect(JSON.stringify(config).length).toBeGreaterThan(4096);
+    const write = (id: string, tableName: string) =>
+      record({ eventID: id, eventTime: '2026-11-30T10:00:00Z', eventSource: 'dynamodb.amazonaws.com', eventName: 'DeleteTable', readOnly: false, requestParameters: { tableName } });
+    const events = file('estate.json', JSON.stringify({ Records: [write('dev-write', 'payments-ledger-staging'), write('prod-write', 'payments-ledger-60')] }));
+    const result = await run('breaker', 'replay', '--app', dir, '--events', events, '--json');
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(result.out)).toEqual({ trips: [{ agent: 'coding-agent', at: '2026-11-30T10:00:00Z', reason: 'production-writes', events: ['prod-write'] }] });
+  });
+});
+
+describe('breaker replay reads the configuration from the breaker\'s code asset', () => {
+  /** A copy of the example's cdk.out, its breaker's code asset changed by `change`. */
+  function exampleWith(change: (assetDir: string) => void): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-replay-app-'));
+    fs.cpSync(example, dir, { recursive: true });
+    change(breakerCodeAsset(dir).dir);
+    return dir;
+  }
+
+  test.each([
+    ['the code asset is missing', (asset: string) => fs.rmSync(asset, { recursive: true }), /--app: the code asset of the breaker AgentGuardrails\/CircuitBreaker in agent-guardrails is missing: .*asset\.[0-9a-f]{64} is not a directory; give replay the whole cdk\.out directory/],
+    ['breaker-config.json is missing', (asset: string) => fs.rmSync(path.join(asset, 'breaker-config.json')), /--app: .*breaker-config\.json cannot be read \(ENOENT\): the code of the breaker AgentGuardrails\/CircuitBreaker in agent-guardrails holds no configuration; synthesize the app again/],
+    ['breaker-config.json is garbled', (asset: string) => fs.writeFileSync(path.join(asset, 'breaker-config.json'), '{"agents": ['), /--app: .*breaker-config\.json, the configuration of the breaker AgentGuardrails\/CircuitBreaker in agent-guardrails, is not valid: it is not JSON/],
+    ['breaker-config.json watches no agent', (asset: string) => fs.writeFileSync(path.join(asset, 'breaker-config.json'), '{"agents": []}'), /is not valid: agents must list at least one agent, got \[\]/],
+  ])('fails when %s', async (_name, change, message) => {
+    const result = await run('breaker', 'replay', '--app', exampleWith(change), '--events', SAMPLE);
+    expect(result.code).toBe(2);
+    expect(result.err.split('\n')).toHaveLength(1);
+    expect(result.err).toMatch(message);
+  });
+
+  test('fails when no asset manifest publishes the function\'s code', async () => {
+    const dir = exampleWith(() => undefined);
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.assets.json'))) fs.writeFileSync(path.join(dir, f), JSON.stringify({ version: '55.0.0', files: {} }));
+    const result = await run('breaker', 'replay', '--app', dir, '--events', SAMPLE);
+    expect(result).toMatchObject({ code: 2, err: expect.stringMatching(/--app: the code of the breaker AgentGuardrails\/CircuitBreaker in agent-guardrails \(S3 key [0-9a-f]{64}\.zip\) is in none of the asset manifests of /) });
+  });
+
+  test('reads it through the asset metadata when the S3 key is not literal (another stack synthesizer)', async () => {
+    const dir = exampleWith(() => undefined);
+    const templateFile = path.join(dir, 'AgentGuardrails.template.json');
+    const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+    const fn: any = Object.values(template.Resources).find((r: any) => r.Properties?.Handler === 'index.breaker');
+    fn.Properties.Code.S3Key = { 'Fn::Join': ['', [{ Ref: 'AssetParametersKey' }, '.zip']] };
+    fs.writeFileSync(templateFile, JSON.stringify(template));
+    const result = await run('breaker', 'replay', '--app', dir, '--events', SAMPLE, '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out).trips).toHaveLength(2);
+    delete fn.Metadata['aws:asset:path'];
+    fs.writeFileSync(templateFile, JSON.stringify(template));
+    const without = await run('breaker', 'replay', '--app', dir, '--events', SAMPLE);
+    expect(without).toMatchObject({ code: 2, err: expect.stringMatching(/has no S3 key replay can read offline .* and no aws:asset:path metadata; synthesize the app with the default stack synthesizer/) });
   });
 });
 

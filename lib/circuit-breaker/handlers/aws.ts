@@ -86,8 +86,8 @@ export class SnsBreakerNotifier implements BreakerNotifier {
   }
 }
 
-/** Builds the AWS dependencies from the function's environment, on first use. */
-export function awsBreakerDeps(env: NodeJS.ProcessEnv = process.env): BreakerDeps {
+/** Builds the AWS dependencies from `config` (read from the function's code) and the function's environment, on first use. */
+export function awsBreakerDeps(config: BreakerConfig, env: NodeJS.ProcessEnv = process.env): BreakerDeps {
   const required = (name: string) => {
     const value = env[name];
     if (!value) {
@@ -95,7 +95,6 @@ export function awsBreakerDeps(env: NodeJS.ProcessEnv = process.env): BreakerDep
     }
     return value;
   };
-  const config = JSON.parse(required(BREAKER_ENV.config)) as BreakerConfig;
   return {
     config,
     store: new DynamoBreakerStore(required(BREAKER_ENV.table), new DynamoDBClient({})),

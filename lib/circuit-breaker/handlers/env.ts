@@ -1,7 +1,9 @@
-/** Environment variables the construct sets on the breaker's functions (no SDK here: the construct imports it). */
+/**
+ * Environment variables the construct sets on the breaker's functions (no SDK here: the construct
+ * imports it). The configuration itself (agents, thresholds, production) is a file in their code:
+ * `BREAKER_CONFIG_FILE`.
+ */
 export const BREAKER_ENV = {
-  /** The breaker's configuration (`BreakerConfig`), as JSON: agents, thresholds, production. */
-  config: 'AGENT_GUARDRAILS_BREAKER_CONFIG',
   table: 'AGENT_GUARDRAILS_BREAKER_TABLE',
   /** The approval workflow's topic: the approvers who reset the breaker. */
   approversTopic: 'AGENT_GUARDRAILS_BREAKER_APPROVERS_TOPIC',

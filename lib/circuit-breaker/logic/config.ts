@@ -1,7 +1,8 @@
 /*
- * Pure: what the circuit breaker runs with, as the construct writes it into its functions'
- * environment and as `agent-guardrails breaker replay` reads it back from a synthesized app.
- * No tokens: everything here is known at synth (roles by path and name, not by ARN).
+ * Pure: what the circuit breaker runs with, as the construct writes it into its functions' code
+ * (`breaker-config.json`, next to the handler bundle) and as the functions and
+ * `agent-guardrails breaker replay` read it back. No tokens: everything here is known at synth
+ * (roles by path and name, not by ARN).
  */
 
 /** An agent the breaker watches: its name (the source identity of its sessions) and its role. */
@@ -68,3 +69,55 @@ export const DEFAULT_THRESHOLDS: BreakerThresholdConfig = {
 
 /** The limits thresholds are validated against. */
 export const THRESHOLD_LIMITS = { minCount: 1, maxCount: 100, minWindowSeconds: 60, maxWindowSeconds: 86400 } as const;
+
+/**
+ * The largest configuration the breaker writes into its functions' code, in bytes. Lambda would
+ * take far more (250 MB unzipped), but each function instance reads and holds it whole, in 256 MB.
+ */
+export const CONFIG_LIMIT_BYTES = 10 * 1024 * 1024;
+
+/** The file, next to the handler bundle in the breaker functions' code, that holds `BreakerConfig` as JSON. */
+export const BREAKER_CONFIG_FILE = 'breaker-config.json';
+
+/** A configuration read back: the configuration, or what is wrong with it. */
+export type ParsedBreakerConfig = { readonly ok: true; readonly config: BreakerConfig } | { readonly ok: false; readonly problem: string };
+
+/**
+ * Reads the text of `breaker-config.json`. Anything a breaker could not count with (no agent, a
+ * threshold out of range, a field missing) is a problem, never a default: the functions fail
+ * closed on it, and synth refuses to write it.
+ */
+export function parseBreakerConfig(text: string): ParsedBreakerConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problem: `it is not JSON (${(error as Error).message})` };
+  }
+  const problems: string[] = [];
+  const object = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
+  const show = (v: unknown) => JSON.stringify(v)?.slice(0, 80) ?? String(v);
+  if (!object(value)) return { ok: false, problem: `it holds ${show(value)}, not an object` };
+  const { agents, thresholds, production } = value;
+  if (!Array.isArray(agents) || agents.length === 0) {
+    problems.push(`agents must list at least one agent, got ${show(agents)}`);
+  } else {
+    agents.forEach((a, i) => {
+      if (!object(a) || !nonEmpty(a.name) || !nonEmpty(a.roleName) || !nonEmpty(a.rolePath)) problems.push(`agents[${i}] must have a name, a roleName and a rolePath, got ${show(a)}`);
+    });
+  }
+  const { minCount, maxCount, minWindowSeconds, maxWindowSeconds } = THRESHOLD_LIMITS;
+  for (const name of ['deniedCalls', 'productionWrites'] as const) {
+    const t = object(thresholds) ? thresholds[name] : undefined;
+    const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+    if (!object(t) || !whole(t.count, minCount, maxCount) || !whole(t.windowSeconds, minWindowSeconds, maxWindowSeconds)) {
+      problems.push(`thresholds.${name} must be a count from ${minCount} to ${maxCount} and a windowSeconds from ${minWindowSeconds} to ${maxWindowSeconds}, got ${show(t)}`);
+    }
+  }
+  for (const name of ['stackNames', 'resourceNames'] as const) {
+    const list = object(production) ? production[name] : undefined;
+    if (!Array.isArray(list) || !list.every(nonEmpty)) problems.push(`production.${name} must be a list of names, got ${show(list)}`);
+  }
+  return problems.length > 0 ? { ok: false, problem: problems.join('; ') } : { ok: true, config: value as unknown as BreakerConfig };
+}

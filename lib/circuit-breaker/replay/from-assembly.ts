@@ -1,13 +1,17 @@
 /*
  * I/O: the circuit breakers of a synthesized app (cdk.out), as replay runs them: each rule's event
- * pattern and state, and the configuration (agents, thresholds, production) its function runs
- * with, read from the templates. A value that cannot be read offline is an error, never a guess.
+ * pattern and state, read from the templates, and the configuration (agents, thresholds,
+ * production) its function runs with, read from the function's code asset. A value that cannot be
+ * read offline is an error, never a guess.
  */
 import { AssemblyStack, loadAssembly } from '../../review/assembly';
-import { BREAKER_ENV } from '../handlers/env';
 import { BreakerConfig } from '../logic/config';
+import { configOfFunction } from './config-asset';
 import { EventPattern } from '../logic/event-pattern';
 import { ReplayInputError } from './events-file';
+
+/** The breaker function's handler, in the package's one handler bundle. */
+const BREAKER_HANDLER = 'index.breaker';
 
 /** The account and partition an event was recorded in, which the deployed pattern was rendered for. */
 export interface PatternEnvironment {
@@ -34,16 +38,9 @@ export function breakersInAssembly(dir: string): SynthesizedBreaker[] {
       .filter((r) => r.type === 'AWS::Events::Rule' && r.constructPath.endsWith('/Rule'))
       .flatMap((rule): SynthesizedBreaker[] => {
         const path = rule.constructPath.slice(0, -'/Rule'.length);
-        const fn = stack.resources.find((r) => r.type === 'AWS::Lambda::Function' && r.constructPath === `${path}/Handler/Resource`);
-        const rawConfig = fn?.properties.Environment?.Variables?.[BREAKER_ENV.config];
-        if (rawConfig === undefined) return [];
-        if (typeof rawConfig !== 'string') throw unreadable(stack, path, 'configuration', rawConfig);
-        let config: BreakerConfig;
-        try {
-          config = JSON.parse(rawConfig) as BreakerConfig;
-        } catch (error) {
-          throw new ReplayInputError(`--app: the configuration of the breaker ${path} in ${stack.stackName} is not JSON (${(error as Error).message}); synthesize the app again`);
-        }
+        const fn = stack.resources.find((r) => r.type === 'AWS::Lambda::Function' && r.constructPath === `${path}/Handler/Resource` && r.properties.Handler === BREAKER_HANDLER);
+        if (fn === undefined) return [];
+        const config = configOfFunction(fn, stack, path);
         const raw = rule.properties.EventPattern;
         const cache = new Map<string, EventPattern>();
         const pattern = (env: PatternEnvironment) => {
