@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// The agent-guardrails CLI. In a clone of the repository, where lib/ holds the TypeScript sources,
-// it runs them through ts-node (a dev dependency), so that a stale build is never what runs; from
-// the published package, which ships no sources, it runs the compiled code in dist/.
+// The agent-guardrails CLI: the compiled code in dist/. In a clone of the repository, where lib/
+// holds the TypeScript sources, dist/ runs only while its build stamp matches the sources as they
+// are now (`npm ci` and `npm run build` write it); otherwise the sources run, through a require
+// hook on esbuild, so that a stale build never runs. Those two helpers are files of the
+// repository, not of the package, hence required by a computed path.
 const fs = require('fs');
 const path = require('path');
 
-const sources = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
+const root = path.join(__dirname, '..');
+const sources = path.join(root, 'lib', 'cli', 'main.ts');
 let main;
-if (fs.existsSync(sources)) {
-  require('ts-node').register({ transpileOnly: true });
+if (fs.existsSync(sources) && !require(path.join(__dirname, 'build-stamp.cjs')).isBuildCurrent()) {
+  require(path.join(__dirname, 'typescript-hook.cjs'));
   ({ main } = require(sources));
 } else {
   ({ main } = require('../dist/cli/main.js'));
