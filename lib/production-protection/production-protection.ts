@@ -1,10 +1,9 @@
 import { Annotations, Aspects, AspectPriority, CfnResource, Stack, Tags } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { iamServiceOf } from '../private/cfn-services';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from './production-tag';
 import { EnableBucketAbac, RetainStatefulResources } from './aspects';
+import { StackPolicy } from './stack-policy';
 import { protectedResourceNames, ProtectedResourceNames } from './protected-names';
 
 export type { ProtectedResourceNames } from './protected-names';
@@ -183,7 +182,9 @@ export class ProductionProtection extends Construct {
       );
     } else {
       this.stackPolicy = stackPolicyDocument(props.stackPolicyScope ?? StackPolicyScope.ALL_RESOURCES, [...this.statefulTypes].sort());
-      this.applyStackPolicy(this.stackPolicy);
+      // A custom resource in the stack sets the policy on its own stack during deployment; see the
+      // README for the first-deploy behaviour.
+      new StackPolicy(this, 'StackPolicy', this.stackPolicy);
     }
   }
 
@@ -215,25 +216,6 @@ export class ProductionProtection extends Construct {
       ];
     }
     return [];
-  }
-
-  private applyStackPolicy(policy: Record<string, unknown>): void {
-    // CDK has no stack policy support (aws/aws-cdk#1697). A custom resource in the stack sets the
-    // policy on its own stack during deployment; see the README for the first-deploy behaviour.
-    const call: cr.AwsSdkCall = {
-      service: 'CloudFormation',
-      action: 'SetStackPolicy',
-      parameters: { StackName: this.stack.stackId, StackPolicyBody: JSON.stringify(policy) },
-      physicalResourceId: cr.PhysicalResourceId.of('stack-policy'),
-    };
-    new cr.AwsCustomResource(this, 'StackPolicy', {
-      onCreate: call,
-      onUpdate: call,
-      installLatestAwsSdk: false,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['cloudformation:SetStackPolicy'], resources: [this.stack.stackId] }),
-      ]),
-    });
   }
 }
 

@@ -11,6 +11,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ProductionProtection, ProductionProtectionProps, StackPolicyScope } from '../../lib';
+import { STACK_POLICY_RESOURCE_TYPE } from '../../lib/production-protection/stack-policy-handler';
+import { simulate } from '../support/simulator';
+import { inlinePoliciesOf, stackArn } from '../support/template';
 
 function protectedStack(props?: ProductionProtectionProps) {
   const app = new App();
@@ -22,11 +25,28 @@ function protectedStack(props?: ProductionProtectionProps) {
   return { app, stack, protection };
 }
 
-function stackPolicyOf(stack: Stack): any {
-  const resources = Template.fromStack(stack).findResources('Custom::AWS');
-  const [resource] = Object.values(resources);
-  const create = JSON.parse((resource.Properties.Create as any)['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'STACK_ID')).join(''));
-  return { call: create, policy: JSON.parse(create.parameters.StackPolicyBody) };
+/** The stack policy resource of `stack`, its function, the function's role and that role's policies, and the policy it sets. */
+function stackPolicyOf(stack: Stack) {
+  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, any> };
+  const resources = Object.entries(template.Resources);
+  const [[resourceId, resource], ...others] = resources.filter(([, r]) => r.Type === STACK_POLICY_RESOURCE_TYPE);
+  expect(others).toEqual([]);
+  const functionId: string = resource.Properties.ServiceToken['Fn::GetAtt'][0];
+  const fn = template.Resources[functionId];
+  const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
+  // This stack's ARN where the template says AWS::StackId, as CloudFormation fills it in.
+  const ownStack = (value: any): any =>
+    value?.Ref === 'AWS::StackId' ? stackArn('orders-prod') : Array.isArray(value) ? value.map(ownStack) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ownStack(v)])) : value;
+  return {
+    template,
+    resourceId,
+    resource,
+    functionId,
+    fn,
+    role: template.Resources[roleId],
+    rolePolicies: inlinePoliciesOf(ownStack(template), roleId),
+    policy: JSON.parse(resource.Properties.StackPolicyBody),
+  };
 }
 
 describe('ProductionProtection', () => {
@@ -60,18 +80,47 @@ describe('ProductionProtection', () => {
     Template.fromStack(stack).hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ DeletionProtection: true }) });
   });
 
-  test('sets a stack policy that denies replacing and deleting every resource, with the least privilege to do so', () => {
-    const { stack } = protectedStack();
-    const { call, policy } = stackPolicyOf(stack);
-
-    expect(call).toMatchObject({ service: 'CloudFormation', action: 'SetStackPolicy', parameters: { StackName: 'STACK_ID' } });
+  test('sets a stack policy that denies replacing and deleting every resource', () => {
+    const { policy } = stackPolicyOf(protectedStack().stack);
     expect(policy.Statement).toEqual([
       { Effect: 'Allow', Principal: '*', Action: 'Update:*', Resource: '*' },
       { Effect: 'Deny', Principal: '*', Action: ['Update:Replace', 'Update:Delete'], Resource: '*' },
     ]);
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Action: 'cloudformation:SetStackPolicy', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }] },
-    });
+  });
+
+  test('sets it through a function whose code is in the template, with no asset, carrying the production tag', () => {
+    const { app, stack } = protectedStack();
+    const { resource, fn, role } = stackPolicyOf(stack);
+    expect(fn.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs22.x', Code: { ZipFile: expect.stringContaining('SetStackPolicyCommand') } });
+    expect(fn.Properties.Code.ZipFile.length).toBeLessThan(4096);
+    for (const tagged of [fn, role]) expect(tagged.Properties.Tags).toEqual([{ Key: 'Environment', Value: 'production' }]);
+    // Its role's policy is in place before the stack policy is set.
+    expect(resource.DependsOn).toEqual([expect.stringMatching(/^ProductionProtectionStackPolicyHandlerPolicy/)]);
+    expect(app.synth().getStackByName('orders-prod').assets).toEqual([]);
+  });
+
+  test('gives the function least privilege: SetStackPolicy on its own stack, and writing its own logs', async () => {
+    const { role, rolePolicies, functionId } = stackPolicyOf(protectedStack().stack);
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+    // The function's name is the Ref of its logical id.
+    const logGroup = `arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/${functionId}`;
+    const decide = async (action: string, resource: string) => (await simulate({ action, resource }, { identity: rolePolicies })).result;
+    expect(await decide('cloudformation:SetStackPolicy', stackArn('orders-prod'))).toBe('Allowed');
+    expect(await decide('logs:CreateLogGroup', logGroup)).toBe('Allowed');
+    expect(await decide('logs:CreateLogStream', `${logGroup}:log-stream:2026/12/03/[$LATEST]abc`)).toBe('Allowed');
+    expect(await decide('logs:PutLogEvents', `${logGroup}:log-stream:2026/12/03/[$LATEST]abc`)).toBe('Allowed');
+    expect(await decide('cloudformation:SetStackPolicy', stackArn('payments-prod'))).toBe('ImplicitlyDenied');
+    expect(await decide('cloudformation:UpdateStack', stackArn('orders-prod'))).toBe('ImplicitlyDenied');
+    expect(await decide('logs:PutLogEvents', 'arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/other-function:log-stream:x')).toBe('ImplicitlyDenied');
+    expect(await decide('logs:CreateLogGroup', `${logGroup}-other`)).toBe('ImplicitlyDenied');
+  });
+
+  test("gives the stack policy resource a logical id of its own, not the one of earlier versions' Custom::AWS, whose type CloudFormation would refuse to change", () => {
+    const { resourceId, template } = stackPolicyOf(protectedStack().stack);
+    expect(resourceId).toMatch(/^ProductionProtectionStackPolicyApply/);
+    expect(template.Resources.ProductionProtectionStackPolicy627F7F71).toBeUndefined();
   });
 
   test('limits the stack policy to stateful resource types when asked', () => {
@@ -83,7 +132,8 @@ describe('ProductionProtection', () => {
   test('opts out only when told to, and says so', () => {
     const { app, stack } = protectedStack({ disableStackPolicy: true, disableTerminationProtection: true, allowStatefulResourceDeletion: true });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('Custom::AWS', 0);
+    template.resourceCountIs(STACK_POLICY_RESOURCE_TYPE, 0);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     expect(app.synth().getStackByName('orders-prod').terminationProtection).toBe(false);
     const warnings = Annotations.fromStack(stack).findWarning('/Prod/ProductionProtection', Match.anyValue());

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import {
   AGENT_SESSION_LENGTH,
   AgentPermissionsBoundary,
@@ -17,6 +18,7 @@ import {
   NO_BROAD_GRANTS,
   productionStacksProtected,
   ProductionProtection,
+  StackPolicyScope,
   review,
   templateRules,
   TWO_APPROVALS,
@@ -118,6 +120,76 @@ describe('AGR-PROD-PROTECTED', () => {
       'the production stack has no termination protection',
       'no stack policy protects the production stack from replacements and deletions',
       'AWS::SQS::Queue is not retained on deletion and replacement',
+    ]);
+  });
+
+  /** A protected production stack, its stack policy resource changed by `change`. */
+  const withStackPolicy = (change: (apply: CfnResource, prod: Stack) => void = () => undefined, scope?: StackPolicyScope) =>
+    synthesized((app) => {
+      const prod = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+      new sqs.Queue(prod, 'Orders');
+      const protection = new ProductionProtection(prod, 'ProductionProtection', { stackPolicyScope: scope });
+      change(protection.node.findChild('StackPolicy').node.findChild('Apply') as CfnResource, prod);
+    });
+  const allowAll = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 'Update:*', Resource: '*' }] });
+
+  test.each([
+    ['every resource', StackPolicyScope.ALL_RESOURCES],
+    ['stateful resources', StackPolicyScope.STATEFUL_RESOURCES],
+  ])('passes when ProductionProtection sets a stack policy that protects %s', (_name, scope) => {
+    expect(productionStacksProtected().check(withStackPolicy(undefined, scope))).toEqual([]);
+  });
+
+  test('passes when an AwsCustomResource sets the stack policy, as earlier versions of ProductionProtection did', () => {
+    const assembly = synthesized((app) => {
+      const prod = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+      const protection = new ProductionProtection(prod, 'ProductionProtection', { disableStackPolicy: true });
+      const call: cr.AwsSdkCall = {
+        service: 'CloudFormation',
+        action: 'SetStackPolicy',
+        parameters: { StackName: prod.stackId, StackPolicyBody: JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'Update:*', Resource: '*' }] }) },
+        physicalResourceId: cr.PhysicalResourceId.of('stack-policy'),
+      };
+      new cr.AwsCustomResource(protection, 'StackPolicy', {
+        onCreate: call,
+        onUpdate: call,
+        installLatestAwsSdk: false,
+        policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [prod.stackId] }),
+      });
+    });
+    expect(productionStacksProtected().check(assembly)).toEqual([]);
+  });
+
+  test.each([
+    ['the stack policy allows everything', (apply: CfnResource) => apply.addPropertyOverride('StackPolicyBody', allowAll)],
+    [
+      'the stack policy denies replacing but not deleting',
+      (apply: CfnResource) => apply.addPropertyOverride('StackPolicyBody', JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'Update:Replace', Resource: '*' }] })),
+    ],
+    ['the stack policy is not JSON', (apply: CfnResource) => apply.addPropertyOverride('StackPolicyBody', '{"Statement": [')],
+    ['no function of the stack serves the resource', (apply: CfnResource) => apply.addPropertyOverride('ServiceToken', 'arn:aws:lambda:us-east-1:111122223333:function:anything')],
+    ['the resource is of another type', (apply: CfnResource) => apply.addOverride('Type', 'Custom::StackPolicy')],
+  ])('fails when %s', (_name, change) => {
+    expect(productionStacksProtected().check(withStackPolicy(change))).toEqual([
+      expect.objectContaining({ severity: 'error', stackName: 'orders-prod', message: 'no stack policy protects the production stack from replacements and deletions' }),
+    ]);
+  });
+
+  test('fails when an AwsCustomResource sets the policy of another stack', () => {
+    const assembly = synthesized((app) => {
+      const prod = new Stack(app, 'Prod', { stackName: 'orders-prod' });
+      const protection = new ProductionProtection(prod, 'ProductionProtection', { disableStackPolicy: true });
+      const other = 'arn:aws:cloudformation:us-east-1:111122223333:stack/payments-prod/4d3c2b1a-0000-1111-2222-333344445555';
+      const call: cr.AwsSdkCall = { service: 'CloudFormation', action: 'SetStackPolicy', parameters: { StackName: other, StackPolicyBody: allowAll.replace('Allow', 'Deny') }, physicalResourceId: cr.PhysicalResourceId.of('stack-policy') };
+      new cr.AwsCustomResource(protection, 'StackPolicy', { onCreate: call, onUpdate: call, installLatestAwsSdk: false, policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [other] }) });
+    });
+    expect(productionStacksProtected().check(assembly).map((f) => f.message)).toEqual(['no stack policy protects the production stack from replacements and deletions']);
+  });
+
+  test('reports a stack policy it cannot read offline as unresolved, not as passing', () => {
+    const assembly = withStackPolicy((apply) => apply.addPropertyOverride('StackPolicyBody', Fn.importValue('stack-policy')));
+    expect(productionStacksProtected().check(assembly)).toEqual([
+      expect.objectContaining({ severity: 'unresolved', constructPath: 'Prod/ProductionProtection/StackPolicy/Apply', message: 'the stack policy this resource sets cannot be read offline' }),
     ]);
   });
 

@@ -4,6 +4,7 @@
  */
 import { GuardrailPaths } from '../../guardrail-paths';
 import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
+import { STACK_POLICY_BODY_PROPERTY, STACK_POLICY_RESOURCE_TYPE } from '../../production-protection/stack-policy-handler';
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
 import { AssemblyModel, AssemblyResource, AssemblyStack } from '../assembly';
 import { wildcardMatches } from '../policy-evaluator';
@@ -176,8 +177,14 @@ export function productionStacksProtected(options: ProductionRuleOptions = {}): 
           if (root && !stack.terminationProtection) {
             found.push(finding(this, stack, undefined, 'error', 'the production stack has no termination protection'));
           }
-          if (root && !stack.resources.some((r) => r.type === 'Custom::AWS' && JSON.stringify(r.properties.Create ?? '').includes('SetStackPolicy'))) {
-            found.push(finding(this, stack, undefined, 'error', 'no stack policy protects the production stack from replacements and deletions'));
+          const policies = root ? stack.resources.map((r) => stackPolicySet(stack, r)).filter((p) => p !== undefined) : [];
+          if (root && !policies.some((p) => p.protects)) {
+            const unread = policies.find((p) => !p.protects && p.unresolved);
+            found.push(
+              unread
+                ? finding(this, stack, unread.resource, 'unresolved', 'the stack policy this resource sets cannot be read offline')
+                : finding(this, stack, undefined, 'error', 'no stack policy protects the production stack from replacements and deletions'),
+            );
           }
           for (const resource of stack.resources.filter((r) => stateful.has(r.type))) {
             if (resource.deletionPolicy !== 'Retain' || resource.updateReplacePolicy !== 'Retain') {
@@ -188,6 +195,68 @@ export function productionStacksProtected(options: ProductionRuleOptions = {}): 
         });
     },
   };
+}
+
+/** A stack policy a resource sets on its own stack, and whether it denies replacing and deleting. */
+interface StackPolicySet {
+  readonly resource: AssemblyResource;
+  readonly protects: boolean;
+  /** The policy could not be read offline. */
+  readonly unresolved: boolean;
+}
+
+/** Stands for `AWS::StackId` inside a call's text: the stack the resource is in. */
+const OWN_STACK = '#own-stack#';
+
+/**
+ * The stack policy `resource` sets on its own stack, if it sets one: `ProductionProtection`'s custom
+ * resource (its type, served by a function of the same stack, the policy in its
+ * `StackPolicyBody`), or an `AwsCustomResource` whose Create and Update call
+ * `CloudFormation.SetStackPolicy` on `AWS::StackId`, as earlier versions of `ProductionProtection` made.
+ */
+function stackPolicySet(stack: AssemblyStack, resource: AssemblyResource): StackPolicySet | undefined {
+  if (resource.type === STACK_POLICY_RESOURCE_TYPE) {
+    const target = resource.properties.ServiceToken?.['Fn::GetAtt'];
+    const served = Array.isArray(target) && target[1] === 'Arn' && stack.resources.some((r) => r.logicalId === target[0] && r.type === 'AWS::Lambda::Function');
+    if (!served) return undefined;
+    const body = resource.properties[STACK_POLICY_BODY_PROPERTY];
+    return typeof body === 'string' ? { resource, protects: deniesReplaceAndDelete(body), unresolved: false } : { resource, protects: false, unresolved: true };
+  }
+  if (resource.type === 'Custom::AWS') {
+    const calls = [resource.properties.Create, resource.properties.Update].map((call) => readSdkCall(call));
+    if (!calls.every((c) => c?.service === 'CloudFormation' && c.action === 'SetStackPolicy' && c.parameters?.StackName === OWN_STACK)) {
+      return undefined;
+    }
+    const bodies = calls.map((c) => c!.parameters.StackPolicyBody);
+    const unresolved = bodies.some((b) => typeof b !== 'string' || b.includes(UNRESOLVED));
+    return { resource, protects: !unresolved && bodies.every((b) => deniesReplaceAndDelete(b)), unresolved };
+  }
+  return undefined;
+}
+
+/** An `AwsCustomResource` call (JSON text, with intrinsics inside), parsed; `AWS::StackId` reads as `OWN_STACK`. */
+function readSdkCall(value: unknown): any | undefined {
+  if (!isJoinOrString(value)) return undefined;
+  try {
+    return JSON.parse(renderIntrinsic(value, (intrinsic) => ((intrinsic as { Ref?: unknown }).Ref === 'AWS::StackId' ? OWN_STACK : UNRESOLVED)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the stack policy `body` (JSON text) denies every principal `Update:Replace` and `Update:Delete`. */
+function deniesReplaceAndDelete(body: string): boolean {
+  let policy: any;
+  try {
+    policy = JSON.parse(body);
+  } catch {
+    return false;
+  }
+  return toArray<any>(policy?.Statement).some((statement) => {
+    const actions = toArray<unknown>(statement?.Action).filter((a): a is string => typeof a === 'string');
+    const covers = (action: string) => actions.some((pattern) => wildcardMatches(pattern, action));
+    return statement?.Effect === 'Deny' && statement.Principal === '*' && statement.NotAction === undefined && covers('Update:Replace') && covers('Update:Delete');
+  });
 }
 
 /** The approval workflow requires at least two approvals. */
