@@ -2,7 +2,6 @@ import { Annotations, Lazy, Stack, Stage, Token, Tokenization } from 'aws-cdk-li
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
-import { loadIamCatalog } from '../private/iam-catalog';
 import { withoutCovered } from '../private/wildcards';
 import { ProductionProtection, ProtectedResourceNames } from '../production-protection/production-protection';
 import { ProductionTag, ResolvedProductionTag, resolveProductionTag } from '../production-protection/production-tag';
@@ -17,7 +16,7 @@ import {
   PRODUCTION_REQUEST_KEYS,
   StatementJson,
 } from './boundary-document';
-import { guardrailActionLists } from './catalog-actions';
+import { catalogActionsOf, guardrailActionLists } from './catalog-actions';
 import { AgentGuardrailPolicy, guardrailPathProblems } from './guardrail-path-check';
 import { exceptionProblems, ProductionActionException } from './production-exceptions';
 import { GUARDRAIL_POLICY_METADATA, PRODUCTION_EXCEPTIONS_METADATA } from './metadata';
@@ -163,6 +162,8 @@ export class AgentPermissionsBoundary extends Construct {
   private readonly additionalStatements: StatementJson[];
   private readonly placementAllowed: boolean;
   private readonly refs: Record<AgentGuardrailPolicy, string>;
+  /** The input of the four deployed documents, taken when synth resolves the first of them. */
+  private deployed?: BoundaryDocumentInput;
 
   constructor(scope: Construct, id: string, props: AgentPermissionsBoundaryProps = {}) {
     super(scope, id);
@@ -182,9 +183,8 @@ export class AgentPermissionsBoundary extends Construct {
         problems.push(`productionStackNames must hold literal stack names or patterns (letters, digits, - and *), got ${JSON.stringify(stackName)}`);
       }
     }
-    const catalog = loadIamCatalog();
     for (const service of props.additionalReadServices ?? []) {
-      if (catalog.actionsOf(service).length === 0) {
+      if (catalogActionsOf(service).length === 0) {
         problems.push(`additionalReadServices must hold IAM service prefixes such as "glue", got ${JSON.stringify(service)}, which the IAM action catalog does not know`);
       }
     }
@@ -223,7 +223,8 @@ export class AgentPermissionsBoundary extends Construct {
         managedPolicyName: policyName,
         path: GuardrailPaths.ROOT,
         description,
-        policyDocument: Lazy.any({ produce: () => build(this.documentInput()) }),
+        // CDK resolves each document once and keeps it: the four are built from one reading of the app.
+        policyDocument: Lazy.any({ produce: () => build(this.deployedInput()) }),
       });
     const agent = policy('Resource', name, 'Permissions boundary for AI agent roles: production is read-only; no tampering, no escape.', buildAgentBoundary);
     const denies = policy('Denies', this.denyPolicyName, 'Attached to AI agent roles: production resources no tag protects, credentials, tampering.', buildAgentDenies);
@@ -309,18 +310,7 @@ export class AgentPermissionsBoundary extends Construct {
    * `DEPLOYED_ID_LENGTH` characters, the longest such id.
    */
   public sizes(): Record<AgentGuardrailPolicy, number> {
-    const input = this.documentInput();
-    const sized = { ...input, accountId: Token.isUnresolved(input.accountId) ? '000000000000' : input.accountId };
-    const deployed = (document: PolicyDocumentJson) => {
-      const fragments = Tokenization.reverseString(JSON.stringify(document)).mapTokens({ mapToken: () => 'x'.repeat(DEPLOYED_ID_LENGTH) });
-      return String(fragments.join({ join: (left: unknown, right: unknown) => `${left}${right}` })).length;
-    };
-    return {
-      agent: deployed(buildAgentBoundary(sized)),
-      denies: deployed(buildAgentDenies(sized)),
-      services: deployed(buildAgentServiceDenies(sized)),
-      workload: deployed(buildWorkloadBoundary(sized)),
-    };
+    return sizesOf(this.documentInput());
   }
 
   /** The name of guardrail policy `kind`. */
@@ -340,6 +330,12 @@ export class AgentPermissionsBoundary extends Construct {
     }
     const name = this.policyName(kind);
     return consumer.formatArn({ service: 'iam', region: '', resource: 'policy', resourceName: `${GuardrailPaths.ROOT.slice(1)}${name}` });
+  }
+
+  /** The input the deployed documents are built from: read from the app once, when synth resolves the first. */
+  private deployedInput(): BoundaryDocumentInput {
+    this.deployed ??= this.documentInput();
+    return this.deployed;
   }
 
   private documentInput(): BoundaryDocumentInput {
@@ -418,7 +414,8 @@ export class AgentPermissionsBoundary extends Construct {
       return errors;
     }
 
-    const sizes = this.sizes();
+    // The sizes of the documents as deployed (validation runs after synth has resolved them).
+    const sizes = sizesOf(this.deployed ?? this.documentInput());
     const names: Record<AgentGuardrailPolicy, string> = { agent: 'agent boundary', denies: 'agent denies policy', services: 'agent services deny policy', workload: 'workload boundary' };
     const fixes: Record<AgentGuardrailPolicy, string> = {
       agent: 'it grows with the number of services production uses: list fewer additionalReadServices or allowProductionActions',
@@ -438,6 +435,25 @@ export class AgentPermissionsBoundary extends Construct {
     }
     return errors;
   }
+}
+
+/**
+ * The deployed size of each of the four policies built from `input`. An unresolved account id
+ * counts as its 12 digits; an id read from a production stack at deployment (a VPC, subnet or
+ * hosted zone id) as `DEPLOYED_ID_LENGTH` characters, the longest such id.
+ */
+function sizesOf(input: BoundaryDocumentInput): Record<AgentGuardrailPolicy, number> {
+  const sized = { ...input, accountId: Token.isUnresolved(input.accountId) ? '000000000000' : input.accountId };
+  const deployed = (document: PolicyDocumentJson) => {
+    const fragments = Tokenization.reverseString(JSON.stringify(document)).mapTokens({ mapToken: () => 'x'.repeat(DEPLOYED_ID_LENGTH) });
+    return String(fragments.join({ join: (left: unknown, right: unknown) => `${left}${right}` })).length;
+  };
+  return {
+    agent: deployed(buildAgentBoundary(sized)),
+    denies: deployed(buildAgentDenies(sized)),
+    services: deployed(buildAgentServiceDenies(sized)),
+    workload: deployed(buildWorkloadBoundary(sized)),
+  };
 }
 
 export { isPolicyArn, principalPathProblems } from './guardrail-path-check';

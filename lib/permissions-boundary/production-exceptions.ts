@@ -1,8 +1,8 @@
 /*
  * Validation of `allowProductionActions`: reads the IAM action catalog, no CDK.
  */
-import { loadIamCatalog } from '../private/iam-catalog';
 import { actionWords } from './action-patterns';
+import { catalogActionsOf } from './catalog-actions';
 
 /** Actions the platform team lets agents perform on production, and why. */
 export interface ProductionActionException {
@@ -18,7 +18,6 @@ const NEVER_EXCEPTED_VERBS = new Set(['delete', 'terminate', 'purge', 'destroy',
 /** Why the production exceptions cannot be accepted; empty when they can. */
 export function exceptionProblems(exceptions: readonly ProductionActionException[]): string[] {
   const problems: string[] = [];
-  const catalog = loadIamCatalog();
   exceptions.forEach((exception, i) => {
     const where = `allowProductionActions[${i}]`;
     if (exception.reason.trim().length < 10) {
@@ -34,7 +33,7 @@ export function exceptionProblems(exceptions: readonly ProductionActionException
         continue;
       }
       const pattern = new RegExp(`^${name.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-      const matched = catalog.actionsOf(service).filter((a) => pattern.test(a.name));
+      const matched = catalogActionsOf(service).filter((a) => pattern.test(a.name));
       if (matched.length === 0) {
         problems.push(`${where}.actions names ${JSON.stringify(action)}, which matches no action in the IAM action catalog; check the spelling`);
         continue;

@@ -8,6 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AgentPermissionsBoundary, CHANGE_SET_PROPOSALS, coverActions, IDENTITY_SERVICES, PRODUCTION_REQUEST_KEYS, readPatterns, SECURITY_SERVICES, STATE_CHANGING_READS, StatementJson, writePatterns, ProductionProtection } from '../../lib';
 import { loadIamCatalog } from '../../lib/private/iam-catalog';
+import { catalogActionsOf, guardrailActionLists } from '../../lib/permissions-boundary/catalog-actions';
 import { sampleDocuments } from '../support/boundary';
 import { actionSupports, expandActionPattern, matchesAction } from '../support/catalog';
 
@@ -55,6 +56,20 @@ describe.each([...SECURITY_SERVICES, ...IDENTITY_SERVICES])('the writes denied i
     expect(actions.length).toBeGreaterThan(5);
     expect(actions.filter((a) => !isRead(a.accessLevel) && !matched(a)).map((a) => a.name)).toEqual([]);
     expect(actions.filter((a) => isRead(a.accessLevel) && matched(a)).map((a) => a.name)).toEqual([]);
+  });
+});
+
+describe('the catalog read one service at a time, as the guardrail documents read it', () => {
+  test.each([...PRODUCTION_SERVICES, ...SECURITY_SERVICES, ...IDENTITY_SERVICES])('holds the same actions of %s as the whole catalog', (service) => {
+    expect(catalogActionsOf(service)).toEqual(catalog.actionsOf(service));
+  });
+
+  test('gives the same action lists as the whole catalog', () => {
+    expect(guardrailActionLists(PRODUCTION_SERVICES)).toEqual(guardrailActionLists(PRODUCTION_SERVICES, catalog));
+  });
+
+  test.each(['glue2', '../actions/s3', 'S3', ''])('fails to know %j: no actions, and no file read for it', (service) => {
+    expect(catalogActionsOf(service)).toEqual([]);
   });
 });
 
