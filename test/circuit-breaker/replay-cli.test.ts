@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -170,6 +170,13 @@ describe('breaker replay reads the configuration from the breaker\'s code asset'
     expect(result.code).toBe(2);
     expect(result.err.split('\n')).toHaveLength(1);
     expect(result.err).toMatch(message);
+  });
+
+  test('finds it in the root assembly for a breaker in a Stage (the nested assembly names ../asset.<hash>)', async () => {
+    const dir = synthesizeApp((app) => void buildBreakerApp(new Stage(app, 'Prod'))).dir;
+    const result = await run('breaker', 'replay', '--app', dir, '--events', SAMPLE, '--json');
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(result.out).trips.map((t: any) => t.reason)).toEqual(['denied-calls', 'production-writes']);
   });
 
   test('fails when no asset manifest publishes the function\'s code', async () => {

@@ -8,13 +8,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
 import { AgentCircuitBreaker, AgentCircuitBreakerProps, AgentPermissionsBoundary, AgentRole, Approver, ProductionProtection, TwoPersonApproval } from '../../lib';
 import { ACCOUNT } from './fixtures/records';
 
 export const REGION = 'us-east-1';
 
-/** Builds the app into `app`; `props` replace the breaker's. */
-export function buildBreakerApp(app: App, props: Partial<AgentCircuitBreakerProps> = {}) {
+/** Builds the app into `app` (an App, or a Stage); `props` replace the breaker's. */
+export function buildBreakerApp<T extends Construct = App>(app: T, props: Partial<AgentCircuitBreakerProps> = {}) {
   const env = { account: ACCOUNT, region: REGION };
   const prod = new Stack(app, 'OrdersProd', { stackName: 'orders-prod', env });
   new sqs.Queue(prod, 'Incoming');

@@ -7,10 +7,10 @@
  * not changed). The functions' S3 location is a token until then; templates are rendered after
  * the aspects, so it is the asset's in every template.
  *
- * The directory is written inside the assembly's asset directory, named by its content, and
- * removed once the asset is staged (copied to `asset.<hash>`; no dot in its name, which staging would take for an extension). With asset staging disabled
- * (`aws:cdk:disable-asset-staging`, as `sam local` synthesizes) the asset is that directory
- * itself, and it stays.
+ * The directory is written inside the assembly's asset directory, named by its content (without
+ * a dot, which staging would take for an extension), and removed once the asset is staged (copied
+ * to `asset.<hash>`). With asset staging disabled (`aws:cdk:disable-asset-staging`, as `sam local`
+ * synthesizes) the asset is that directory itself, and it stays.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -53,11 +53,6 @@ export class BreakerCode extends lambda.Code {
     return this.writtenConfig;
   }
 
-  /** The asset, once built. */
-  public get builtAsset(): s3assets.Asset | undefined {
-    return this.asset;
-  }
-
   public bind(_scope: Construct): lambda.CodeConfig {
     return {
       s3Location: {
@@ -78,15 +73,14 @@ export class BreakerCode extends lambda.Code {
     if (this.asset) return;
     const config = this.config();
     const bundle = new Uint8Array(fs.readFileSync(path.join(this.bundleDir, BUNDLE_FILE)));
-    const stage = this.stage;
     const digest = crypto.createHash('sha256').update(bundle).update('\0').update(config).digest('hex');
-    const dir = path.join(stage.assetOutdir, `agent-guardrails-breaker-${digest}`);
+    const dir = path.join(this.stage.assetOutdir, `agent-guardrails-breaker-${digest}`);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, BUNDLE_FILE), bundle);
     fs.writeFileSync(path.join(dir, BREAKER_CONFIG_FILE), config);
     const asset = new s3assets.Asset(this.scope, 'Code', { path: dir, deployTime: true });
     // Staged elsewhere (a copy named by its hash): the directory has served.
-    if (path.resolve(stage.outdir, asset.assetPath) !== dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (path.resolve(this.stage.outdir, asset.assetPath) !== dir) fs.rmSync(dir, { recursive: true, force: true });
     this.asset = asset;
     this.writtenConfig = config;
     for (const { resource, property } of this.resources) asset.addResourceMetadata(resource, property);
@@ -103,8 +97,8 @@ class BuildLast implements IAspect {
   ) {}
 
   public visit(node: IConstruct): void {
-    // The root is visited first: the last construct is known then, and the aspects of the constructs
-    // that come later in the tree run before this one reaches it.
+    // The root is visited first and the last construct last: by then every other construct has had
+    // its aspects, and the last one its aspects of lower priority.
     this.last ??= lastConstruct(this.root);
     if (node === this.last) this.build();
   }

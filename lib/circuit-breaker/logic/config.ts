@@ -85,7 +85,7 @@ export type ParsedBreakerConfig = { readonly ok: true; readonly config: BreakerC
 /**
  * Reads the text of `breaker-config.json`. Anything a breaker could not count with (no agent, a
  * threshold out of range, a field missing) is a problem, never a default: the functions fail
- * closed on it, and synth refuses to write it.
+ * closed on it, and synth fails on it.
  */
 export function parseBreakerConfig(text: string): ParsedBreakerConfig {
   let value: unknown;
