@@ -32,8 +32,19 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
-  if (root) fs.rmSync(root, { recursive: true, force: true });
+  if (root) {
+    removeBundleStamps(root);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
+
+/** Removes the handler bundle's stamps that copies under `dir` left in the node_modules they share with this checkout. */
+function removeBundleStamps(dir: string): void {
+  const cache = path.join(REPO, 'node_modules', '.cache', 'cdk-agent-guardrails');
+  for (const file of fs.existsSync(cache) ? fs.readdirSync(cache) : []) {
+    if (file.startsWith('handler-bundle-') && fs.readFileSync(path.join(cache, file), 'utf8').includes(dir)) fs.rmSync(path.join(cache, file));
+  }
+}
 
 /** Builds the copy's dist/ as `npm ci` does (a no-op when it is current). */
 function build(): void {

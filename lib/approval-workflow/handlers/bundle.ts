@@ -5,10 +5,10 @@
  * Node.js 22 Lambda runtime and left out.
  *
  * When nothing the bundle is made of has changed since it was written, it does nothing, in
- * milliseconds: a stamp in node_modules/.cache records the size and time of every input esbuild
- * read (and of their folders, which change when a file is added or removed), of this script, of
- * esbuild's version and of the bundle itself. Any difference rebuilds it; the file is rewritten only
- * when its bytes change, so its asset hash stays the same.
+ * milliseconds: a stamp in node_modules/.cache (one per checkout) records the size and time of
+ * every input esbuild read (and of their folders, which change when a file is added or removed),
+ * of this script, of esbuild's version and of the bundle itself. Any difference rebuilds it; the
+ * file is rewritten only when its bytes change, so its asset hash stays the same.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -18,7 +18,8 @@ import { buildSync, version } from 'esbuild';
 const HERE = __dirname;
 const ROOT = path.join(HERE, '..', '..', '..');
 const OUTFILE = path.join(HERE, 'dist', 'index.js');
-const STAMP = path.join(ROOT, 'node_modules', '.cache', 'cdk-agent-guardrails', 'handler-bundle.json');
+// One stamp per checkout: copies of the repository may share a node_modules.
+const STAMP = path.join(ROOT, 'node_modules', '.cache', 'cdk-agent-guardrails', `handler-bundle-${createHash('sha256').update(ROOT).digest('hex').slice(0, 16)}.json`);
 
 /** The files a stamp covers, and their digest. */
 interface Stamp {
