@@ -30,9 +30,13 @@ beforeAll(() => {
   asset = breakerCodeAsset(app.outdir);
 });
 
+const copies: string[] = [];
+afterAll(() => copies.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A copy of the synthesized code, with `config` as its breaker-config.json (deleted when undefined). */
 function codeWith(config: string | undefined | 'as synthesized'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-breaker-code-'));
+  copies.push(dir);
   fs.cpSync(asset.dir, dir, { recursive: true });
   if (config === undefined) fs.rmSync(path.join(dir, 'breaker-config.json'));
   else if (config !== 'as synthesized') fs.writeFileSync(path.join(dir, 'breaker-config.json'), config);

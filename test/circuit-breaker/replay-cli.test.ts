@@ -24,6 +24,7 @@ const SAMPLE = path.join(__dirname, 'fixtures', 'trail-sample.json');
 const records: any[] = JSON.parse(fs.readFileSync(SAMPLE, 'utf8')).Records;
 const id = (n: number) => `a1a1a1a1-0000-4000-8000-00000000000${n}`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-replay-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const file = (name: string, content: string | Uint8Array) => {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, content);
@@ -154,7 +155,7 @@ describe('breaker replay on an estate of 60 production stacks', () => {
 describe('breaker replay reads the configuration from the breaker\'s code asset', () => {
   /** A copy of the example's cdk.out, its breaker's code asset changed by `change`. */
   function exampleWith(change: (assetDir: string) => void): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agr-replay-app-'));
+    const dir = fs.mkdtempSync(path.join(tmp, 'app-'));
     fs.cpSync(example, dir, { recursive: true });
     change(breakerCodeAsset(dir).dir);
     return dir;
