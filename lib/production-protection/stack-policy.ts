@@ -1,9 +1,9 @@
 /*
  * Construct: the resources that set a production stack's CloudFormation stack policy during
- * deployment, as L1 resources: a function whose code is inline in the template, its role, the
- * role's one policy, and the custom resource that calls it.
+ * deployment, as L1 resources: a function whose code is inline in the template, its role, and
+ * the custom resource that calls it.
  */
-import { ArnFormat, CfnResource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -16,7 +16,7 @@ import {
 
 /**
  * Sets `policy` as the stack policy of the stack it is in, at creation and at every update, with
- * permission for that one call on that one stack and for writing the function's own logs.
+ * permission for that one call on that one stack and for writing to the function's own log group.
  * CDK has no stack policy support (aws/aws-cdk#1697).
  */
 export class StackPolicy extends Construct {
@@ -24,12 +24,29 @@ export class StackPolicy extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
+    // A log group of the stack's own, named before the function exists, so that the role can name
+    // it without depending on the function (Lambda creates it at the first invocation).
+    const logGroupName = `/agent-guardrails/stack-policy/${Aws.STACK_NAME}`;
+    const logGroup = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const role = new iam.CfnRole(this, 'HandlerRole', {
       assumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       },
       description: 'Sets the CloudFormation stack policy of this stack (cdk-agent-guardrails ProductionProtection)',
+      policies: [
+        {
+          policyName: 'set-stack-policy',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'cloudformation:SetStackPolicy', Resource: stack.stackId },
+              // The log group, in both ARN forms CloudWatch Logs authorizes, and its streams.
+              { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroup, `${logGroup}:*`] },
+            ],
+          },
+        },
+      ],
     });
     const handler = new lambda.CfnFunction(this, 'Handler', {
       code: { zipFile: STACK_POLICY_HANDLER_SOURCE },
@@ -37,34 +54,14 @@ export class StackPolicy extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X.name,
       role: role.attrArn,
       timeout: STACK_POLICY_HANDLER_TIMEOUT_SECONDS,
+      loggingConfig: { logGroup: logGroupName },
       description: 'Sets the CloudFormation stack policy of this stack (cdk-agent-guardrails ProductionProtection)',
-    });
-    // A policy of its own rather than the role's inline policy: naming the function's log group
-    // in the role would make the role and the function depend on each other.
-    const logGroup = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: `/aws/lambda/${handler.ref}`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const permissions = new iam.CfnPolicy(this, 'HandlerPolicy', {
-      policyName: 'set-stack-policy',
-      roles: [role.ref],
-      policyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: 'cloudformation:SetStackPolicy', Resource: stack.stackId },
-          // The log group, in both ARN forms CloudWatch Logs authorizes, and its streams.
-          { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [logGroup, `${logGroup}:*`] },
-        ],
-      },
     });
     // Not the id 'Resource': that would give it the logical id of the AwsCustomResource that
     // earlier versions used, and CloudFormation refuses to change a resource's type.
-    const apply = new CfnResource(this, 'Apply', {
+    new CfnResource(this, 'Apply', {
       type: STACK_POLICY_RESOURCE_TYPE,
       properties: { ServiceToken: handler.attrArn, [STACK_POLICY_BODY_PROPERTY]: JSON.stringify(policy) },
     });
-    apply.node.addDependency(permissions);
   }
 }

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { ProductionProtection, ProductionProtectionProps, StackPolicyScope } from '../../lib';
 import { STACK_POLICY_RESOURCE_TYPE } from '../../lib/production-protection/stack-policy-handler';
 import { simulate } from '../support/simulator';
-import { inlinePoliciesOf, stackArn } from '../support/template';
+import { inlinePoliciesOf, resolveIntrinsics, stackArn } from '../support/template';
 
 function protectedStack(props?: ProductionProtectionProps) {
   const app = new App();
@@ -34,19 +34,15 @@ function stackPolicyOf(stack: Stack) {
   const functionId: string = resource.Properties.ServiceToken['Fn::GetAtt'][0];
   const fn = template.Resources[functionId];
   const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
-  // This stack's ARN where the template says AWS::StackId, as CloudFormation fills it in.
-  const ownStack = (value: any): any =>
-    value?.Ref === 'AWS::StackId' ? stackArn('orders-prod') : Array.isArray(value) ? value.map(ownStack) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ownStack(v)])) : value;
-  return {
-    template,
-    resourceId,
-    resource,
-    functionId,
-    fn,
-    role: template.Resources[roleId],
-    rolePolicies: inlinePoliciesOf(ownStack(template), roleId),
-    policy: JSON.parse(resource.Properties.StackPolicyBody),
-  };
+  const role = template.Resources[roleId];
+  // As CloudFormation fills them in for the stack orders-prod.
+  const deployed = (value: any): any =>
+    value?.Ref === 'AWS::StackId' ? stackArn('orders-prod') : value?.Ref === 'AWS::StackName' ? 'orders-prod' : Array.isArray(value) ? value.map(deployed) : value && typeof value === 'object' && !('Ref' in value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deployed(v)])) : value;
+  const rolePolicies = [
+    ...(role.Properties.Policies ?? []).map((p: any) => resolveIntrinsics(deployed(p.PolicyDocument), template as any)),
+    ...inlinePoliciesOf(deployed(template), roleId),
+  ];
+  return { template, resourceId, resource, functionId, fn, role, rolePolicies, deployed, policy: JSON.parse(resource.Properties.StackPolicyBody) };
 }
 
 describe('ProductionProtection', () => {
@@ -90,30 +86,29 @@ describe('ProductionProtection', () => {
 
   test('sets it through a function whose code is in the template, with no asset, carrying the production tag', () => {
     const { app, stack } = protectedStack();
-    const { resource, fn, role } = stackPolicyOf(stack);
+    const { fn, role } = stackPolicyOf(stack);
     expect(fn.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs22.x', Code: { ZipFile: expect.stringContaining('SetStackPolicyCommand') } });
     expect(fn.Properties.Code.ZipFile.length).toBeLessThan(4096);
     for (const tagged of [fn, role]) expect(tagged.Properties.Tags).toEqual([{ Key: 'Environment', Value: 'production' }]);
-    // Its role's policy is in place before the stack policy is set.
-    expect(resource.DependsOn).toEqual([expect.stringMatching(/^ProductionProtectionStackPolicyHandlerPolicy/)]);
     expect(app.synth().getStackByName('orders-prod').assets).toEqual([]);
   });
 
-  test('gives the function least privilege: SetStackPolicy on its own stack, and writing its own logs', async () => {
-    const { role, rolePolicies, functionId } = stackPolicyOf(protectedStack().stack);
+  test('gives the function least privilege: SetStackPolicy on its own stack, and writing to its own log group', async () => {
+    const { fn, role, rolePolicies, deployed } = stackPolicyOf(protectedStack().stack);
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    expect(role.Properties.Policies).toBeUndefined();
-    // The function's name is the Ref of its logical id.
-    const logGroup = `arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/${functionId}`;
+    expect(rolePolicies).toHaveLength(1);
+    const logGroupName = deployed(fn.Properties.LoggingConfig.LogGroup);
+    expect(resolveIntrinsics(logGroupName, {} as any)).toBe('/agent-guardrails/stack-policy/orders-prod');
+    const logGroup = 'arn:aws:logs:us-east-1:111122223333:log-group:/agent-guardrails/stack-policy/orders-prod';
     const decide = async (action: string, resource: string) => (await simulate({ action, resource }, { identity: rolePolicies })).result;
     expect(await decide('cloudformation:SetStackPolicy', stackArn('orders-prod'))).toBe('Allowed');
     expect(await decide('logs:CreateLogGroup', logGroup)).toBe('Allowed');
-    expect(await decide('logs:CreateLogStream', `${logGroup}:log-stream:2026/12/03/[$LATEST]abc`)).toBe('Allowed');
-    expect(await decide('logs:PutLogEvents', `${logGroup}:log-stream:2026/12/03/[$LATEST]abc`)).toBe('Allowed');
+    expect(await decide('logs:CreateLogStream', `${logGroup}:log-stream:2026/12/03/handler[$LATEST]abc`)).toBe('Allowed');
+    expect(await decide('logs:PutLogEvents', `${logGroup}:log-stream:2026/12/03/handler[$LATEST]abc`)).toBe('Allowed');
     expect(await decide('cloudformation:SetStackPolicy', stackArn('payments-prod'))).toBe('ImplicitlyDenied');
     expect(await decide('cloudformation:UpdateStack', stackArn('orders-prod'))).toBe('ImplicitlyDenied');
-    expect(await decide('logs:PutLogEvents', 'arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/other-function:log-stream:x')).toBe('ImplicitlyDenied');
+    expect(await decide('logs:PutLogEvents', 'arn:aws:logs:us-east-1:111122223333:log-group:/agent-guardrails/stack-policy/payments-prod:log-stream:x')).toBe('ImplicitlyDenied');
     expect(await decide('logs:CreateLogGroup', `${logGroup}-other`)).toBe('ImplicitlyDenied');
   });
 
