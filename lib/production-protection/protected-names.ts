@@ -63,9 +63,12 @@ export function protectedResourceNames(stack: Stack, bucketAbac: boolean): Prote
   const subnetIds = new Set<string>();
   const clusterArns = new Set<string>();
   for (const child of stack.node.findAll()) {
-    if (child instanceof route53.CfnHostedZone) {
+    // Each class is read only for a resource of its type: aws-cdk-lib loads a service's module the
+    // first time one of its classes is read, which an app without such resources never needs.
+    const type = CfnResource.isCfnResource(child) ? child.cfnResourceType : undefined;
+    if (type === 'AWS::Route53::HostedZone' && child instanceof route53.CfnHostedZone) {
       referencedArns.push(`arn:*:route53:::hostedzone/${weak(child.ref)}`);
-    } else if (child instanceof appconfig.CfnHostedConfigurationVersion) {
+    } else if (type === 'AWS::AppConfig::HostedConfigurationVersion' && child instanceof appconfig.CfnHostedConfigurationVersion) {
       referencedArns.push(`arn:*:appconfig:*:*:application/${weak(child.applicationId)}/configurationprofile/${weak(child.configurationProfileId)}/hostedconfigurationversion/*`);
     } else if (isOfType(child, 'AWS::EC2::VPC')) {
       vpcIds.add(weak(child.ref));
@@ -76,25 +79,26 @@ export function protectedResourceNames(stack: Stack, bucketAbac: boolean): Prote
       const declared = renderedProperties(child).ClusterName;
       const name = typeof declared === 'string' ? physicalNamePattern(Stack.of(child), declared) : undefined;
       clusterArns.add(`arn:*:ecs:*:*:cluster/${name ?? `*${Stack.of(child).getLogicalId(child)}*`}`);
-    } else if (child instanceof events.CfnRule && renderedProperties(child).EventPattern !== undefined && isDefaultBus(child.eventBusName)) {
+    } else if (type === 'AWS::Events::Rule' && child instanceof events.CfnRule && renderedProperties(child).EventPattern !== undefined && isDefaultBus(child.eventBusName)) {
       resourceArns.add(DEFAULT_EVENT_BUS_ARN);
     } else if (isImportedVpc(child)) {
       // Looked up or imported: the ids are literal, and the same in every stage.
       addLiteral(vpcIds, child.vpcId);
       for (const subnet of [...child.publicSubnets, ...child.privateSubnets, ...child.isolatedSubnets]) addLiteral(subnetIds, subnet.subnetId);
     }
-    const blind = CfnResource.isCfnResource(child) ? TAG_BLIND_TYPES[child.cfnResourceType] : undefined;
+    const blind = type !== undefined ? TAG_BLIND_TYPES[type] : undefined;
     if (blind && CfnResource.isCfnResource(child)) {
       const declared = renderedProperties(child)[blind.nameProperty];
       resourceArns.add(blind.arn(typeof declared === 'string' ? declared : `*${Stack.of(child).getLogicalId(child)}*`));
     }
     // ABAC is turned on by an aspect at synth: before that, a bucket with no status will get it.
-    const abac = child instanceof s3.CfnBucket ? (child.abacStatus ?? (bucketAbac ? ABAC_ENABLED : undefined)) : undefined;
-    if (child instanceof s3.CfnBucket && Stack.of(child) === stack && abac !== ABAC_ENABLED) {
-      const explicit = child.bucketName === undefined ? undefined : physicalNamePattern(stack, child.bucketName);
+    const bucket = type === 'AWS::S3::Bucket' && child instanceof s3.CfnBucket ? child : undefined;
+    const abac = bucket ? (bucket.abacStatus ?? (bucketAbac ? ABAC_ENABLED : undefined)) : undefined;
+    if (bucket && Stack.of(bucket) === stack && abac !== ABAC_ENABLED) {
+      const explicit = bucket.bucketName === undefined ? undefined : physicalNamePattern(stack, bucket.bucketName);
       buckets.add(explicit ?? generatedNamePrefix(stack.stackName, 20, true));
     }
-    if (child instanceof route53.CfnHostedZone && child.name !== undefined && !Token.isUnresolved(child.name)) {
+    if (type === 'AWS::Route53::HostedZone' && child instanceof route53.CfnHostedZone && child.name !== undefined && !Token.isUnresolved(child.name)) {
       recordNames.add(child.name.toLowerCase().replace(/\.$/, ''));
     }
   }
@@ -121,7 +125,8 @@ function isDefaultBus(name: string | undefined): boolean {
 
 /** A VPC the stack looks up or imports (`Vpc.fromLookup`, `Vpc.fromVpcAttributes`), not one it creates. */
 function isImportedVpc(x: unknown): x is ec2.IVpc {
-  return typeof x === 'object' && x !== null && !(x instanceof ec2.Vpc) && 'vpcId' in x && 'publicSubnets' in x && 'selectSubnets' in x;
+  // `ec2.Vpc` is read last, for something that is a VPC (see protectedResourceNames).
+  return typeof x === 'object' && x !== null && 'vpcId' in x && 'publicSubnets' in x && 'selectSubnets' in x && !(x instanceof ec2.Vpc);
 }
 
 function addLiteral(into: Set<string>, value: string): void {
