@@ -59,12 +59,14 @@ export const cliStart: Measure = {
           if (i > 0) times.get(variant.name)!.push(child.ms);
         }
       }
+      // A source edited during the run makes the repository's CLI run the sources: say so rather than report them as dist/.
+      const stale = !(require(path.join(ROOT, 'bin', 'build-stamp.cjs')) as { isBuildCurrent: () => boolean }).isBuildCurrent();
       const ms = (name: string) => median(times.get(name)!);
       if (sts.calls() !== 8) throw new Error(`the STS stand-in was called ${sts.calls()} times, not once per uncached run (8)`);
       return {
         rows: [
           { measure: 'CLI start to `--version` (in the repository, dist/ current)', before: '2.3-2.6 s (the sources through ts-node)', now: seconds(ms('repo')), target: 'compiled JavaScript, under 0.5 s', met: ms('repo') < 500 },
-          { measure: 'CLI start to `--version` (from the installed package)', before: '0.3 s (every command loaded)', now: seconds(ms('installed')), target: 'under 0.5 s', met: ms('installed') < 500 },
+          { measure: 'CLI start to `--version` (from the installed package)', before: '0.3-0.4 s (every command and the AWS SDK loaded)', now: seconds(ms('installed')), target: 'under 0.5 s', met: ms('installed') < 500 },
         ],
         details: [
           '### CLI start (wall time of the process, median of 7, alternating)',
@@ -76,6 +78,7 @@ export const cliStart: Measure = {
           `| \`--version\`, from the installed package (dist/ only) | ${(ms('installed') / 1000).toFixed(2)} |`,
           `| \`credential-process\`, session cached (no AWS SDK loaded) | ${(ms('cached') / 1000).toFixed(2)} |`,
           `| \`credential-process\`, no session cached (AssumeRole to a stand-in on 127.0.0.1) | ${(ms('assumed') / 1000).toFixed(2)} |`,
+          ...(stale ? ['', 'A source of lib/ changed during this run, so some of the repository\'s runs were of the sources, not of dist/.'] : []),
         ],
       };
     } finally {
