@@ -2,8 +2,9 @@
 // The agent-guardrails CLI: the compiled code in dist/. In a clone of the repository, where lib/
 // holds the TypeScript sources, dist/ runs only while its build stamp matches the sources as they
 // are now (`npm ci` and `npm run build` write it); otherwise the sources run, through a require
-// hook on esbuild, so that a stale build never runs. Those two helpers are files of the
-// repository, not of the package, hence required by a computed path.
+// hook on esbuild, so that a stale build never runs. Those helpers (bin/build-stamp.cjs,
+// bin/typescript-hook.cjs) are files of the repository, not of the package: required by a computed
+// path, only when the sources are there.
 const fs = require('fs');
 const path = require('path');
 
