@@ -1,8 +1,13 @@
 /**
  * The local workflow validates every definition it is given, once per process: a definition seen
- * valid before is not validated again, and an invalid one is refused every time.
+ * valid before is not validated again, and an invalid one is refused every time. The demo's
+ * definition, which local mode runs without validating it, is validated here.
  */
+import * as net from 'net';
 import { LocalWorkflow } from '../../lib/approval-workflow/local/local-workflow';
+import { DEFAULT_LOCAL_APPROVERS, startLocalServer, synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
+// asl-validator ships no types: its module is the validating function.
+const validate: (definition: unknown) => { isValid: boolean; errorsText: () => string } = require('asl-validator');
 
 const runTask = async () => ({});
 
@@ -36,3 +41,39 @@ describe('definition validation', () => {
     expect(() => new LocalWorkflow({ definition: definition('Elsewhere'), runTask })).toThrow(/Elsewhere/);
   });
 });
+
+describe('the demo local mode runs', () => {
+  test.each([false, true])('its definition is valid Amazon States Language (change-set files: %s)', (changeSets) => {
+    const { definition } = synthesizeLocalWorkflow(DEFAULT_LOCAL_APPROVERS, undefined, { changeSets });
+    const { isValid, errorsText } = validate(definition);
+    expect(errorsText()).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  test('fails when an app\'s definition is invalid: local mode validates what it reads from an assembly', async () => {
+    const demo = synthesizeLocalWorkflow(DEFAULT_LOCAL_APPROVERS);
+    const broken = { ...demo.definition, StartAt: 'NoSuchState' };
+    const before = listeningServers();
+    await expect(startLocalServer({ source: { path: 'App/Approval', template: demo.template, definition: broken, config: demo.config } })).rejects.toThrow(/NoSuchState/);
+    expect(listeningServers()).toBe(before);
+  });
+});
+
+describe('a local server that cannot start', () => {
+  test('fails when its port is taken, and leaves nothing listening', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const before = listeningServers();
+      await expect(startLocalServer({ port: (taken.address() as net.AddressInfo).port })).rejects.toThrow(/EADDRINUSE/);
+      expect(listeningServers()).toBe(before);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+});
+
+/** Servers of this process that listen on a socket now. */
+function listeningServers(): number {
+  return ((process as any)._getActiveHandles() as unknown[]).filter((h) => h instanceof net.Server && h.listening).length;
+}

@@ -150,24 +150,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // The app's approvers, by human and identities; the demo's, by the ARNs given.
   const approvers = options.source ? config.approvers.map((a) => `${a.human} (${a.identities.map(describeIdentity).join(', ')})`) : demoApprovers;
 
-  const dynalite = createDynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const table = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table').Properties;
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'requests',
-      KeySchema: table.KeySchema,
-      AttributeDefinitions: table.AttributeDefinitions,
-      GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-
+  // The definition is checked before anything listens: a definition refused leaves nothing running.
   let deps!: HandlerDeps;
   const runTask = makeTaskHandler(() => deps);
   const workflow = new LocalWorkflow({
@@ -175,37 +158,69 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     runTask: (payload) => runTask(payload as any),
     taskTimeoutOverrides: { AwaitApprovals: config.pendingSeconds },
     waitTimeOverrides: options.waitTimeOverrides,
+    // The demo's definition is the construct's, synthesized just now, which the test suite
+    // validates as Amazon States Language (validating it took half of local mode's start);
+    // an app's definition, read from its cloud assembly, is validated.
+    skipDefinitionValidation: options.source === undefined,
   });
-  const revoked: SessionRevoker = { async revoke() {} };
-  deps = {
-    config,
-    store: new DynamoRequestStore('requests', client),
-    workflow,
-    issuer: fakeIssuer,
-    revoker: revoked,
-    changeSets,
-    signer: localApprovalSigner(),
-    vault: localCredentialsVault(),
-    events: { publish: async (event) => options.onEvent?.(event), refused: async (event) => options.onRefusal?.(event) },
-    now: () => new Date(),
-    newId: () => randomUUID(),
-  };
 
-  const server = http.createServer((req, res) => {
-    handle(deps, req)
-      .then((result) => {
-        res.writeHead(result.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(result.body));
-      })
-      .catch((error: Error) => {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'internal', message: error.message }));
-      });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  const dynalite = createDynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
+  const stopDynalite = () => new Promise<void>((resolve) => dynalite.close(() => resolve()));
+  let server: http.Server;
+  try {
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const table = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table').Properties;
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'requests',
+        KeySchema: table.KeySchema,
+        AttributeDefinitions: table.AttributeDefinitions,
+        GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+
+    const revoked: SessionRevoker = { async revoke() {} };
+    deps = {
+      config,
+      store: new DynamoRequestStore('requests', client),
+      workflow,
+      issuer: fakeIssuer,
+      revoker: revoked,
+      changeSets,
+      signer: localApprovalSigner(),
+      vault: localCredentialsVault(),
+      events: { publish: async (event) => options.onEvent?.(event), refused: async (event) => options.onRefusal?.(event) },
+      now: () => new Date(),
+      newId: () => randomUUID(),
+    };
+
+    server = http.createServer((req, res) => {
+      handle(deps, req)
+        .then((result) => {
+          res.writeHead(result.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(result.body));
+        })
+        .catch((error: Error) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'internal', message: error.message }));
+        });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    // Nothing is left running: a port in use, say, stops what had started.
+    workflow.close();
+    await stopDynalite();
+    throw error;
+  }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
@@ -215,7 +230,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     close: async () => {
       workflow.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => dynalite.close(() => resolve()));
+      await stopDynalite();
     },
   };
 }
