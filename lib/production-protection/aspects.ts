@@ -1,9 +1,9 @@
 /* The aspects ProductionProtection applies to the resources of a production stack. */
 import { Annotations, CfnDeletionPolicy, CfnResource, IAspect, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { IConstruct } from 'constructs';
 
 /** The S3 ABAC status under which IAM evaluates a bucket's tags. */
