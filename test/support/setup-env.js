@@ -3,3 +3,12 @@
 // off in tests unless the environment says otherwise; test/examples.test.ts turns it on, so every
 // example is still validated by it.
 if (process.env.CDK_VALIDATION === undefined) process.env.CDK_VALIDATION = 'false';
+
+// CDK records where each CloudFormation element was created, a stack trace per resource in the
+// assembly's manifest (`aws:cdk:creationStack`); under jest, which maps every frame through the
+// source maps, that is about a tenth of a synth. No test reads it, and the templates are the same
+// without it, so tests run with CDK's context switch for it on unless the environment gives a
+// context of its own.
+if (process.env.CDK_CONTEXT_JSON === undefined) {
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:disable-creation-stack-traces': true });
+}
