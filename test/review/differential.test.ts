@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AgentPermissionsBoundary, compilePolicy, evaluate, ProductionProtection } from '../../lib';
 import { buildApp } from '../../examples/coding-agent';
 import { expandActionPattern } from '../support/catalog';
-import { ACCOUNT, ADMINISTRATOR_ACCESS } from '../support/simulator';
+import { ACCOUNT, ADMINISTRATOR_ACCESS, validatedPolicy } from '../support/simulator';
 import { guardrailDocuments, inlinePoliciesOf, resourcesOfType, synthTemplates } from '../support/template';
 
 const REQUESTS = 10_000;
@@ -140,6 +140,10 @@ describe('the offline evaluator', () => {
     const rng = random(20261121);
     const compiledBoundary = compilePolicy('boundary', boundary);
     const compiledIdentities = identities.map((i) => i.policies.map((p, n) => compilePolicy(`${i.name}-${n}`, p)));
+    // iam-simulate validates each document once here, and reuses the result on every request.
+    const simulatedIdentities = identities.map((i) => i.policies.map((policy, n) => ({ name: `identity-${n}`, policy: validatedPolicy('identity', policy) })));
+    const simulatedBoundary = [{ name: 'boundary', policy: validatedPolicy('identity', boundary) }];
+    const defaultKeyPolicy = validatedPolicy('resource', DEFAULT_KEY_POLICY);
     const disagreements: string[] = [];
     const decisions: Record<string, number> = {};
     let evaluated = 0;
@@ -172,10 +176,10 @@ describe('the offline evaluator', () => {
       const simulated = await runSimulation(
         {
           request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables: context },
-          identityPolicies: identities[which].policies.map((policy, n) => ({ name: `identity-${n}`, policy })),
-          permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
+          identityPolicies: simulatedIdentities[which],
+          permissionBoundaryPolicies: simulatedBoundary,
           // The offline review assumes KMS keys keep AWS's default key policy, which lets IAM decide.
-          resourcePolicy: service === 'kms' && resource !== '*' ? DEFAULT_KEY_POLICY : undefined,
+          resourcePolicy: service === 'kms' && resource !== '*' ? defaultKeyPolicy : undefined,
           serviceControlPolicies: [],
           resourceControlPolicies: [],
         },

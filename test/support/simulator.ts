@@ -2,10 +2,38 @@
  * Evaluates requests against policies with `@cloud-copilot/iam-simulate` (a dev dependency: AGPL).
  * Every decision in the policy tests comes from here, not from reading the policy.
  */
+import * as path from 'path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 
 export const ACCOUNT = '111122223333';
 export const AGENT_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/agent-guardrails/agent/coding-agent`;
+
+/**
+ * The policy library iam-simulate validates policies with: the copy it depends on, resolved from
+ * where it is installed. A policy validated with it is validated once, not on every request.
+ */
+const iamPolicy = require(require.resolve('@cloud-copilot/iam-policy', { paths: [path.dirname(require.resolve('@cloud-copilot/iam-simulate'))] })) as {
+  createValidatedPolicy(document: unknown, validate: (document: unknown) => unknown[]): unknown;
+  validateIdentityPolicy(document: unknown): unknown[];
+  validateResourcePolicy(document: unknown): unknown[];
+};
+const validatedPolicies = { identity: new WeakMap<object, { text: string; validated: unknown }>(), resource: new WeakMap<object, { text: string; validated: unknown }>() };
+
+/**
+ * `document` as iam-simulate's `runSimulation` accepts it once validated (with the validation that
+ * `runSimulation` would run on it: identity policies and boundaries as identity policies), so that
+ * it reuses the result instead of validating the same document on every request. Kept per document
+ * object, and validated again if its JSON has changed since.
+ */
+export function validatedPolicy(kind: 'identity' | 'resource', document: unknown): unknown {
+  if (typeof document !== 'object' || document === null) return document;
+  const text = JSON.stringify(document);
+  const cached = validatedPolicies[kind].get(document);
+  if (cached?.text === text) return cached.validated;
+  const validated = iamPolicy.createValidatedPolicy(document, kind === 'identity' ? iamPolicy.validateIdentityPolicy : iamPolicy.validateResourcePolicy);
+  validatedPolicies[kind].set(document, { text, validated });
+  return validated;
+}
 
 /** What the simulator decided, and which statements decided it. */
 export interface Decision {
@@ -50,9 +78,9 @@ export async function simulate(request: SimulatedRequest, policies: PrincipalPol
         resource: { resource: request.resource, accountId: request.accountId ?? ACCOUNT },
         contextVariables: { 'aws:PrincipalArn': principal, ...request.context },
       },
-      identityPolicies: policies.identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
-      permissionBoundaryPolicies: policies.boundary ? [{ name: 'boundary', policy: policies.boundary }] : undefined,
-      ...(policies.resourcePolicy ? { resourcePolicy: policies.resourcePolicy } : {}),
+      identityPolicies: policies.identity.map((policy, i) => ({ name: `identity-${i}`, policy: validatedPolicy('identity', policy) })),
+      permissionBoundaryPolicies: policies.boundary ? [{ name: 'boundary', policy: validatedPolicy('identity', policies.boundary) }] : undefined,
+      ...(policies.resourcePolicy ? { resourcePolicy: validatedPolicy('resource', policies.resourcePolicy) } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       additionalSettings: request.bucketAbac ? { s3: { bucketAbacEnabled: true } } : undefined,
