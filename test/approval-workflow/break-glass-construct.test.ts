@@ -177,9 +177,15 @@ describe('the handler and the resource policy agree on break-glass, in local mod
     'a user who is no approver': { principal: `arn:aws:iam::${ACCOUNT}:user/mallory`, session: `arn:aws:iam::${ACCOUNT}:user/mallory` },
   } as const;
 
-  test.each(Object.keys(callers) as Array<keyof typeof callers>)('%s: whatever the handler accepts, the resource policy lets through', async (who) => {
+  // One synthesis for every caller, frozen so that no test can change what the next one starts
+  // from; each test starts its own server, so no state of a request carries over.
+  let synthesized: ReturnType<typeof synthesizeLocalWorkflow>;
+  beforeAll(() => {
     const approverArns = [aliceSession, `arn:aws:iam::${ACCOUNT}:user/bob`, `arn:aws:iam::${ACCOUNT}:user/carol`];
-    const synthesized = synthesizeLocalWorkflow(approverArns, undefined, { configure: (w) => w.addElevatedRole('responder', { statements, breakGlass: {} }) });
+    synthesized = deepFreeze(synthesizeLocalWorkflow(approverArns, undefined, { configure: (w) => w.addElevatedRole('responder', { statements, breakGlass: {} }) }));
+  });
+
+  test.each(Object.keys(callers) as Array<keyof typeof callers>)('%s: whatever the handler accepts, the resource policy lets through', async (who) => {
     const server = await startLocalServer({ source: { path: 'AgentGuardrailsLocal/Approval', ...synthesized } });
     try {
       const response = await fetch(`${server.url}/requests/break-glass`, {
@@ -199,3 +205,12 @@ describe('the handler and the resource policy agree on break-glass, in local mod
     }
   });
 });
+
+/** `value`, with every object in it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    Object.values(value).forEach(deepFreeze);
+  }
+  return value;
+}
