@@ -20,8 +20,9 @@ function fromPackage(expression: string): string {
 
 /** Launches headless Chromium. */
 export async function launchBrowser(): Promise<Browser> {
-  const executablePath = JSON.parse(fromPackage('m.default.executablePath()')) as string;
-  const args = (JSON.parse(fromPackage('m.default.args')) as string[]).filter((a) => !LAX_FLAGS.includes(a));
+  // Both from one child process.
+  const [executablePath, packageArgs] = JSON.parse(fromPackage('Promise.all([m.default.executablePath(), m.default.args])')) as [string, string[]];
+  const args = packageArgs.filter((a) => !LAX_FLAGS.includes(a));
   const puppeteer = (nodeRequire('puppeteer-core') as { default: PuppeteerNode }).default;
   return puppeteer.launch({ executablePath, args, headless: true });
 }
