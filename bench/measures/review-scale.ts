@@ -46,7 +46,11 @@ interface Captured {
   readonly request: Omit<evaluator.EvaluationRequest, 'action'>;
 }
 
-/** Runs the sweep once, recording every decision's evaluator and request, and the documents each evaluator was compiled from. */
+/**
+ * Runs the sweep once, recording every decision's evaluator and request, and the documents each
+ * evaluator was compiled from. It replaces the evaluator module's exports for the run, which the
+ * CommonJS that ts-node emits allows (`npm run bench` runs under it; esbuild's exports are getters).
+ */
 function capture(dir: string) {
   const mutable = evaluator as { -readonly [K in keyof typeof evaluator]: (typeof evaluator)[K] };
   const original = { compilePolicy: mutable.compilePolicy, ActionEvaluator: mutable.ActionEvaluator, decide: evaluator.ActionEvaluator.prototype.decide };
