@@ -11,6 +11,7 @@ const SLOW = [
   'test/package/package.test.ts',
   'test/review/differential.test.ts',
   'test/approval-workflow/break-glass-construct.test.ts',
+  'test/cli/start.test.ts',
   'test/circuit-breaker/replay-cli.test.ts',
   'test/readme.test.ts',
   'test/cli/cli.test.ts',
