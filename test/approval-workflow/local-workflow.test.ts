@@ -5,7 +5,7 @@
  */
 import * as net from 'net';
 import { LocalWorkflow } from '../../lib/approval-workflow/local/local-workflow';
-import { DEFAULT_LOCAL_APPROVERS, startLocalServer, synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
+import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer, synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
 // asl-validator ships no types: its module is the validating function.
 const validate: (definition: unknown) => { isValid: boolean; errorsText: () => string } = require('asl-validator');
 
@@ -72,6 +72,22 @@ describe('a local server that cannot start', () => {
     }
   });
 });
+
+describe('a local server that closes', () => {
+  test('leaves no server listening and no socket open', async () => {
+    const before = { servers: listeningServers(), sockets: openSockets() };
+    const server = await startLocalServer();
+    const response = await fetch(`${server.url}/requests?status=PENDING`, { headers: { [IDENTITY_HEADER]: DEFAULT_LOCAL_APPROVERS[0] } });
+    expect(response.status).toBe(200);
+    await server.close();
+    expect({ servers: listeningServers(), sockets: openSockets() }).toEqual(before);
+  });
+});
+
+/** Sockets of this process that are still open. */
+function openSockets(): number {
+  return ((process as any)._getActiveHandles() as unknown[]).filter((h) => h instanceof net.Socket && !h.destroyed && h.readyState !== 'closed').length;
+}
 
 /** Servers of this process that listen on a socket now. */
 function listeningServers(): number {

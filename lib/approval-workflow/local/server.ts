@@ -167,13 +167,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const dynalite = createDynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
   const stopDynalite = () => new Promise<void>((resolve) => dynalite.close(() => resolve()));
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   let server: http.Server;
   try {
-    const client = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
     const table = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table').Properties;
     await client.send(
       new CreateTableCommand({
@@ -218,6 +218,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   } catch (error) {
     // Nothing is left running: a port in use, say, stops what had started.
     workflow.close();
+    client.destroy();
     await stopDynalite();
     throw error;
   }
@@ -230,6 +231,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     close: async () => {
       workflow.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The client's idle keep-alive sockets would hold dynalite open for seconds.
+      client.destroy();
       await stopDynalite();
     },
   };
