@@ -4,7 +4,7 @@
  * dist/ is not current (bin/agent-guardrails.js). esbuild strips the types, file by file: tsconfig.json
  * has isolatedModules on, so that is exact; the compiler options esbuild honours (target,
  * decorators, class fields) come from tsconfig.json, so the code runs as tsc would emit it. A source
- * map per file makes stack traces point into the .ts sources. Types are checked by `tsc --noEmit`,
+ * map per file makes stack traces point into the .ts sources. The options: bin/esbuild-options.cjs. Types are checked by `tsc --noEmit`,
  * not here. A file of the repository, not of the package: esbuild is a dev dependency.
  *
  * The JavaScript is cached in node_modules/.cache, under a digest of everything it is made of (the
@@ -16,35 +16,11 @@ const fs = require('fs');
 const path = require('path');
 const { createHash } = require('crypto');
 
-const TSCONFIG = path.join(__dirname, '..', 'tsconfig.json');
-const { compilerOptions } = readTsconfig(fs.readFileSync(TSCONFIG, 'utf8'));
-if (compilerOptions.isolatedModules !== true) {
-  throw new Error(`${TSCONFIG}: compilerOptions.isolatedModules must be true for bin/typescript-hook.cjs, which transpiles one file at a time; got ${compilerOptions.isolatedModules}`);
-}
-
 const OPTIONS = {
-  loader: 'ts',
-  format: 'cjs',
-  platform: 'node',
-  target: compilerOptions.target.toLowerCase(),
+  ...require('./esbuild-options.cjs').esbuildOptions('bin/typescript-hook.cjs').options,
   sourcemap: 'inline',
   sourcesContent: false,
-  tsconfigRaw: { compilerOptions },
-  // As tsc emits `import()` for CommonJS: a require, once the promise runs.
-  supported: { 'dynamic-import': false },
 };
-
-/** tsconfig.json as an object; through TypeScript's reader (slower to load) only if it is not plain JSON. */
-function readTsconfig(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    const ts = require('typescript');
-    const parsed = ts.parseConfigFileTextToJson(TSCONFIG, text);
-    if (parsed.error) throw new Error(`${TSCONFIG}: ${ts.flattenDiagnosticMessageText(parsed.error.messageText, '\n')}`);
-    return parsed.config;
-  }
-}
 
 const CACHE = path.join(__dirname, '..', 'node_modules', '.cache', 'cdk-agent-guardrails', 'typescript');
 // esbuild itself loads only when an entry is missing.
