@@ -5,7 +5,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
-import { renderedProperties } from '../private/render';
+import { renderedProperties, renderedPropertiesOf } from '../private/render';
 import { tokenPattern } from '../private/tokens';
 import type { AgentPermissionsBoundary } from './agent-permissions-boundary';
 
@@ -30,6 +30,10 @@ export function guardrailPathProblems(boundary: AgentPermissionsBoundary, bounda
     if (!CfnResource.isCfnResource(node) || (node.cfnResourceType !== 'AWS::IAM::Role' && node.cfnResourceType !== 'AWS::IAM::User')) {
       continue;
     }
+    // One not under a guardrail path has nothing to carry: only its path is read.
+    if (!underGuardrailPath(renderedPropertiesOf(node, ['Path']).Path)) {
+      continue;
+    }
     const found = boundaries.map((b) => principalPathProblems(node, b));
     if (found.every((p) => p.length > 0)) {
       problems.push(...found[0]);
@@ -42,7 +46,7 @@ export function guardrailPathProblems(boundary: AgentPermissionsBoundary, bounda
 export function principalPathProblems(node: CfnResource, boundary: AgentPermissionsBoundary): string[] {
   const rendered = renderedProperties(node);
   const path = rendered.Path;
-  if (typeof path !== 'string' || (!path.startsWith(GuardrailPaths.ROOT) && !path.startsWith(GuardrailPaths.WORKLOAD)) || path.startsWith(GuardrailPaths.ELEVATED_ROLES)) {
+  if (!underGuardrailPath(path)) {
     return [];
   }
   const agent = path.startsWith(GuardrailPaths.AGENT_ROLES);
@@ -63,6 +67,11 @@ export function principalPathProblems(node: CfnResource, boundary: AgentPermissi
     }
   }
   return problems;
+}
+
+/** Whether `path`, a rendered and resolved IAM path, is one whose principals must carry a guardrail policy. */
+function underGuardrailPath(path: unknown): path is string {
+  return typeof path === 'string' && (path.startsWith(GuardrailPaths.ROOT) || path.startsWith(GuardrailPaths.WORKLOAD)) && !path.startsWith(GuardrailPaths.ELEVATED_ROLES);
 }
 
 /**

@@ -7,7 +7,7 @@ import { CfnResource, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AgentRole } from '../../agent-roles/agent-role';
 import { ProductionProtection } from '../../production-protection/production-protection';
-import { renderedProperties } from '../../private/render';
+import { renderedPropertiesOf } from '../../private/render';
 import { withoutCovered } from '../../private/wildcards';
 import { ProductionIdentifiers } from '../logic/config';
 
@@ -39,7 +39,7 @@ export function productionIdentifiers(scope: IConstruct, agents: readonly AgentR
     stackNames.push(protection.stack.stackName);
     for (const child of protection.stack.node.findAll()) {
       if (!CfnResource.isCfnResource(child)) continue;
-      const properties = renderedProperties(child);
+      const properties = renderedPropertiesOf(child, NAME_PROPERTIES);
       for (const name of NAME_PROPERTIES) {
         const value = properties[name];
         if (typeof value === 'string' && !Token.isUnresolved(value) && value.length > 0) resourceNames.push(value);
