@@ -12,6 +12,9 @@ module.exports = {
     '^.+\\.tsx?$': '<rootDir>/test/support/esbuild-transform.js',
   },
   setupFiles: ['<rootDir>/test/support/setup-env.js'],
+  // One temporary directory for the run, removed at its end (test/support/temp-dir.js).
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   // At least two workers: jest's default (one less than the cores) is one on a 2-core machine, and
   // the package suite, which waits on npm much of its minute, then holds up every other suite.
   maxWorkers: Math.max(2, os.cpus().length - 1),
