@@ -5,10 +5,10 @@
 if (process.env.CDK_VALIDATION === undefined) process.env.CDK_VALIDATION = 'false';
 
 // CDK records where each CloudFormation element was created, a stack trace per resource in the
-// assembly's manifest (`aws:cdk:creationStack`); under jest, which maps every frame through the
-// source maps, that is about a tenth of a synth. No test reads it, and the templates are the same
-// without it, so tests run with CDK's context switch for it on unless the environment gives a
-// context of its own.
+// assembly's manifest (`aws:cdk:creationStack`), and where each annotation (warning, info) was
+// added; under jest, which maps every frame through the source maps, the first is about a tenth of
+// a synth. No test reads them, and the templates are the same without them, so tests run with CDK's
+// context switches for both on unless the environment gives a context of its own.
 if (process.env.CDK_CONTEXT_JSON === undefined) {
-  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:disable-creation-stack-traces': true });
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:disable-creation-stack-traces': true, 'aws:cdk:disable-stack-trace': true });
 }
