@@ -3,7 +3,11 @@
  * valid before is not validated again, and an invalid one is refused every time. The demo's
  * definition, which local mode runs without validating it, is validated here.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
 import { LocalWorkflow } from '../../lib/approval-workflow/local/local-workflow';
 import { DEFAULT_LOCAL_APPROVERS, IDENTITY_HEADER, startLocalServer, synthesizeLocalWorkflow } from '../../lib/approval-workflow/local/server';
 // asl-validator ships no types: its module is the validating function.
@@ -81,6 +85,22 @@ describe('a local server that closes', () => {
     expect(response.status).toBe(200);
     await server.close();
     expect({ servers: listeningServers(), sockets: openSockets() }).toEqual(before);
+  });
+});
+
+describe('a local server\'s files', () => {
+  test('fails when a running server keeps its synthesized demo in the temporary directory', () => {
+    // In a process of its own, with a temporary directory of its own: other suites write to this run's.
+    // CDK removes the assemblies it put there when a process exits, but not when it is killed.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'local-files-'));
+    try {
+      const script = "require('./lib/approval-workflow/local/server').startLocalServer().then(async (s) => { process.stdout.write(JSON.stringify(require('fs').readdirSync(process.env.TMPDIR))); await s.close(); });";
+      const child = spawnSync(process.execPath, ['-r', './bin/typescript-hook.cjs', '-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+      expect({ status: child.status, stderr: child.stderr }).toMatchObject({ status: 0 });
+      expect(JSON.parse(child.stdout)).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,7 @@
  * `x-agent-guardrails-identity` header, which only local mode accepts. Issued credentials are
  * visibly fake.
  */
+import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { randomUUID } from 'crypto';
@@ -91,7 +92,7 @@ export function synthesizeLocalWorkflow(
 ) {
   // CDK's built-in CloudFormation validation checks the CloudFormation schema of resources, not
   // the workflow, and took most of local mode's start (the examples test keeps it on for this construct).
-  const app = new App({ outdir: undefined, builtinCloudFormationValidation: false });
+  const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'AgentGuardrailsLocal', { env: { account: LOCAL_ACCOUNT, region: 'us-east-1' } });
   const workflow = new TwoPersonApproval(stack, 'Approval', { approvers: approvers.map(approverFromArn) });
   workflow.addElevatedRole('deployer', {
@@ -101,7 +102,14 @@ export function synthesizeLocalWorkflow(
     statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:Describe*'], resources: ['*'] })],
   });
   options.configure?.(workflow);
-  const template = app.synth().getStackByName(stack.stackName).template;
+  // Read into memory, then removed: every start would otherwise leave an assembly in the temporary directory.
+  const assembly = app.synth();
+  let template: LocalWorkflowSource['template'];
+  try {
+    template = assembly.getStackByName(stack.stackName).template;
+  } finally {
+    fs.rmSync(assembly.directory, { recursive: true, force: true });
+  }
   const resolved = stack.resolve(workflow.workflowConfig()) as WorkflowConfig;
   const config: WorkflowConfig = {
     ...resolved,
