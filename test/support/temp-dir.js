@@ -1,7 +1,8 @@
 /*
  * I/O: one temporary directory for a whole jest run, and its removal at the end. Tests, and CDK's
  * apps synthesized without an outdir, write hundreds of directories under the system's temporary
- * directory (about 100 MB a run) that nothing would delete. Jest's global setup points TMPDIR,
+ * directory (about 100 MB a run); CDK removes its own when a process exits, which jest's workers
+ * do not do in a way that runs exit handlers. Jest's global setup points TMPDIR,
  * which os.tmpdir() reads, at a fresh directory before the workers start, so that they, and every
  * process they spawn, write there; the global teardown removes it. A run that is killed leaves it
  * behind, named agent-guardrails-tests-*.
