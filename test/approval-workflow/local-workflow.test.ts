@@ -89,17 +89,26 @@ describe('a local server that closes', () => {
 });
 
 describe('a local server\'s files', () => {
-  test('fails when a running server keeps its synthesized demo in the temporary directory', () => {
+  test('fails when a running server keeps its synthesized demo in the temporary directory, or touches CDK_OUTDIR', () => {
     // In a process of its own, with a temporary directory of its own: other suites write to this run's.
     // CDK removes the assemblies it put there when a process exits, but not when it is killed.
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'local-files-'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-files-'));
+    const [tmp, userOutdir] = [path.join(root, 'tmp'), path.join(root, 'cdk.out')];
+    fs.mkdirSync(tmp);
+    fs.mkdirSync(userOutdir);
+    fs.writeFileSync(path.join(userOutdir, 'manifest.json'), '{}');
     try {
       const script = "require('./lib/approval-workflow/local/server').startLocalServer().then(async (s) => { process.stdout.write(JSON.stringify(require('fs').readdirSync(process.env.TMPDIR))); await s.close(); });";
-      const child = spawnSync(process.execPath, ['-r', './bin/typescript-hook.cjs', '-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+      const child = spawnSync(process.execPath, ['-r', './bin/typescript-hook.cjs', '-e', script], {
+        cwd: path.join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: { ...process.env, TMPDIR: tmp, CDK_OUTDIR: userOutdir },
+      });
       expect({ status: child.status, stderr: child.stderr }).toMatchObject({ status: 0 });
       expect(JSON.parse(child.stdout)).toEqual([]);
+      expect(fs.readdirSync(userOutdir)).toEqual(['manifest.json']);
     } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

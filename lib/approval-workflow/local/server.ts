@@ -8,6 +8,8 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
 import { randomUUID } from 'crypto';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -92,7 +94,9 @@ export function synthesizeLocalWorkflow(
 ) {
   // CDK's built-in CloudFormation validation checks the CloudFormation schema of resources, not
   // the workflow, and took most of local mode's start (the examples test keeps it on for this construct).
-  const app = new App({ builtinCloudFormationValidation: false });
+  // A directory of its own (never CDK_OUTDIR, which may be a user's), removed once the template is read.
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-guardrails-local-'));
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'AgentGuardrailsLocal', { env: { account: LOCAL_ACCOUNT, region: 'us-east-1' } });
   const workflow = new TwoPersonApproval(stack, 'Approval', { approvers: approvers.map(approverFromArn) });
   workflow.addElevatedRole('deployer', {
@@ -102,13 +106,13 @@ export function synthesizeLocalWorkflow(
     statements: [new iam.PolicyStatement({ actions: ['cloudformation:ExecuteChangeSet', 'cloudformation:Describe*'], resources: ['*'] })],
   });
   options.configure?.(workflow);
-  // Read into memory, then removed: every start would otherwise leave an assembly in the temporary directory.
-  const assembly = app.synth();
+  // Read into memory, then removed: CDK removes a temporary assembly only when the process exits,
+  // so a local server that is killed, or runs for days, would leave it behind.
   let template: LocalWorkflowSource['template'];
   try {
-    template = assembly.getStackByName(stack.stackName).template;
+    template = app.synth().getStackByName(stack.stackName).template;
   } finally {
-    fs.rmSync(assembly.directory, { recursive: true, force: true });
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
   const resolved = stack.resolve(workflow.workflowConfig()) as WorkflowConfig;
   const config: WorkflowConfig = {
