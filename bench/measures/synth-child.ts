@@ -2,7 +2,8 @@
  * One synth of a generated app, in a process of its own so that its peak memory is its own:
  * `node -r ts-node/register/transpile-only bench/measures/synth-child.ts STACKS VARIANT`.
  * Prints one JSON line: the milliseconds from building the app to the end of synth (module loading
- * excluded), and the process's peak resident set in MiB (module loading included).
+ * excluded), the process's peak resident set in MiB (module loading included), and the number of
+ * resources in the app's templates.
  *
  * Variants:
  *  - `without`: the generator's app with every construct of the library replaced by an empty
@@ -52,8 +53,10 @@ function main(): void {
   const assembly = app.synth();
   const ms = performance.now() - start;
   const rssMiB = process.resourceUsage().maxRSS / 1024;
+  // Counted after the peak was read: reading the templates back is no part of synth.
+  const resources = assembly.stacks.reduce((total, stack) => total + Object.keys(stack.template.Resources ?? {}).length, 0);
   fs.rmSync(assembly.directory, { recursive: true, force: true });
-  process.stdout.write(`${JSON.stringify({ ms, rssMiB })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, rssMiB, resources })}\n`);
 }
 
 main();
