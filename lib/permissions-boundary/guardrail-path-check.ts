@@ -5,6 +5,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { GuardrailPaths } from '../guardrail-paths';
+import { mustCarryGuardrailPolicy } from '../private/guardrail-path';
 import { renderedProperties, renderedPropertiesOf } from '../private/render';
 import { tokenPattern } from '../private/tokens';
 import type { AgentPermissionsBoundary } from './agent-permissions-boundary';
@@ -71,7 +72,7 @@ export function principalPathProblems(node: CfnResource, boundary: AgentPermissi
 
 /** Whether `path`, a rendered and resolved IAM path, is one whose principals must carry a guardrail policy. */
 function underGuardrailPath(path: unknown): path is string {
-  return typeof path === 'string' && (path.startsWith(GuardrailPaths.ROOT) || path.startsWith(GuardrailPaths.WORKLOAD)) && !path.startsWith(GuardrailPaths.ELEVATED_ROLES);
+  return typeof path === 'string' && mustCarryGuardrailPolicy(path);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The local workflow validates every definition it is given, once per process: a definition seen
  * valid before is not validated again, and an invalid one is refused every time. The demo's
- * definition, which local mode runs without validating it, is validated here.
+ * definition, which local mode runs without validating it, is validated here. A local server that
+ * cannot start, or closes, leaves nothing listening, open or written behind.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';

@@ -3,6 +3,7 @@
  * stack protection, and the two-person rule. Each is a pure function of the assembly model.
  */
 import { GuardrailPaths } from '../../guardrail-paths';
+import { mustCarryGuardrailPolicy } from '../../private/guardrail-path';
 import { isJoinOrString, renderIntrinsic } from '../../private/intrinsics';
 import { STACK_POLICY_BODY_PROPERTY, STACK_POLICY_RESOURCE_TYPE } from '../../production-protection/stack-policy-handler';
 import { STATEFUL_RESOURCE_TYPES } from '../../production-protection/stateful-resource-types';
@@ -63,8 +64,7 @@ export const GUARDRAIL_ROLES_BOUNDED: Rule = {
         if (!isLiteral(rolePath)) {
           return [finding(this, stack, role, 'unresolved', 'the role\'s path cannot be read offline, so whether agents can reach it is unknown')];
         }
-        const guarded = String(rolePath).startsWith(GuardrailPaths.ROOT) || String(rolePath).startsWith(GuardrailPaths.WORKLOAD);
-        if (!guarded || String(rolePath).startsWith(GuardrailPaths.ELEVATED_ROLES)) {
+        if (!mustCarryGuardrailPolicy(String(rolePath))) {
           return [];
         }
         const agent = String(rolePath).startsWith(GuardrailPaths.AGENT_ROLES);
